@@ -1,0 +1,130 @@
+// The `urbantwin` command: parses arguments, composes the modules, maps errors to exit codes
+// (0 success, 2 bad input or usage, 1 internal error).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+
+#include "core/error.hpp"
+#include "gis_io/load.hpp"
+#include "gis_io/prepare_osm.hpp"
+#include "output/run_dir.hpp"
+#include "scenario/scenario.hpp"
+#include "sim/simulation.hpp"
+
+namespace {
+
+struct RunArgs {
+  std::filesystem::path scenario;
+  std::filesystem::path out;
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+void progress(const RunArgs& a, const std::string& msg) {
+  if (!a.quiet && ::isatty(2)) fmt::print(stderr, "urbantwin: {}\n", msg);
+}
+
+int cmd_run(const RunArgs& a, bool write) {
+  const auto t0 = std::chrono::steady_clock::now();
+  progress(a, "reading scenario " + a.scenario.string());
+  const auto s = ut::scenario::load_scenario(a.scenario);
+  progress(a, "loading layers");
+  const auto tl = std::chrono::steady_clock::now();
+  const auto city = ut::gis_io::load_city(s);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tl).count();
+  ut::sim::Simulation sim(s, city);
+  progress(a, "building networks");
+  sim.build_networks();
+  if (!write) {
+    const auto& st = sim.network_stats();
+    fmt::print("{}: valid. {} parcels, {} roads, {} greenways, {} facilities; walk graph {} nodes / {} edges, "
+               "drive graph {} nodes / {} edges; CRS {}\n",
+               a.scenario.string(), city.parcels.size(), city.roads.size(), city.greenways.size(),
+               city.facilities.size(), st.walk_nodes, st.walk_edges, st.drive_nodes, st.drive_edges, city.crs);
+    return 0;
+  }
+  progress(a, "simulating " + std::to_string(s.base_year));
+  std::vector<ut::sim::YearResult> years;
+  years.push_back(sim.step_base_year());
+  ut::output::RunInfo info;
+  info.threads = a.threads;
+  info.phase_seconds.emplace_back("load", load_s);
+  for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
+  info.notes = sim.notes();
+  info.network = sim.network_stats();
+  const auto out = a.out.empty() ? std::filesystem::path("runs") / s.name : a.out;
+  progress(a, "writing " + out.string());
+  const auto tw = std::chrono::steady_clock::now();
+  ut::output::write_run_dir(out, s, city, years, info);
+  (void)tw;
+  if (!a.quiet) {
+    fmt::print("{}: {} parcels, {} residents, {:.2f} s\n", out.string(), city.parcels.size(),
+               years.back().indicators[1].value.value_or(0),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    for (const auto& ind : years.back().indicators)
+      if (ind.name != "year") fmt::print("  {:<36} {}\n", ind.name, ind.value ? fmt::format("{:.2f}", *ind.value) : "no data");
+    fmt::print("{}\n", ut::output::kAttribution);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"UrbanTwin: digital-twin simulation of urban planning scenarios"};
+  app.set_version_flag("--version", std::string("urbantwin ") + UT_VERSION);
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* cmd_runp = app.add_subcommand("run", "Run a scenario and write its run directory");
+  cmd_runp->add_option("scenario", run.scenario, "Scenario file (TOML)")->required();
+  cmd_runp->add_option("--out", run.out, "Run directory to write (default runs/<scenario name>)");
+  cmd_runp->add_option("--threads", run.threads, "Worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1u, 1024u));
+  cmd_runp->add_flag("--quiet", run.quiet, "Print nothing but errors");
+
+  RunArgs val;
+  auto* cmd_val = app.add_subcommand("validate", "Check a scenario and its layers without running it");
+  cmd_val->add_option("scenario", val.scenario, "Scenario file (TOML)")->required();
+
+  ut::gis_io::PrepareOptions prep;
+  auto* cmd_prep = app.add_subcommand("prepare-osm", "Derive parcels, roads, greenways and facilities from an OSM extract");
+  cmd_prep->add_option("osm", prep.osm, "OpenStreetMap extract (.osm or .osm.pbf)")->required();
+  cmd_prep->add_option("--metro", prep.metro, "Metro stations (any OGR source with type=subway_station points)");
+  cmd_prep->add_option("--out", prep.out, "GeoPackage to write")->required();
+  cmd_prep->add_option("--residents-per-km2", prep.residents_per_km2, "Residents per km2 of land in the study area")
+      ->check(CLI::PositiveNumber);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    std::unique_ptr<tbb::global_control> limit;
+    if (run.threads > 0)
+      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, run.threads);
+    if (*cmd_runp) return cmd_run(run, true);
+    if (*cmd_val) return cmd_run(val, false);
+    if (*cmd_prep) {
+      const auto report = ut::gis_io::prepare_osm(prep);
+      fmt::print("wrote {} (CRS {})\n", prep.out.string(), report.crs);
+      for (const auto& [k, v] : report.counts) fmt::print("  {:<45} {}\n", k, v);
+      for (const auto& [k, v] : report.figures) fmt::print("  {:<45} {:.6g}\n", k, v);
+      for (const auto& n : report.notes) fmt::print("  note: {}\n", n);
+      fmt::print("{}\n", ut::output::kAttribution);
+    }
+  } catch (const ut::core::InputError& e) {
+    fmt::print(stderr, "urbantwin: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "urbantwin: internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

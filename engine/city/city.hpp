@@ -1,0 +1,64 @@
+#pragma once
+// The city as plain data, in one metric CRS (metres). No I/O, no GDAL: gis_io fills it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "geo/geometry.hpp"
+
+namespace ut::city {
+
+// Parcels as parallel arrays indexed by a dense parcel index 0..size()-1; `id` keeps the id the
+// input layer gave.
+struct Parcels {
+  std::vector<std::int64_t> id;
+  std::vector<std::string> land_use;
+  std::vector<double> area_m2;
+  std::vector<double> floor_area_m2;
+  std::vector<std::uint32_t> residents;
+  std::vector<geo::Point> centroid;
+  std::vector<geo::MultiPolygon> shape;
+  std::size_t size() const { return id.size(); }
+};
+
+// One facility site. A site may host several classes (a community complex, a nine-year school).
+struct Facility {
+  std::int64_t id = 0;
+  std::string name;
+  std::vector<std::string> classes;
+  double capacity = -1;  // < 0: not given, the class default applies
+  double area_m2 = 0;    // parks and green spaces: polygon area; 0 for point sites
+  geo::Point location;   // point sites, or the centroid of an area site
+  geo::MultiPolygon shape;  // area sites (parks); empty for points
+  std::string origin;       // "layer" or "scenario"
+};
+
+struct Greenway {
+  std::int64_t id = 0;
+  std::string name;
+  std::string level;  // regional / city / community, where known
+  geo::LineString line;
+  std::string origin;  // "layer" or "scenario"
+};
+
+struct Road {
+  std::int64_t id = 0;
+  std::string road_class;
+  double speed_kmh = 0;
+  int lanes = 1;
+  int oneway = 0;  // 0 both directions; 1 along the geometry; -1 against it
+  bool walk = true;
+  bool drive = true;
+  geo::LineString line;
+};
+
+struct City {
+  std::string crs;      // the metric CRS everything is in ("EPSG:32648")
+  std::string crs_wkt;  // its WKT, for outputs
+  Parcels parcels;
+  std::vector<Facility> facilities;
+  std::vector<Greenway> greenways;
+  std::vector<Road> roads;
+};
+
+}  // namespace ut::city

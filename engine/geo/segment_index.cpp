@@ -1,0 +1,64 @@
+#include "geo/segment_index.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ut::geo {
+
+SegmentIndex::SegmentIndex(std::vector<Point> a, std::vector<Point> b, double cell)
+    : a_(std::move(a)), b_(std::move(b)), cell_(cell) {
+  for (std::size_t i = 0; i < a_.size(); ++i) {
+    box_.add(a_[i]);
+    box_.add(b_[i]);
+  }
+  if (box_.empty()) return;
+  nx_ = static_cast<std::int64_t>((box_.max_x - box_.min_x) / cell_) + 1;
+  ny_ = static_cast<std::int64_t>((box_.max_y - box_.min_y) / cell_) + 1;
+  std::vector<std::uint32_t> count(static_cast<std::size_t>(nx_ * ny_) + 1, 0);
+  auto visit = [&](std::size_t i, auto&& f) {
+    const std::int64_t x0 = cx(std::min(a_[i].x, b_[i].x)), x1 = cx(std::max(a_[i].x, b_[i].x));
+    const std::int64_t y0 = cy(std::min(a_[i].y, b_[i].y)), y1 = cy(std::max(a_[i].y, b_[i].y));
+    for (std::int64_t y = y0; y <= y1; ++y)
+      for (std::int64_t x = x0; x <= x1; ++x) f(static_cast<std::size_t>(y * nx_ + x));
+  };
+  for (std::size_t i = 0; i < a_.size(); ++i) visit(i, [&](std::size_t c) { ++count[c + 1]; });
+  for (std::size_t c = 1; c < count.size(); ++c) count[c] += count[c - 1];
+  cell_start_ = count;
+  cell_items_.resize(count.back());
+  std::vector<std::uint32_t> fill(count.begin(), count.end() - 1);
+  for (std::size_t i = 0; i < a_.size(); ++i)
+    visit(i, [&](std::size_t c) { cell_items_[fill[c]++] = static_cast<std::uint32_t>(i); });
+}
+
+std::int64_t SegmentIndex::cx(double x) const {
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((x - box_.min_x) / cell_)), 0, nx_ - 1);
+}
+std::int64_t SegmentIndex::cy(double y) const {
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((y - box_.min_y) / cell_)), 0, ny_ - 1);
+}
+
+NearestSegment SegmentIndex::nearest(const Point& p, double max_distance) const {
+  NearestSegment best;
+  if (a_.empty()) return best;
+  double best_d = max_distance;
+  const std::int64_t x0 = cx(p.x - max_distance), x1 = cx(p.x + max_distance);
+  const std::int64_t y0 = cy(p.y - max_distance), y1 = cy(p.y + max_distance);
+  for (std::int64_t y = y0; y <= y1; ++y) {
+    for (std::int64_t x = x0; x <= x1; ++x) {
+      const auto c = static_cast<std::size_t>(y * nx_ + x);
+      for (std::uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
+        const std::uint32_t s = cell_items_[k];
+        const double t = project_on_segment(p, a_[s], b_[s]);
+        const Point q{a_[s].x + t * (b_[s].x - a_[s].x), a_[s].y + t * (b_[s].y - a_[s].y)};
+        const double d = distance(p, q);
+        if (d < best_d || (d == best_d && s < best.segment)) {
+          best_d = d;
+          best = {s, t, d};
+        }
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace ut::geo

@@ -1,0 +1,723 @@
+#include "gis_io/prepare_osm.hpp"
+
+#include <cpl_conv.h>
+#include <fmt/format.h>
+#include <ogr_spatialref.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/staging.hpp"
+#include "geo/geometry.hpp"
+#include "geo/projection.hpp"
+#include "gis_io/ogr_util.hpp"
+
+namespace ut::gis_io {
+
+namespace fs = std::filesystem;
+using core::InputError;
+using core::Where;
+using GeomPtr = std::unique_ptr<OGRGeometry>;
+
+namespace {
+
+// GDAL OSM driver configuration: the tags we need as plain fields.
+constexpr const char* kOsmConf = R"(closed_ways_are_polygons=aeroway,amenity,boundary,building,craft,geological,historic,landuse,leisure,military,natural,office,place,shop,sport,tourism
+attribute_name_laundering=yes
+[points]
+osm_id=yes
+attributes=name,amenity,healthcare,railway,station,isced:level,social_facility
+other_tags=no
+[lines]
+osm_id=yes
+attributes=name,highway,waterway,railway,maxspeed,lanes,oneway,junction,foot,bridge,tunnel
+other_tags=no
+[multipolygons]
+osm_id=yes
+osm_way_id=yes
+attributes=name,type,amenity,landuse,leisure,natural,water,waterway,healthcare,isced:level,social_facility
+other_tags=no
+[multilinestrings]
+osm_id=yes
+attributes=name,type
+other_tags=no
+[other_relations]
+osm_id=yes
+attributes=name,type
+other_tags=no
+)";
+
+// Land-use rule: gross floor-area ratio over the block (centre-line bounded) and the share of
+// floor area that is residential. docs/data-derivation.md gives the reasoning.
+struct LandUseRule {
+  double far;
+  double residential_share;
+};
+const std::map<std::string, LandUseRule>& land_use_rules() {
+  static const std::map<std::string, LandUseRule> rules = {
+      {"residential", {1.8, 1.0}}, {"mixed", {1.5, 0.6}},   {"commercial", {2.5, 0.1}}, {"education", {0.8, 0.05}},
+      {"health", {1.2, 0.0}},      {"industrial", {1.0, 0.0}}, {"transport", {0.3, 0.0}}, {"park", {0.02, 0.0}},
+      {"construction", {0.0, 0.0}}, {"other", {1.0, 0.3}}};
+  return rules;
+}
+
+std::string field(OGRFeature& f, const char* name) {
+  const int i = f.GetFieldIndex(name);
+  if (i < 0 || !f.IsFieldSetAndNotNull(i)) return {};
+  return f.GetFieldAsString(i);
+}
+
+bool contains_any(const std::string& s, std::initializer_list<const char*> parts) {
+  for (const char* p : parts)
+    if (s.find(p) != std::string::npos) return true;
+  return false;
+}
+
+double leading_number(const std::string& s, double fallback) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(s, &used);
+    if (used > 0 && std::isfinite(v) && v > 0) return s.find("mph") != std::string::npos ? v * 1.609344 : v;
+  } catch (const std::exception&) {
+  }
+  return fallback;
+}
+
+struct Road {
+  std::string cls, name, osm_id;
+  double speed;
+  int lanes, oneway;
+  bool walk, drive;
+  GeomPtr geom;
+};
+
+struct Site {
+  std::string classes, name, osm_ref, level_source;
+  double area = 0;
+  GeomPtr geom;  // point or (multi)polygon, metric
+};
+
+struct Greenway {
+  std::string name, level, rule, osm_id;
+  GeomPtr geom;
+};
+
+struct Block {
+  GeomPtr geom;
+  geo::Point centroid;
+  double area = 0;
+  std::string land_use, source;
+  double far = 0, floor = 0, res_floor = 0;
+  long long residents = 0;
+};
+
+class Preparer {
+ public:
+  explicit Preparer(const PrepareOptions& o) : opt_(o) {}
+
+  PrepareReport run();
+
+ private:
+  const PrepareOptions& opt_;
+  PrepareReport report_;
+  OGRSpatialReference wgs84_, utm_;
+  std::unique_ptr<OGRCoordinateTransformation> to_utm_;
+  GeomPtr study_, context_;
+  std::vector<Road> roads_;
+  std::vector<GeomPtr> block_lines_;
+  std::vector<std::pair<std::string, GeomPtr>> rivers_;  // named main rivers (greenway corridors)
+  std::vector<GeomPtr> water_;
+  std::vector<std::pair<std::string, GeomPtr>> land_;    // land-use category, polygon
+  std::vector<GeomPtr> parks_;
+  std::vector<Site> sites_;
+  std::vector<Greenway> greenways_;
+  std::vector<Block> blocks_;
+  std::vector<std::pair<std::string, GeomPtr>> path_lines_;  // candidate greenway paths (name, geom)
+  std::vector<std::string> path_ids_;
+
+  GeomPtr metric(const OGRGeometry* g) {
+    if (g == nullptr || g->IsEmpty()) return nullptr;
+    GeomPtr c(g->clone());
+    if (c->transform(to_utm_.get()) != OGRERR_NONE) return nullptr;
+    return c;
+  }
+  void read_lines(GDALDataset& ds);
+  void read_polygons(GDALDataset& ds);
+  void read_points(GDALDataset& ds);
+  void read_metro();
+  void make_blocks();
+  void assign_land_use();
+  void allocate_residents();
+  void select_greenways();
+  void write();
+};
+
+void Preparer::read_lines(GDALDataset& ds) {
+  OGRLayer* lines = ds.GetLayerByName("lines");
+  static const std::set<std::string> block_classes = {
+      "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
+      "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "road"};
+  static const std::set<std::string> road_classes = {
+      "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
+      "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "road", "service",
+      "footway", "pedestrian", "path", "steps", "cycleway", "track"};
+  static const std::map<std::string, int> default_lanes = {{"motorway", 3}, {"trunk", 3}, {"primary", 3},
+                                                           {"secondary", 2}, {"tertiary", 2}};
+  static const std::map<std::string, double> default_speed = {
+      {"motorway", 80}, {"motorway_link", 50}, {"trunk", 60}, {"trunk_link", 40}, {"primary", 50},
+      {"primary_link", 40}, {"secondary", 40}, {"secondary_link", 30}, {"tertiary", 30}, {"tertiary_link", 30},
+      {"residential", 25}, {"unclassified", 25}, {"road", 25}, {"living_street", 10}, {"service", 15}};
+  static const std::set<std::string> no_walk = {"motorway", "motorway_link", "trunk", "trunk_link"};
+  static const std::set<std::string> no_drive = {"footway", "pedestrian", "path", "steps", "cycleway", "track"};
+  for (auto& f : *lines) {
+    GeomPtr g = metric(f->GetGeometryRef());
+    if (!g) continue;
+    const std::string hw = field(*f, "highway");
+    const std::string ww = field(*f, "waterway");
+    const std::string rw = field(*f, "railway");
+    const std::string name = field(*f, "name");
+    if (road_classes.count(hw)) {
+      GeomPtr clipped(g->Intersection(context_.get()));
+      if (clipped && !clipped->IsEmpty()) {
+        Road r;
+        r.cls = hw;
+        r.name = name;
+        r.osm_id = field(*f, "osm_id");
+        auto ds_it = default_speed.find(hw);
+        r.speed = leading_number(field(*f, "maxspeed"), ds_it == default_speed.end() ? 10 : ds_it->second);
+        auto dl = default_lanes.find(hw);
+        r.lanes = static_cast<int>(leading_number(field(*f, "lanes"), dl == default_lanes.end() ? 1 : dl->second));
+        const std::string ow = field(*f, "oneway");
+        r.oneway = (ow == "yes" || ow == "1" || ow == "true") ? 1 : ow == "-1" ? -1 : 0;
+        if (ow.empty() && (hw == "motorway" || field(*f, "junction") == "roundabout")) r.oneway = 1;
+        r.walk = !no_walk.count(hw) && field(*f, "foot") != "no";
+        r.drive = !no_drive.count(hw);
+        r.geom = std::move(clipped);
+        if (no_drive.count(hw) || hw == "living_street") {
+          path_lines_.emplace_back(name, GeomPtr(r.geom->clone()));
+          path_ids_.push_back(r.osm_id);
+        }
+        roads_.push_back(std::move(r));
+      }
+      if (block_classes.count(hw)) block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+    } else if (ww == "river" || ww == "canal") {
+      block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+      if (contains_any(name, {"锦江", "錦江", "府河", "沙河", "Jin Jiang", "Sha He"})) rivers_.emplace_back(name, std::move(g));
+    } else if (rw == "rail") {
+      block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+    }
+  }
+}
+
+void Preparer::read_polygons(GDALDataset& ds) {
+  OGRLayer* polys = ds.GetLayerByName("multipolygons");
+  static const std::map<std::string, std::string> landuse_category = {
+      {"residential", "residential"}, {"commercial", "commercial"}, {"retail", "commercial"},
+      {"industrial", "industrial"},   {"railway", "transport"},     {"construction", "construction"},
+      {"grass", "park"},              {"recreation_ground", "park"}, {"forest", "park"},
+      {"meadow", "park"},             {"village_green", "park"},    {"cemetery", "other"},
+      {"military", "other"},          {"garages", "other"}};
+  for (auto& f : *polys) {
+    GeomPtr g = metric(f->GetGeometryRef());
+    if (!g) continue;
+    if (!g->IsValid()) {
+      GeomPtr fixed(g->MakeValid());
+      if (!fixed) continue;
+      g = std::move(fixed);
+    }
+    const std::string landuse = field(*f, "landuse");
+    const std::string leisure = field(*f, "leisure");
+    const std::string amenity = field(*f, "amenity");
+    const std::string natural = field(*f, "natural");
+    const std::string name = field(*f, "name");
+    const std::string way = field(*f, "osm_way_id");
+    const std::string ref = way.empty() ? "relation/" + field(*f, "osm_id") : "way/" + way;
+    if (field(*f, "waterway") == "riverbank" || natural == "water" || landuse == "reservoir" || landuse == "basin") {
+      water_.push_back(std::move(g));
+      continue;
+    }
+    auto lu = landuse_category.find(landuse);
+    if (lu != landuse_category.end()) land_.emplace_back(lu->second, GeomPtr(g->clone()));
+    if (leisure == "park") {
+      land_.emplace_back("park", GeomPtr(g->clone()));
+      parks_.push_back(GeomPtr(g->clone()));
+    } else if (leisure == "garden" || natural == "wood" || natural == "scrub" || natural == "grassland") {
+      land_.emplace_back("park", GeomPtr(g->clone()));
+    }
+    if (amenity == "school" || amenity == "kindergarten" || amenity == "university" || amenity == "college")
+      land_.emplace_back("education", GeomPtr(g->clone()));
+    if (amenity == "hospital") land_.emplace_back("health", GeomPtr(g->clone()));
+
+    if (!g->Intersects(context_.get())) continue;
+    Site s;
+    s.name = name;
+    s.osm_ref = ref;
+    s.area = dynamic_cast<OGRSurface*>(g.get()) ? g->toSurface()->get_Area()
+                                                 : dynamic_cast<OGRMultiSurface*>(g.get()) ? g->toMultiSurface()->get_Area() : 0;
+    if (leisure == "park") s.classes = "park";
+    else if (leisure == "garden" || landuse == "grass" || landuse == "forest" || landuse == "meadow" ||
+             landuse == "village_green" || landuse == "recreation_ground" || natural == "wood" || natural == "scrub" ||
+             natural == "grassland")
+      s.classes = "green_space";
+    else
+      s.classes = amenity;  // classified below with points
+    s.geom = std::move(g);
+    sites_.push_back(std::move(s));
+  }
+}
+
+void Preparer::read_points(GDALDataset& ds) {
+  OGRLayer* pts = ds.GetLayerByName("points");
+  for (auto& f : *pts) {
+    const std::string amenity = field(*f, "amenity");
+    if (amenity.empty()) continue;
+    GeomPtr g = metric(f->GetGeometryRef());
+    if (!g || !g->Intersects(context_.get())) continue;
+    Site s;
+    s.name = field(*f, "name");
+    s.osm_ref = "node/" + field(*f, "osm_id");
+    s.classes = amenity;
+    s.level_source = field(*f, "isced_level");
+    s.geom = std::move(g);
+    sites_.push_back(std::move(s));
+  }
+}
+
+void Preparer::read_metro() {
+  if (opt_.metro.empty()) return;
+  auto ds = detail::open_vector(opt_.metro.string());
+  OGRLayer* layer = ds->GetLayer(0);
+  std::set<std::string> seen;
+  for (auto& f : *layer) {
+    if (field(*f, "type") != "subway_station") continue;
+    const OGRGeometry* raw = f->GetGeometryRef();
+    if (raw == nullptr || wkbFlatten(raw->getGeometryType()) != wkbPoint) continue;
+    const std::string id = field(*f, "id");
+    if (!seen.insert(id).second) continue;
+    GeomPtr g = metric(raw);
+    if (!g || !g->Intersects(context_.get())) continue;
+    Site s;
+    s.classes = "metro";
+    s.name = field(*f, "name");
+    s.osm_ref = "node/" + id;
+    s.geom = std::move(g);
+    sites_.push_back(std::move(s));
+  }
+  report_.counts["metro_stations_in_file"] = static_cast<long long>(seen.size());
+}
+
+void Preparer::make_blocks() {
+  OGRMultiLineString all;
+  for (auto& g : block_lines_) {
+    if (!g || g->IsEmpty()) continue;
+    std::vector<geo::LineString> parts;
+    detail::append_lines(*g, parts);
+    for (auto& p : parts)
+      if (p.size() >= 2) {
+        OGRLineString ls = detail::from_line(p);
+        all.addGeometry(&ls);
+      }
+  }
+  // The study-area outline closes the blocks at the edge of the extract.
+  OGRLineString outline(*study_->toPolygon()->getExteriorRing());
+  all.addGeometry(&outline);
+  // Union with a point on the linework nodes every crossing (GEOS), as polygonize requires.
+  OGRPoint p0;
+  outline.StartPoint(&p0);
+  GeomPtr noded(all.Union(&p0));
+  if (!noded) throw InputError("prepare-osm: noding the street network failed (GEOS)");
+  GeomPtr polys(noded->Polygonize());
+  if (!polys) throw InputError("prepare-osm: polygonizing the street network failed (GEOS)");
+  // Water (river surfaces, ponds) is not land: cut it out of the blocks.
+  OGRMultiPolygon water_mp;
+  for (auto& w : water_) {
+    geo::MultiPolygon parts;
+    detail::append_polygons(*w, parts);
+    OGRMultiPolygon m = detail::from_multipolygon(parts);
+    for (auto* part : m) water_mp.addGeometry(part);
+  }
+  GeomPtr water_union(water_mp.IsEmpty() ? nullptr : water_mp.UnionCascaded());
+  long long dropped_small = 0;
+  for (const OGRGeometry* poly : *polys->toGeometryCollection()) {
+    GeomPtr g(poly->clone());
+    if (water_union && g->Intersects(water_union.get())) {
+      GeomPtr cut(g->Difference(water_union.get()));
+      if (!cut) continue;
+      g = std::move(cut);
+    }
+    geo::MultiPolygon mp;
+    detail::append_polygons(*g, mp);
+    // Keep only polygons of a real block: not traffic islands or slivers between carriageways.
+    geo::MultiPolygon kept;
+    for (auto& part : mp) {
+      const double a = geo::area(part);
+      const double perim = geo::length(part.rings[0]);
+      const double compact = 4 * M_PI * a / (perim * perim);
+      if (a >= 1000 && (compact >= 0.1 || a >= 20000)) kept.push_back(std::move(part));
+      else ++dropped_small;
+    }
+    if (kept.empty()) continue;
+    Block b;
+    b.area = geo::area(kept);
+    b.centroid = geo::centroid(kept);
+    b.geom = std::make_unique<OGRMultiPolygon>(detail::from_multipolygon(kept));
+    blocks_.push_back(std::move(b));
+  }
+  report_.counts["polygons_dropped_as_islands_or_slivers"] = dropped_small;
+  // Stable numbering: along a Hilbert curve over the block centroids.
+  geo::BBox box;
+  for (const auto& b : blocks_) box.add(b.centroid);
+  std::stable_sort(blocks_.begin(), blocks_.end(), [&](const Block& a, const Block& b) {
+    return geo::hilbert_index(a.centroid, box) < geo::hilbert_index(b.centroid, box);
+  });
+}
+
+void Preparer::assign_land_use() {
+  std::vector<OGREnvelope> env(land_.size());
+  for (std::size_t i = 0; i < land_.size(); ++i) land_[i].second->getEnvelope(&env[i]);
+  for (auto& b : blocks_) {
+    OGREnvelope be;
+    b.geom->getEnvelope(&be);
+    std::map<std::string, double> overlap;
+    for (std::size_t i = 0; i < land_.size(); ++i) {
+      if (!be.Intersects(env[i])) continue;
+      GeomPtr inter(b.geom->Intersection(land_[i].second.get()));
+      if (!inter || inter->IsEmpty()) continue;
+      geo::MultiPolygon mp;
+      detail::append_polygons(*inter, mp);
+      overlap[land_[i].first] += geo::area(mp);
+    }
+    std::string best;
+    double best_a = 0;
+    for (const auto& [cat, a] : overlap)
+      if (a > best_a) {
+        best_a = a;
+        best = cat;
+      }
+    if (!best.empty() && best_a >= 0.3 * b.area) {
+      b.land_use = best;
+      b.source = "osm";
+    } else {
+      b.land_use = "mixed";
+      b.source = "default";
+    }
+    const LandUseRule& rule = land_use_rules().at(b.land_use);
+    b.far = rule.far;
+    b.floor = b.area * rule.far;
+    b.res_floor = b.floor * rule.residential_share;
+  }
+}
+
+void Preparer::allocate_residents() {
+  double land_km2 = 0;
+  double res_floor = 0;
+  for (const auto& b : blocks_) {
+    land_km2 += b.area / 1e6;
+    res_floor += b.res_floor;
+  }
+  const auto total = static_cast<long long>(std::llround(land_km2 * opt_.residents_per_km2));
+  // Largest-remainder allocation: integer residents that sum exactly to the total.
+  std::vector<std::pair<double, std::size_t>> rem;
+  long long given = 0;
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    const double share = res_floor > 0 ? static_cast<double>(total) * blocks_[i].res_floor / res_floor : 0;
+    blocks_[i].residents = static_cast<long long>(std::floor(share));
+    given += blocks_[i].residents;
+    rem.emplace_back(share - std::floor(share), i);
+  }
+  std::sort(rem.begin(), rem.end(), [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+  for (long long k = 0; k < total - given; ++k) ++blocks_[rem[static_cast<std::size_t>(k)].second].residents;
+  report_.figures["land_area_km2"] = land_km2;
+  report_.figures["residents"] = static_cast<double>(total);
+  report_.figures["residential_floor_area_m2"] = res_floor;
+  report_.figures["residential_floor_area_m2_per_resident"] = total > 0 ? res_floor / static_cast<double>(total) : 0;
+}
+
+void Preparer::select_greenways() {
+  // Rule 1: a path (footway, pedestrian, cycleway, path, steps, living street) within 100 m of the
+  // Jinjiang/Fu or Sha river centre line: the river greenway corridors (city level).
+  // Rule 2: a path running inside a park (at least half its length): park greenways (community level).
+  // Rule 3: any highway whose name says greenway (绿道).
+  std::vector<GeomPtr> river_buffers;
+  for (auto& [name, g] : rivers_) river_buffers.push_back(GeomPtr(g->Buffer(100, 4)));
+  for (std::size_t i = 0; i < path_lines_.size(); ++i) {
+    auto& [name, g] = path_lines_[i];
+    std::string level, rule;
+    if (name.find("绿道") != std::string::npos) {
+      level = "city";
+      rule = "named greenway";
+    }
+    for (auto& rb : river_buffers) {
+      if (!rule.empty()) break;
+      if (rb->Contains(g.get())) {
+        level = "city";
+        rule = "path within 100 m of the Jinjiang/Fu or Sha river";
+      }
+    }
+    if (rule.empty()) {
+      std::vector<geo::LineString> parts;
+      detail::append_lines(*g, parts);
+      double len = 0;
+      for (auto& p : parts) len += geo::length(p);
+      for (auto& park : parks_) {
+        if (!g->Intersects(park.get())) continue;
+        GeomPtr inside(g->Intersection(park.get()));
+        std::vector<geo::LineString> in_parts;
+        if (inside) detail::append_lines(*inside, in_parts);
+        double in_len = 0;
+        for (auto& p : in_parts) in_len += geo::length(p);
+        if (in_len >= 0.5 * len) {
+          level = "community";
+          rule = "path inside a park";
+          break;
+        }
+      }
+    }
+    if (rule.empty()) continue;
+    greenways_.push_back({name, level, rule, path_ids_[i], GeomPtr(g->clone())});
+  }
+}
+
+void Preparer::write() {
+  core::Staging staging(opt_.out, core::Staging::Kind::file);
+  GDALDriver* gpkg = GetGDALDriverManager()->GetDriverByName("GPKG");
+  const std::string tmp = staging.temp().string() + ".gpkg";
+  std::unique_ptr<GDALDataset> ds(gpkg->Create(tmp.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!ds) throw InputError(Where{opt_.out.string(), "", ""}, "output GeoPackage must be creatable", CPLGetLastErrorMsg());
+  auto add_fields = [](OGRLayer* l, std::initializer_list<std::pair<const char*, OGRFieldType>> fields) {
+    for (auto& [n, t] : fields) {
+      OGRFieldDefn fd(n, t);
+      l->CreateField(&fd);
+    }
+  };
+  auto commit = [&](OGRLayer* l, OGRFeature& f) {
+    if (l->CreateFeature(&f) != OGRERR_NONE)
+      throw std::runtime_error(fmt::format("prepare-osm: writing layer {} failed: {}", l->GetName(), CPLGetLastErrorMsg()));
+  };
+  if (ds->StartTransaction() != OGRERR_NONE) throw std::runtime_error("prepare-osm: cannot start a transaction");
+  OGRLayer* lp = ds->CreateLayer("parcels", &utm_, wkbMultiPolygon, nullptr);
+  add_fields(lp, {{"parcel_id", OFTInteger64}, {"land_use", OFTString}, {"land_use_source", OFTString},
+                  {"area_m2", OFTReal}, {"far", OFTReal}, {"floor_area_m2", OFTReal},
+                  {"residential_floor_area_m2", OFTReal}, {"residents", OFTInteger}});
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    const Block& b = blocks_[i];
+    OGRFeature f(lp->GetLayerDefn());
+    f.SetField("parcel_id", static_cast<GIntBig>(i + 1));
+    f.SetField("land_use", b.land_use.c_str());
+    f.SetField("land_use_source", b.source.c_str());
+    f.SetField("area_m2", std::round(b.area * 100) / 100);
+    f.SetField("far", b.far);
+    f.SetField("floor_area_m2", std::round(b.floor * 100) / 100);
+    f.SetField("residential_floor_area_m2", std::round(b.res_floor * 100) / 100);
+    f.SetField("residents", static_cast<int>(b.residents));
+    f.SetGeometry(b.geom.get());
+    commit(lp, f);
+  }
+  OGRLayer* lr = ds->CreateLayer("roads", &utm_, wkbMultiLineString, nullptr);
+  add_fields(lr, {{"road_id", OFTInteger64}, {"class", OFTString}, {"name", OFTString}, {"speed_kmh", OFTReal},
+                  {"lanes", OFTInteger}, {"oneway", OFTInteger}, {"walk", OFTInteger}, {"drive", OFTInteger},
+                  {"osm_id", OFTString}});
+  for (std::size_t i = 0; i < roads_.size(); ++i) {
+    const Road& r = roads_[i];
+    OGRFeature f(lr->GetLayerDefn());
+    f.SetField("road_id", static_cast<GIntBig>(i + 1));
+    f.SetField("class", r.cls.c_str());
+    f.SetField("name", r.name.c_str());
+    f.SetField("speed_kmh", r.speed);
+    f.SetField("lanes", r.lanes);
+    f.SetField("oneway", r.oneway);
+    f.SetField("walk", r.walk ? 1 : 0);
+    f.SetField("drive", r.drive ? 1 : 0);
+    f.SetField("osm_id", r.osm_id.c_str());
+    f.SetGeometryDirectly(OGRGeometryFactory::forceToMultiLineString(r.geom->clone()));
+    commit(lr, f);
+  }
+  OGRLayer* lg = ds->CreateLayer("greenways", &utm_, wkbMultiLineString, nullptr);
+  add_fields(lg, {{"greenway_id", OFTInteger64}, {"name", OFTString}, {"level", OFTString}, {"length_m", OFTReal},
+                  {"rule", OFTString}, {"osm_id", OFTString}});
+  double gw_len = 0;
+  for (std::size_t i = 0; i < greenways_.size(); ++i) {
+    const Greenway& g = greenways_[i];
+    std::vector<geo::LineString> parts;
+    detail::append_lines(*g.geom, parts);
+    double len = 0;
+    for (auto& p : parts) len += geo::length(p);
+    gw_len += len;
+    OGRFeature f(lg->GetLayerDefn());
+    f.SetField("greenway_id", static_cast<GIntBig>(i + 1));
+    f.SetField("name", g.name.c_str());
+    f.SetField("level", g.level.c_str());
+    f.SetField("length_m", std::round(len * 10) / 10);
+    f.SetField("rule", g.rule.c_str());
+    f.SetField("osm_id", g.osm_id.c_str());
+    f.SetGeometryDirectly(OGRGeometryFactory::forceToMultiLineString(g.geom->clone()));
+    commit(lg, f);
+  }
+  report_.figures["greenway_km"] = gw_len / 1000;
+  OGRLayer* lf = ds->CreateLayer("facilities", &utm_, wkbUnknown, nullptr);
+  add_fields(lf, {{"facility_id", OFTInteger64}, {"classes", OFTString}, {"name", OFTString}, {"capacity", OFTReal},
+                  {"area_m2", OFTReal}, {"osm_ref", OFTString}, {"level_source", OFTString}});
+  for (std::size_t i = 0; i < sites_.size(); ++i) {
+    const Site& s = sites_[i];
+    OGRFeature f(lf->GetLayerDefn());
+    f.SetField("facility_id", static_cast<GIntBig>(i + 1));
+    f.SetField("classes", s.classes.c_str());
+    f.SetField("name", s.name.c_str());
+    f.SetFieldNull(f.GetFieldIndex("capacity"));
+    f.SetField("area_m2", std::round(s.area * 100) / 100);
+    f.SetField("osm_ref", s.osm_ref.c_str());
+    f.SetField("level_source", s.level_source.c_str());
+    f.SetGeometry(s.geom.get());
+    commit(lf, f);
+  }
+  OGRLayer* la = ds->CreateLayer("about", nullptr, wkbNone, nullptr);
+  add_fields(la, {{"key", OFTString}, {"value", OFTString}});
+  auto about = [&](const std::string& k, const std::string& v) {
+    OGRFeature f(la->GetLayerDefn());
+    f.SetField("key", k.c_str());
+    f.SetField("value", v.c_str());
+    commit(la, f);
+  };
+  about("attribution", "© OpenStreetMap contributors. Data available under the Open Database License (ODbL), "
+                       "openstreetmap.org/copyright. This derived database is also offered under the ODbL.");
+  about("derived_by", "urbantwin prepare-osm " UT_VERSION " (docs/data-derivation.md)");
+  about("source_osm", opt_.osm.filename().string());
+  if (!opt_.metro.empty()) about("source_metro", opt_.metro.filename().string());
+  for (const auto& [k, v] : report_.counts) about("count." + k, std::to_string(v));
+  for (const auto& [k, v] : report_.figures) about("figure." + k, fmt::format("{:.6g}", v));
+  for (std::size_t i = 0; i < report_.notes.size(); ++i) about(fmt::format("note.{}", i + 1), report_.notes[i]);
+  if (ds->CommitTransaction() != OGRERR_NONE) throw std::runtime_error("prepare-osm: commit failed");
+  ds.reset();
+  fs::rename(tmp, staging.temp());
+  staging.commit();
+}
+
+PrepareReport Preparer::run() {
+  detail::init_gdal();
+  const fs::path conf = fs::temp_directory_path() / fmt::format("urbantwin-osmconf-{}.ini", ::getpid());
+  {
+    std::ofstream o(conf);
+    o << kOsmConf;
+  }
+  CPLSetConfigOption("OSM_CONFIG_FILE", conf.c_str());
+  auto ds = detail::open_vector(opt_.osm.string());
+  CPLSetConfigOption("OSM_CONFIG_FILE", nullptr);
+  fs::remove(conf);
+  OGRLayer* lines = ds->GetLayerByName("lines");
+  if (lines == nullptr || ds->GetLayerByName("points") == nullptr || ds->GetLayerByName("multipolygons") == nullptr)
+    throw InputError(Where{opt_.osm.string(), "", ""}, "must be an OSM file (layers points, lines, multipolygons)", "");
+  OGREnvelope box;  // the OSM driver reports the file's <bounds>: the study area
+  if (lines->GetExtent(&box, FALSE) != OGRERR_NONE)
+    throw InputError(Where{opt_.osm.string(), "", ""}, "OSM file must declare its bounds", "none");
+  const std::string crs = geo::utm_epsg_for((box.MinX + box.MaxX) / 2, (box.MinY + box.MaxY) / 2);
+  report_.crs = crs;
+  wgs84_.SetWellKnownGeogCS("WGS84");
+  wgs84_.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  utm_.SetFromUserInput(crs.c_str());
+  utm_.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  to_utm_.reset(OGRCreateCoordinateTransformation(&wgs84_, &utm_));
+  OGRPolygon study_ll;
+  {
+    OGRLinearRing ring;
+    const int steps = 20;  // densified so the outline stays exact after projection
+    auto lerp = [](double a, double b, int i) { return a + (b - a) * i / steps; };
+    for (int i = 0; i < steps; ++i) ring.addPoint(lerp(box.MinX, box.MaxX, i), box.MinY);
+    for (int i = 0; i < steps; ++i) ring.addPoint(box.MaxX, lerp(box.MinY, box.MaxY, i));
+    for (int i = 0; i < steps; ++i) ring.addPoint(lerp(box.MaxX, box.MinX, i), box.MaxY);
+    for (int i = 0; i < steps; ++i) ring.addPoint(box.MinX, lerp(box.MaxY, box.MinY, i));
+    ring.closeRings();
+    study_ll.addRing(&ring);
+  }
+  study_ = metric(&study_ll);
+  context_.reset(study_->Buffer(opt_.context_m, 8));
+  report_.figures["study_area_km2"] = study_->toPolygon()->get_Area() / 1e6;
+
+  read_points(*ds);
+  read_lines(*ds);
+  read_polygons(*ds);
+  read_metro();
+
+  // Facility classes from OSM tags; a point inside an area site of the same amenity is the same site.
+  std::vector<Site> classified;
+  long long high_schools = 0, unknown_level = 0;
+  for (auto& s : sites_) {
+    const std::string a = s.classes;
+    std::string cls;
+    if (a == "park" || a == "green_space" || a == "metro") cls = a;
+    else if (a == "kindergarten" || (a == "school" && contains_any(s.name, {"幼儿园"}))) cls = "kindergarten";
+    else if (a == "school") {
+      const bool primary = contains_any(s.name, {"小学"}) || s.level_source == "1";
+      const bool middle = contains_any(s.name, {"初中", "初级中学"}) || (contains_any(s.name, {"中学"}) &&
+                                                                        !contains_any(s.name, {"高级中学", "高中"})) ||
+                          s.level_source == "2";
+      const bool high = contains_any(s.name, {"高级中学", "高中", "职业", "中专", "大学", "学院"});
+      if (primary || middle) {
+        cls = primary && middle ? "primary_school;middle_school" : primary ? "primary_school" : "middle_school";
+        s.level_source = s.level_source.empty() ? "name" : "isced:level";
+      } else if (high) {
+        ++high_schools;
+        continue;
+      } else {
+        cls = "primary_school;middle_school";
+        s.level_source = "assumed (level unknown)";
+        ++unknown_level;
+      }
+    } else if (a == "hospital" || a == "clinic" || a == "doctors") cls = "health";
+    else if (a == "fire_station") cls = "fire_station";
+    else if (a == "social_facility" || a == "nursing_home") cls = "elderly_care";
+    if (cls.empty()) continue;
+    s.classes = cls;
+    classified.push_back(std::move(s));
+  }
+  std::vector<Site> unique;
+  for (auto& s : classified) {
+    bool dup = false;
+    if (wkbFlatten(s.geom->getGeometryType()) == wkbPoint)
+      for (const auto& o : classified)
+        if (&o != &s && o.classes == s.classes && wkbFlatten(o.geom->getGeometryType()) != wkbPoint &&
+            o.geom->Contains(s.geom.get()))
+          dup = true;
+    if (!dup) unique.push_back(std::move(s));
+  }
+  std::stable_sort(unique.begin(), unique.end(), [](const Site& a, const Site& b) {
+    return std::tie(a.classes, a.osm_ref) < std::tie(b.classes, b.osm_ref);
+  });
+  sites_ = std::move(unique);
+  report_.counts["schools_skipped_as_high_or_vocational"] = high_schools;
+  report_.counts["schools_with_assumed_level"] = unknown_level;
+  for (const char* cls : {"kindergarten", "primary_school", "middle_school", "health", "elderly_care", "fire_station",
+                          "metro", "park", "green_space"}) {
+    long long n = 0;
+    for (const auto& s : sites_)
+      if (("," + std::string(s.classes) + ",").find(cls) != std::string::npos) ++n;
+    report_.counts[std::string("facilities.") + cls] = n;
+    if (n == 0) report_.notes.push_back(fmt::format("no OSM features of class {} in this extract", cls));
+  }
+
+  make_blocks();
+  assign_land_use();
+  allocate_residents();
+  select_greenways();
+  report_.counts["parcels"] = static_cast<long long>(blocks_.size());
+  report_.counts["roads"] = static_cast<long long>(roads_.size());
+  report_.counts["greenways"] = static_cast<long long>(greenways_.size());
+  report_.counts["facilities"] = static_cast<long long>(sites_.size());
+  long long default_lu = 0;
+  for (const auto& b : blocks_) default_lu += b.source == "default";
+  report_.counts["parcels_with_default_land_use"] = default_lu;
+  write();
+  return report_;
+}
+
+}  // namespace
+
+PrepareReport prepare_osm(const PrepareOptions& options) {
+  Preparer p(options);
+  return p.run();
+}
+
+}  // namespace ut::gis_io

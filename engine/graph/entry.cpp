@@ -1,0 +1,59 @@
+#include "graph/entry.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ut::graph {
+
+namespace {
+std::uint32_t part(std::uint32_t cost, double fraction) {
+  if (cost == kUnreached) return kUnreached;
+  return static_cast<std::uint32_t>(std::llround(static_cast<double>(cost) * fraction));
+}
+std::uint32_t add(std::uint32_t a, std::uint32_t b) {
+  const std::uint64_t s = static_cast<std::uint64_t>(a) + b;
+  return s >= kUnreached ? kUnreached : static_cast<std::uint32_t>(s);
+}
+}  // namespace
+
+EdgeLocator::EdgeLocator(const Graph& g) : g_(g) {
+  std::vector<geo::Point> a(g.edge_count()), b(g.edge_count());
+  for (std::size_t e = 0; e < g.edge_count(); ++e) {
+    a[e] = g.node_xy[g.edge_u[e]];
+    b[e] = g.node_xy[g.edge_v[e]];
+  }
+  index_ = std::make_unique<geo::SegmentIndex>(std::move(a), std::move(b), 100.0);
+}
+
+std::optional<EntryPoint> EdgeLocator::attach(const geo::Point& p, double max_m) const {
+  const geo::NearestSegment ns = index_->nearest(p, max_m);
+  if (ns.segment == UINT32_MAX) return std::nullopt;
+  const std::uint32_t e = ns.segment;
+  EntryPoint ep;
+  ep.edge = e;
+  ep.u = g_.edge_u[e];
+  ep.v = g_.edge_v[e];
+  // Travelling u -> v uses the forward cost; the point sits at fraction t from u.
+  ep.u_to_point = part(g_.edge_cost_fwd[e], ns.t);
+  ep.point_to_v = part(g_.edge_cost_fwd[e], 1 - ns.t);
+  ep.v_to_point = part(g_.edge_cost_bwd[e], 1 - ns.t);
+  ep.point_to_u = part(g_.edge_cost_bwd[e], ns.t);
+  ep.leg_m = static_cast<float>(ns.distance);
+  ep.leg = g_.unit == CostUnit::decimetre ? static_cast<std::uint32_t>(std::llround(ns.distance * 10)) : 0;
+  return ep;
+}
+
+void append_seeds(const EntryPoint& e, std::vector<Seed>& seeds) {
+  if (e.edge == kUnreached) return;
+  if (e.point_to_u != kUnreached) seeds.push_back({e.u, add(e.leg, e.point_to_u)});
+  if (e.point_to_v != kUnreached) seeds.push_back({e.v, add(e.leg, e.point_to_v)});
+}
+
+std::uint32_t reach(const EntryPoint& e, const std::uint32_t* dist) {
+  if (e.edge == kUnreached) return kUnreached;
+  const std::uint32_t via_u = add(dist[e.u], e.u_to_point);
+  const std::uint32_t via_v = add(dist[e.v], e.v_to_point);
+  return add(std::min(via_u, via_v), e.leg);
+}
+
+}  // namespace ut::graph

@@ -1,0 +1,45 @@
+#pragma once
+// Entry points: where a parcel or facility meets the graph. A point attaches to the nearest
+// usable edge; the distance along that edge to either end node counts, plus the access leg
+// (straight line from the feature to the edge).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "geo/segment_index.hpp"
+#include "graph/dijkstra.hpp"
+#include "graph/graph.hpp"
+
+namespace ut::graph {
+
+struct EntryPoint {
+  std::uint32_t edge = kUnreached;
+  std::uint32_t u = 0, v = 0;
+  std::uint32_t u_to_point = kUnreached;  // cost from node u along the edge to the point
+  std::uint32_t v_to_point = kUnreached;
+  std::uint32_t point_to_u = kUnreached;  // cost from the point along the edge to node u
+  std::uint32_t point_to_v = kUnreached;
+  std::uint32_t leg = 0;                  // cost of the access leg (0 on driving graphs)
+  float leg_m = 0;                        // access leg in metres, for reporting
+};
+
+class EdgeLocator {
+ public:
+  explicit EdgeLocator(const Graph& g);
+  // Nearest edge within max_m metres, or nullopt.
+  std::optional<EntryPoint> attach(const geo::Point& p, double max_m) const;
+
+ private:
+  const Graph& g_;
+  std::unique_ptr<geo::SegmentIndex> index_;
+};
+
+// Seeds of a search that starts at this point (a facility).
+void append_seeds(const EntryPoint& e, std::vector<Seed>& seeds);
+
+// Cost from the nearest source to this point (a parcel) given node costs; kUnreached if none.
+std::uint32_t reach(const EntryPoint& e, const std::uint32_t* dist);
+
+}  // namespace ut::graph

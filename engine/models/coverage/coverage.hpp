@@ -1,0 +1,64 @@
+#pragma once
+// Service-coverage model: for each coverage class, the network cost from every parcel to the
+// nearest serving site (ONE bounded multi-source Dijkstra per class, never one search per
+// parcel), and capacity-aware supply per resident (two-step floating catchment area, 2SFCA,
+// computed from the facility side). Pure computation over plain arrays: no I/O.
+//
+// Determinism: costs are integers; 2SFCA sums are accumulated in int64 fixed point, so every
+// result is bit-identical for any thread count or partitioning.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/entry.hpp"
+#include "graph/graph.hpp"
+
+namespace ut::coverage {
+
+enum class Network : std::uint8_t { walk, drive };
+
+struct ClassSpec {
+  std::string name;
+  Network network = Network::walk;
+  std::uint32_t bound = 0;        // search bound, in the network's cost unit
+  bool sfca = false;
+  std::uint32_t catchment = 0;    // 2SFCA catchment, in cost units (Gaussian weight 0 at the edge)
+};
+
+// One site as seen by one class: its entry points on the class's network and its capacity.
+struct Site {
+  std::vector<graph::EntryPoint> entries;
+  double capacity = 0;
+};
+
+struct ClassInput {
+  ClassSpec spec;
+  std::vector<Site> sites;
+};
+
+struct Input {
+  const graph::Graph* walk = nullptr;
+  const graph::Graph* drive = nullptr;
+  std::vector<graph::EntryPoint> parcel_walk;   // per parcel; edge == kUnreached: not attached
+  std::vector<graph::EntryPoint> parcel_drive;
+  std::vector<std::uint32_t> residents;         // per parcel
+  std::vector<ClassInput> classes;
+};
+
+struct ClassResult {
+  std::vector<std::uint32_t> cost;  // per parcel: cost to the nearest site, kUnreached beyond the bound
+  std::vector<double> supply;       // 2SFCA per parcel, capacity per 1,000 residents; empty if !sfca
+};
+
+struct Result {
+  std::vector<ClassResult> classes;  // same order as Input::classes
+};
+
+Result compute(const Input& in);
+
+// Gaussian 2SFCA weight for cost d within catchment D, scaled to 0..kWeightScale:
+// f(d) = (exp(-d^2 / 2D^2) - exp(-1/2)) / (1 - exp(-1/2)), f(0) = 1, f(D) = 0.
+inline constexpr std::int64_t kWeightScale = 1 << 20;
+std::int64_t gaussian_weight(std::uint32_t d, std::uint32_t catchment);
+
+}  // namespace ut::coverage

@@ -1,0 +1,31 @@
+#pragma once
+// The run directory of the contract (docs/architecture.md): manifest.json, indicators.csv,
+// outputs.gpkg; built in a temporary sibling and renamed into place at the end.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "city/city.hpp"
+#include "scenario/scenario.hpp"
+#include "sim/simulation.hpp"
+
+namespace ut::output {
+
+struct RunInfo {
+  unsigned threads = 0;
+  std::vector<std::pair<std::string, double>> phase_seconds;
+  std::vector<std::string> notes;
+  sim::NetworkStats network;
+};
+
+void write_run_dir(const std::filesystem::path& dir, const scenario::Scenario& s, const city::City& c,
+                   const std::vector<sim::YearResult>& years, const RunInfo& info);
+
+// indicators.csv text: a header, then one row per year; empty cell = no data.
+std::string indicators_csv(const std::vector<sim::YearResult>& years);
+
+inline constexpr const char* kAttribution =
+    "© OpenStreetMap contributors. Data available under the Open Database License (ODbL), "
+    "openstreetmap.org/copyright.";
+
+}  // namespace ut::output

@@ -1,0 +1,261 @@
+#include "scenario/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include <toml++/toml.h>
+
+#include "core/error.hpp"
+#include "core/suggest.hpp"
+
+namespace ut::scenario {
+
+namespace fs = std::filesystem;
+using core::InputError;
+using core::Where;
+
+const std::map<std::string, std::string>& default_fields(const std::string& role) {
+  static const std::map<std::string, std::map<std::string, std::string>> all = {
+      {"parcels", {{"id", "parcel_id"}, {"land_use", "land_use"}, {"residents", "residents"}, {"floor_area", "floor_area_m2"}}},
+      {"roads",
+       {{"id", "road_id"}, {"class", "class"}, {"speed", "speed_kmh"}, {"lanes", "lanes"}, {"oneway", "oneway"},
+        {"walk", "walk"}, {"drive", "drive"}}},
+      {"greenways", {{"id", "greenway_id"}, {"name", "name"}, {"level", "level"}}},
+      {"facilities",
+       {{"id", "facility_id"}, {"classes", "classes"}, {"name", "name"}, {"capacity", "capacity"}, {"area", "area_m2"}}},
+  };
+  return all.at(role);
+}
+
+const std::vector<std::string>& required_fields(const std::string& role) {
+  static const std::map<std::string, std::vector<std::string>> all = {
+      {"parcels", {"id", "residents"}},
+      {"roads", {"id", "class"}},
+      {"greenways", {"id"}},
+      {"facilities", {"id", "classes"}},
+  };
+  return all.at(role);
+}
+
+namespace {
+
+struct Reader {
+  fs::path file;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& rule, const std::string& value) const {
+    throw InputError(Where{file.string(), "", "key " + key}, rule, value);
+  }
+
+  static std::string show(const toml::node& n) {
+    if (auto s = n.as_string()) return '"' + s->get() + '"';
+    if (auto i = n.as_integer()) return std::to_string(i->get());
+    if (auto f = n.as_floating_point()) return fmt::format("{}", f->get());
+    if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
+    if (n.is_array()) return "an array";
+    if (n.is_table()) return "a table";
+    return "a date or time";
+  }
+
+  void check_keys(const toml::table& t, const std::string& prefix, const std::vector<std::string>& allowed) const {
+    for (const auto& [k, v] : t) {
+      const std::string key(k.str());
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      const std::string near = core::nearest(key, allowed);
+      const std::string full = prefix.empty() ? key : prefix + "." + key;
+      throw InputError(Where{file.string(), fmt::format("line {}", k.source().begin.line), "key " + full},
+                       near.empty() ? "unknown key" : fmt::format("unknown key; did you mean '{}'?", near), "");
+    }
+  }
+
+  std::string str(const toml::table& t, const std::string& prefix, const std::string& key, bool required,
+                  const std::string& fallback = "") const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) {
+      if (required) fail(prefix + key, "required key is missing", "");
+      return fallback;
+    }
+    if (!n->is_string()) fail(prefix + key, "must be a string", show(*n));
+    return n->as_string()->get();
+  }
+
+  double num(const toml::table& t, const std::string& prefix, const std::string& key, bool required, double fallback,
+             double lo, double hi) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) {
+      if (required) fail(prefix + key, "required key is missing", "");
+      return fallback;
+    }
+    double v = 0;
+    if (auto i = n->as_integer()) v = static_cast<double>(i->get());
+    else if (auto f = n->as_floating_point()) v = f->get();
+    else fail(prefix + key, "must be a number", show(*n));
+    if (!(v >= lo && v <= hi)) fail(prefix + key, fmt::format("must be in [{}, {}]", lo, hi), show(*n));
+    return v;
+  }
+
+  bool boolean(const toml::table& t, const std::string& prefix, const std::string& key, bool fallback) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return fallback;
+    if (!n->is_boolean()) fail(prefix + key, "must be true or false", show(*n));
+    return n->as_boolean()->get();
+  }
+
+  std::vector<std::string> strings(const toml::table& t, const std::string& prefix, const std::string& key,
+                                   bool required) const {
+    const toml::node* n = t.get(key);
+    std::vector<std::string> out;
+    if (n == nullptr) {
+      if (required) fail(prefix + key, "required key is missing", "");
+      return out;
+    }
+    const toml::array* a = n->as_array();
+    if (a == nullptr) fail(prefix + key, "must be an array of strings", show(*n));
+    for (const auto& e : *a) {
+      if (!e.is_string()) fail(prefix + key, "must be an array of strings", show(e));
+      out.push_back(e.as_string()->get());
+    }
+    return out;
+  }
+
+  const toml::table* table(const toml::table& t, const std::string& prefix, const std::string& key, bool required) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) {
+      if (required) fail(prefix + key, "required table is missing", "");
+      return nullptr;
+    }
+    if (!n->is_table()) fail(prefix + key, "must be a table", show(*n));
+    return n->as_table();
+  }
+
+  LayerSpec layer(const toml::table& layers, const std::string& role, bool required) const {
+    LayerSpec spec;
+    spec.role = role;
+    spec.key = "layers." + role;
+    spec.fields = default_fields(role);
+    const toml::table* t = table(layers, "layers.", role, required);
+    if (t == nullptr) return spec;
+    const std::string p = spec.key + ".";
+    check_keys(*t, spec.key, {"source", "layer", "fields"});
+    const std::string src = str(*t, p, "source", true);
+    if (src.empty()) fail(p + "source", "must not be empty", "\"\"");
+    spec.source = fs::path(src).is_absolute() ? fs::path(src) : file.parent_path() / src;
+    spec.layer = str(*t, p, "layer", true);
+    if (const toml::table* f = table(*t, p, "fields", false)) {
+      std::vector<std::string> allowed;
+      for (const auto& [k, v] : default_fields(role)) allowed.push_back(k);
+      check_keys(*f, p + "fields", allowed);
+      for (const auto& [k, v] : *f) spec.fields[std::string(k.str())] = str(*f, p + "fields.", std::string(k.str()), true);
+    }
+    return spec;
+  }
+};
+
+}  // namespace
+
+Scenario load_scenario(const fs::path& file) {
+  if (!fs::exists(file)) throw InputError(Where{file.string(), "", ""}, "scenario file must exist", "");
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw InputError(Where{file.string(), fmt::format("line {}", e.source().begin.line), ""},
+                     "must be valid TOML: " + std::string(e.description()), "");
+  }
+  Reader r{file};
+  Scenario s;
+  s.file = file;
+  r.check_keys(root, "", {"name", "description", "seed", "base_year", "crs", "layers", "norms", "add_facility", "add_greenway"});
+  s.name = r.str(root, "", "name", true);
+  if (s.name.empty() || s.name.find_first_of("/\\") != std::string::npos)
+    r.fail("name", "must be a non-empty name without slashes", "\"" + s.name + "\"");
+  s.description = r.str(root, "", "description", false);
+  s.seed = static_cast<std::uint64_t>(r.num(root, "", "seed", false, 1, 0, 9.007199254740992e15));
+  s.base_year = static_cast<int>(r.num(root, "", "base_year", false, 2024, 1900, 2200));
+  s.crs = r.str(root, "", "crs", false);
+
+  const toml::table* layers = r.table(root, "", "layers", true);
+  r.check_keys(*layers, "layers", {"parcels", "roads", "greenways", "facilities"});
+  s.parcels = r.layer(*layers, "parcels", true);
+  s.roads = r.layer(*layers, "roads", true);
+  s.greenways = r.layer(*layers, "greenways", false);
+  s.facilities = r.layer(*layers, "facilities", true);
+
+  s.norms = default_norms();
+  if (const toml::table* norms = r.table(root, "", "norms", false)) {
+    std::vector<std::string> names;
+    for (const auto& n : s.norms) names.push_back(n.name);
+    r.check_keys(*norms, "norms", names);
+    for (auto& n : s.norms) {
+      const toml::table* t = r.table(*norms, "norms.", n.name, false);
+      if (t == nullptr) continue;
+      const std::string p = "norms." + n.name + ".";
+      r.check_keys(*t, "norms." + n.name, norm_keys());
+      if (t->contains("sources")) n.sources = r.strings(*t, p, "sources", true);
+      const std::string net = r.str(*t, p, "network", false, n.network == Network::walk ? "walk" : "drive");
+      if (net != "walk" && net != "drive") r.fail(p + "network", "must be \"walk\" or \"drive\"", "\"" + net + "\"");
+      n.network = net == "walk" ? Network::walk : Network::drive;
+      n.tier = static_cast<int>(r.num(*t, p, "tier", false, n.tier, 0, 15));
+      if (n.tier != 0 && n.tier != 5 && n.tier != 10 && n.tier != 15)
+        r.fail(p + "tier", "must be 0, 5, 10 or 15", std::to_string(n.tier));
+      n.radius_m = r.num(*t, p, "radius_m", false, n.radius_m, 1, 20000);
+      n.drive_min = r.num(*t, p, "drive_min", false, n.drive_min, 0, 120);
+      n.turnout_min = r.num(*t, p, "turnout_min", false, n.turnout_min, 0, 60);
+      n.min_area_m2 = r.num(*t, p, "min_area_m2", false, n.min_area_m2, 0, 1e9);
+      n.sfca = r.boolean(*t, p, "sfca", n.sfca);
+      n.catchment_m = r.num(*t, p, "catchment_m", false, n.catchment_m, 0, 20000);
+      n.default_capacity = r.num(*t, p, "default_capacity", false, n.default_capacity, 0, 1e9);
+      n.capacity_unit = r.str(*t, p, "capacity_unit", false, n.capacity_unit);
+      if (n.sfca && n.catchment_m <= 0) r.fail(p + "catchment_m", "must be > 0 when sfca = true", fmt::format("{}", n.catchment_m));
+      if (n.network == Network::drive && n.drive_min <= n.turnout_min)
+        r.fail(p + "drive_min", "must exceed turnout_min on the drive network", fmt::format("{}", n.drive_min));
+    }
+  }
+
+  auto array_of_tables = [&](const std::string& key, auto&& each) {
+    const toml::node* n = root.get(key);
+    if (n == nullptr) return;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) r.fail(key, "must be an array of tables ([[" + key + "]])", Reader::show(*n));
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const toml::table* t = (*a)[i].as_table();
+      const std::string k = fmt::format("{}[{}]", key, i + 1);
+      if (t == nullptr) r.fail(k, "must be a table", Reader::show((*a)[i]));
+      each(*t, k, k + ".");
+    }
+  };
+  array_of_tables("add_facility", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "name", "classes", "capacity", "x", "y", "crs"});
+    AddFacility f;
+    f.key = k;
+    f.year = static_cast<int>(r.num(t, p, "year", false, s.base_year, 1900, 2200));
+    if (f.year != s.base_year)
+      r.fail(p + "year", fmt::format("must be the base year {} (only the base year is simulated so far)", s.base_year),
+             std::to_string(f.year));
+    f.name = r.str(t, p, "name", true);
+    f.classes = r.strings(t, p, "classes", true);
+    if (f.classes.empty()) r.fail(p + "classes", "must name at least one facility class", "[]");
+    f.capacity = r.num(t, p, "capacity", false, -1, 0, 1e9);
+    f.x = r.num(t, p, "x", true, 0, -1e12, 1e12);
+    f.y = r.num(t, p, "y", true, 0, -1e12, 1e12);
+    f.crs = r.str(t, p, "crs", false, "EPSG:4326");
+    s.add_facilities.push_back(std::move(f));
+  });
+  array_of_tables("add_greenway", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "name", "level", "wkt", "crs"});
+    AddGreenway g;
+    g.key = k;
+    g.year = static_cast<int>(r.num(t, p, "year", false, s.base_year, 1900, 2200));
+    if (g.year != s.base_year)
+      r.fail(p + "year", fmt::format("must be the base year {} (only the base year is simulated so far)", s.base_year),
+             std::to_string(g.year));
+    g.name = r.str(t, p, "name", true);
+    g.level = r.str(t, p, "level", false, "community");
+    g.wkt = r.str(t, p, "wkt", true);
+    g.crs = r.str(t, p, "crs", false, "EPSG:4326");
+    s.add_greenways.push_back(std::move(g));
+  });
+  return s;
+}
+
+}  // namespace ut::scenario

@@ -1,0 +1,81 @@
+#include "sim/indicators.hpp"
+
+#include "graph/graph.hpp"
+
+namespace ut::sim {
+
+void compute_indicators(const scenario::Scenario& s, const city::City& c, YearResult& y) {
+  const auto& norms = s.norms;
+  const std::size_t np = c.parcels.size();
+  const auto& res = c.parcels.residents;
+  std::uint64_t population = 0;
+  for (std::uint32_t r : res) population += r;
+  auto pct = [&](const std::vector<std::uint8_t>& ok) -> std::optional<double> {
+    if (population == 0) return std::nullopt;
+    std::uint64_t covered = 0;
+    for (std::size_t p = 0; p < np; ++p)
+      if (ok[p]) covered += res[p];
+    return 100.0 * static_cast<double>(covered) / static_cast<double>(population);
+  };
+  // Per class: parcel within the norm's threshold.
+  std::vector<std::vector<std::uint8_t>> within(norms.size(), std::vector<std::uint8_t>(np, 0));
+  for (std::size_t k = 0; k < norms.size(); ++k) {
+    const std::uint32_t t = Simulation::threshold(norms[k]);
+    const auto& cost = y.coverage.classes[k].cost;
+    for (std::size_t p = 0; p < np; ++p) within[k][p] = cost[p] != graph::kUnreached && cost[p] <= t;
+  }
+  y.indicators.clear();
+  y.indicators.push_back({"year", y.year});
+  y.indicators.push_back({"population", static_cast<double>(population)});
+  // Tiers do not nest (GB 50180-2018): each tier checks its own classes; classes without data
+  // are left out (and named in the manifest's notes).
+  const int tiers[3] = {5, 10, 15};
+  for (int t = 0; t < 3; ++t) {
+    y.tier_ok[t].assign(np, 1);
+    bool any = false;
+    for (std::size_t k = 0; k < norms.size(); ++k) {
+      if (norms[k].tier != tiers[t] || y.sites[k] == 0) continue;
+      any = true;
+      for (std::size_t p = 0; p < np; ++p) y.tier_ok[t][p] &= within[k][p];
+    }
+    if (!any) y.tier_ok[t].assign(np, 0);
+    y.indicators.push_back({"coverage_" + std::to_string(tiers[t]) + "min_pct", any ? pct(y.tier_ok[t]) : std::nullopt});
+  }
+  auto find = [&](const std::string& name) -> std::ptrdiff_t {
+    for (std::size_t k = 0; k < norms.size(); ++k)
+      if (norms[k].name == name) return static_cast<std::ptrdiff_t>(k);
+    return -1;
+  };
+  for (std::size_t k = 0; k < norms.size(); ++k)
+    y.indicators.push_back({"access_" + norms[k].name + "_pct", y.sites[k] ? pct(within[k]) : std::nullopt});
+  const std::pair<const char*, const char*> named[] = {{"park_500m_pct", "park"},
+                                                       {"green_300m_pct", "green"},
+                                                       {"greenway_access_pct", "greenway"},
+                                                       {"metro_800m_pct", "metro"},
+                                                       {"fire_5min_pct", "fire"}};
+  for (const auto& [col, cls] : named) {
+    const auto k = find(cls);
+    y.indicators.push_back({col, k >= 0 && y.sites[static_cast<std::size_t>(k)] ? pct(within[static_cast<std::size_t>(k)]) : std::nullopt});
+  }
+  // Capacity-aware supply: population-weighted mean of the parcels' 2SFCA values.
+  for (std::size_t k = 0; k < norms.size(); ++k) {
+    if (!norms[k].sfca) continue;
+    std::optional<double> v;
+    if (y.sites[k] && population > 0) {
+      double sum = 0;  // serial, fixed order: deterministic
+      for (std::size_t p = 0; p < np; ++p) sum += y.coverage.classes[k].supply[p] * res[p];
+      v = sum / static_cast<double>(population);
+    }
+    y.indicators.push_back({"supply_" + norms[k].name + "_per_1000", v});
+  }
+  double park_m2 = 0;
+  for (const auto& f : c.facilities)
+    for (const auto& cls : f.classes)
+      if (cls == "park") park_m2 += f.area_m2;
+  y.indicators.push_back({"park_m2_per_capita", population ? std::optional<double>(park_m2 / static_cast<double>(population)) : std::nullopt});
+  double gw = 0;
+  for (const auto& g : c.greenways) gw += geo::length(g.line);
+  y.indicators.push_back({"greenway_km", gw / 1000});
+}
+
+}  // namespace ut::sim

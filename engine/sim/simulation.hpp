@@ -1,0 +1,66 @@
+#pragma once
+// The simulation: owns the state of one scenario run and steps it through named phases.
+// So far the base year only: networks -> attach -> coverage -> indicators.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "city/city.hpp"
+#include "graph/entry.hpp"
+#include "graph/graph.hpp"
+#include "models/coverage/coverage.hpp"
+#include "scenario/scenario.hpp"
+
+namespace ut::sim {
+
+struct Indicator {
+  std::string name;
+  std::optional<double> value;  // nullopt: no data (written as an empty cell)
+};
+
+// Results of one simulated year, as plain data for the writers and the viewer.
+struct YearResult {
+  int year = 0;
+  std::vector<Indicator> indicators;
+  coverage::Result coverage;       // per class (same order as the scenario's norms)
+  std::vector<std::size_t> sites;  // per class: number of serving sites
+  std::vector<std::uint8_t> tier_ok[3];  // per parcel: covered at the 5-, 10-, 15-minute tier
+};
+
+struct NetworkStats {
+  std::size_t walk_nodes = 0, walk_edges = 0, drive_nodes = 0, drive_edges = 0;
+  std::size_t parcels_unattached_walk = 0, parcels_unattached_drive = 0;
+  std::size_t sites_unattached = 0;
+};
+
+class Simulation {
+ public:
+  Simulation(const scenario::Scenario& s, const city::City& c);
+
+  // Phases, in order; each records its wall time under its name.
+  void build_networks();
+  YearResult step_base_year();
+
+  const NetworkStats& network_stats() const { return stats_; }
+  const std::vector<std::pair<std::string, double>>& phase_seconds() const { return seconds_; }
+  std::vector<std::string> notes() const;
+
+  // Cost unit of a class's values: metres (walk) or seconds (drive).
+  static double cost_to_unit(const scenario::Norm& n, std::uint32_t cost);
+  // The class's pass threshold in its network's cost unit.
+  static std::uint32_t threshold(const scenario::Norm& n);
+
+ private:
+  const scenario::Scenario& scenario_;
+  const city::City& city_;
+  graph::Graph walk_, drive_;
+  std::vector<graph::EntryPoint> parcel_walk_, parcel_drive_;
+  NetworkStats stats_;
+  std::vector<std::pair<std::string, double>> seconds_;
+  std::vector<std::string> no_data_;
+
+  coverage::Input coverage_input();
+};
+
+}  // namespace ut::sim
