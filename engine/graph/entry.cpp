@@ -16,11 +16,35 @@ std::uint32_t add(std::uint32_t a, std::uint32_t b) {
 }
 }  // namespace
 
-EdgeLocator::EdgeLocator(const Graph& g) : g_(g) {
-  std::vector<geo::Point> a(g.edge_count()), b(g.edge_count());
+std::vector<bool> largest_component_edges(const Graph& g) {
+  const std::size_t n = g.node_count();
+  std::vector<std::uint32_t> parent(n);
+  for (std::uint32_t i = 0; i < n; ++i) parent[i] = i;
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
   for (std::size_t e = 0; e < g.edge_count(); ++e) {
-    a[e] = g.node_xy[g.edge_u[e]];
-    b[e] = g.node_xy[g.edge_v[e]];
+    const std::uint32_t a = find(g.edge_u[e]), b = find(g.edge_v[e]);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+  std::vector<std::uint32_t> size(n, 0);
+  for (std::uint32_t i = 0; i < n; ++i) ++size[find(i)];
+  std::uint32_t best = 0;
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (size[i] > size[best]) best = i;
+  std::vector<bool> mask(g.edge_count());
+  for (std::size_t e = 0; e < g.edge_count(); ++e) mask[e] = find(g.edge_u[e]) == best;
+  return mask;
+}
+
+EdgeLocator::EdgeLocator(const Graph& g, const std::vector<bool>& mask) : g_(g) {
+  std::vector<geo::Point> a, b;
+  for (std::size_t e = 0; e < g.edge_count(); ++e) {
+    if (!mask.empty() && !mask[e]) continue;
+    edge_of_.push_back(static_cast<std::uint32_t>(e));
+    a.push_back(g.node_xy[g.edge_u[e]]);
+    b.push_back(g.node_xy[g.edge_v[e]]);
   }
   index_ = std::make_unique<geo::SegmentIndex>(std::move(a), std::move(b), 100.0);
 }
@@ -28,7 +52,7 @@ EdgeLocator::EdgeLocator(const Graph& g) : g_(g) {
 std::optional<EntryPoint> EdgeLocator::attach(const geo::Point& p, double max_m) const {
   const geo::NearestSegment ns = index_->nearest(p, max_m);
   if (ns.segment == UINT32_MAX) return std::nullopt;
-  const std::uint32_t e = ns.segment;
+  const std::uint32_t e = edge_of_[ns.segment];
   EntryPoint ep;
   ep.edge = e;
   ep.u = g_.edge_u[e];

@@ -25,15 +25,22 @@ struct EntryPoint {
   float leg_m = 0;                        // access leg in metres, for reporting
 };
 
+// Edges of the largest (weakly) connected component: digitised fragments that touch nothing
+// (a footway inside a compound, a service road ending short of the street) are no place to enter
+// the network from.
+std::vector<bool> largest_component_edges(const Graph& g);
+
 class EdgeLocator {
  public:
-  explicit EdgeLocator(const Graph& g);
+  // Attaches to the edges whose mask entry is true (all edges when the mask is empty).
+  explicit EdgeLocator(const Graph& g, const std::vector<bool>& mask = {});
   // Nearest edge within max_m metres, or nullopt.
   std::optional<EntryPoint> attach(const geo::Point& p, double max_m) const;
 
  private:
   const Graph& g_;
   std::unique_ptr<geo::SegmentIndex> index_;
+  std::vector<std::uint32_t> edge_of_;  // index position -> edge id
 };
 
 // Seeds of a search that starts at this point (a facility).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 
 #include "city/networks.hpp"
@@ -47,15 +48,30 @@ void Simulation::build_networks() {
   timed(seconds_, "networks", [&] {
     walk_ = city::walk_graph(city_);
     drive_ = city::drive_graph(city_);
+    walk_main_ = graph::largest_component_edges(walk_);
+    drive_main_ = graph::largest_component_edges(drive_);
   });
   timed(seconds_, "attach", [&] {
-    const graph::EdgeLocator walk_loc(walk_), drive_loc(drive_);
+    const graph::EdgeLocator walk_loc(walk_, walk_main_), drive_loc(drive_, drive_main_);
     const std::size_t n = city_.parcels.size();
     parcel_walk_.assign(n, graph::EntryPoint{});
     parcel_drive_.assign(n, graph::EntryPoint{});
     for (std::size_t p = 0; p < n; ++p) {
-      if (auto e = walk_loc.attach(city_.parcels.centroid[p], kParcelSnapM)) parcel_walk_[p] = *e;
-      else ++stats_.parcels_unattached_walk;
+      if (auto e = walk_loc.attach(city_.parcels.centroid[p], kParcelSnapM)) {
+        // Residents live all over the block, not at its centroid: their mean walk to the block's
+        // edge is (2/3) * area / perimeter (exact for squares and discs). The access leg is that,
+        // or the centroid's distance to the street when shorter.
+        double perimeter = 0;
+        for (const auto& poly : city_.parcels.shape[p])
+          if (!poly.rings.empty()) perimeter += geo::length(poly.rings[0]);
+        if (perimeter > 0) {
+          const double mean_leg_m = 2.0 / 3.0 * city_.parcels.area_m2[p] / perimeter;
+          e->leg = std::min(e->leg, static_cast<std::uint32_t>(std::llround(mean_leg_m * 10)));
+        }
+        parcel_walk_[p] = *e;
+      } else {
+        ++stats_.parcels_unattached_walk;
+      }
       if (auto e = drive_loc.attach(city_.parcels.centroid[p], kParcelSnapM)) parcel_drive_[p] = *e;
       else ++stats_.parcels_unattached_drive;
     }
@@ -73,7 +89,7 @@ coverage::Input Simulation::coverage_input() {
   in.parcel_walk = parcel_walk_;
   in.parcel_drive = parcel_drive_;
   in.residents = city_.parcels.residents;
-  const graph::EdgeLocator walk_loc(walk_), drive_loc(drive_);
+  const graph::EdgeLocator walk_loc(walk_, walk_main_), drive_loc(drive_, drive_main_);
   no_data_.clear();
   for (const auto& n : scenario_.norms) {
     coverage::ClassInput ci;

@@ -55,6 +55,7 @@ class Simulation {
   const scenario::Scenario& scenario_;
   const city::City& city_;
   graph::Graph walk_, drive_;
+  std::vector<bool> walk_main_, drive_main_;  // edges of the largest connected component
   std::vector<graph::EntryPoint> parcel_walk_, parcel_drive_;
   NetworkStats stats_;
   std::vector<std::pair<std::string, double>> seconds_;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Each engine module may include only the modules the architecture allows (docs/architecture.md).
+set -euo pipefail
+src=$1
+declare -A allowed=(
+  [core]="core"
+  [geo]="core geo"
+  [graph]="core geo graph"
+  [city]="core geo graph city"
+  [scenario]="core scenario"
+  [models/coverage]="core geo graph models"
+  [sim]="core geo graph city scenario models sim"
+  [gis_io]="core geo graph city scenario gis_io"
+  [output]="core geo graph city scenario models sim gis_io output"
+  [app]="core geo graph city scenario models sim gis_io output app"
+)
+status=0
+for mod in "${!allowed[@]}"; do
+  for f in "$src/engine/$mod"/*.[ch]pp; do
+    while read -r inc; do
+      top=${inc%%/*}
+      case " ${allowed[$mod]} " in *" $top "*) ;; *) echo "$f includes $inc: $mod may not depend on $top"; status=1;; esac
+    done < <(grep -oE '^#include "[^"]+"' "$f" | sed -E 's/#include "([^"]+)"/\1/')
+    if grep -qE '#include <osg' "$f"; then echo "$f includes OpenSceneGraph: the engine never sees OSG"; status=1; fi
+    if [ "$mod" != gis_io ] && [ "$mod" != output ] && grep -qE '#include <(gdal|ogr|cpl)' "$f"; then
+      echo "$f includes GDAL: only gis_io and output use GDAL"; status=1
+    fi
+    if [ "$mod" != geo ] && grep -qE '#include <proj' "$f"; then echo "$f includes PROJ: PROJ stays inside geo"; status=1; fi
+  done
+done
+[ $status -eq 0 ] && echo "module dependencies follow the architecture"
+exit $status
