@@ -105,7 +105,7 @@ RandomCity random_city(unsigned seed, int n, int parcels, int sites) {
   }
   for (int s = 0; s < sites; ++s) {
     c.sites.push_back({u(rng), u(rng)});
-    c.capacity.push_back(50 + rng() % 300);
+    c.capacity.push_back(static_cast<double>(50 + rng() % 300));
   }
   return c;
 }
