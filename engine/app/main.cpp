@@ -58,9 +58,7 @@ int cmd_run(const RunArgs& a, bool write) {
   info.network = sim.network_stats();
   const auto out = a.out.empty() ? std::filesystem::path("runs") / s.name : a.out;
   progress(a, "writing " + out.string());
-  const auto tw = std::chrono::steady_clock::now();
   ut::output::write_run_dir(out, s, city, years, info);
-  (void)tw;
   if (!a.quiet) {
     fmt::print("{}: {} parcels, {} residents, {:.2f} s\n", out.string(), city.parcels.size(),
                years.back().indicators[1].value.value_or(0),
