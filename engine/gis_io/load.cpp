@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "city/road_rules.hpp"
 #include "core/error.hpp"
 #include "core/suggest.hpp"
 #include "geo/projection.hpp"
@@ -209,15 +210,6 @@ int parse_oneway(const LayerReader& r, const OGRFeature& f) {
   throw InputError(r.where(f), "oneway must be 0, 1 or -1 (or no/yes)", "\"" + v + "\"");
 }
 
-double default_speed_kmh(const std::string& cls) {
-  static const std::map<std::string, double> speeds = {
-      {"motorway", 80}, {"motorway_link", 50}, {"trunk", 60}, {"trunk_link", 40}, {"primary", 50},
-      {"primary_link", 40}, {"secondary", 40}, {"secondary_link", 30}, {"tertiary", 30}, {"tertiary_link", 30},
-      {"residential", 25}, {"unclassified", 25}, {"living_street", 10}, {"service", 15}};
-  auto it = speeds.find(cls);
-  return it == speeds.end() ? 20 : it->second;
-}
-
 void load_roads(const scenario::Scenario& s, const std::string& crs, std::vector<city::Road>& out) {
   LayerReader r(s.roads, crs);
   r.expect_type("id", kInteger, "an integer");
@@ -225,8 +217,6 @@ void load_roads(const scenario::Scenario& s, const std::string& crs, std::vector
   r.expect_type("lanes", kNumeric, "numeric");
   r.expect_type("walk", kInteger, "an integer (0 or 1)");
   r.expect_type("drive", kInteger, "an integer (0 or 1)");
-  static const std::set<std::string> no_walk = {"motorway", "motorway_link", "trunk", "trunk_link"};
-  static const std::set<std::string> no_drive = {"footway", "pedestrian", "path", "steps", "cycleway", "track", "bridleway", "corridor"};
   for (auto& fp : r.layer()) {
     const OGRFeature& f = *fp;
     if (!r.is_set(f, "id")) throw InputError(r.where(f), "road id must be set", "null");
@@ -235,14 +225,14 @@ void load_roads(const scenario::Scenario& s, const std::string& crs, std::vector
     r.check_unique(f, road.id);
     road.road_class = r.text(f, "class");
     if (road.road_class.empty()) throw InputError(r.where(f), "road class must be set", "empty");
-    road.speed_kmh = r.is_set(f, "speed") ? r.real(f, "speed") : default_speed_kmh(road.road_class);
+    road.speed_kmh = r.is_set(f, "speed") ? r.real(f, "speed") : city::default_speed_kmh(road.road_class);
     if (!(road.speed_kmh > 0 && road.speed_kmh <= 200))
       throw InputError(r.where(f), "speed must be in (0, 200] km/h", fmt::format("{}", road.speed_kmh));
     road.lanes = r.is_set(f, "lanes") ? static_cast<int>(r.integer(f, "lanes")) : 1;
     if (road.lanes < 1 || road.lanes > 20) throw InputError(r.where(f), "lanes must be in 1..20", std::to_string(road.lanes));
     road.oneway = parse_oneway(r, f);
-    road.walk = r.is_set(f, "walk") ? r.integer(f, "walk") != 0 : no_walk.count(road.road_class) == 0;
-    road.drive = r.is_set(f, "drive") ? r.integer(f, "drive") != 0 : no_drive.count(road.road_class) == 0;
+    road.walk = r.is_set(f, "walk") ? r.integer(f, "walk") != 0 : city::walk_by_class(road.road_class);
+    road.drive = r.is_set(f, "drive") ? r.integer(f, "drive") != 0 : city::drive_by_class(road.road_class);
     const OGRGeometry& g = r.geometry(f);
     std::vector<geo::LineString> parts;
     detail::append_lines(g, parts);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 
+#include "city/road_rules.hpp"
 #include "core/error.hpp"
 #include "core/staging.hpp"
 #include "geo/geometry.hpp"
@@ -165,14 +166,6 @@ void Preparer::read_lines(GDALDataset& ds) {
       "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
       "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "road", "service",
       "footway", "pedestrian", "path", "steps", "cycleway", "track"};
-  static const std::map<std::string, int> default_lanes = {{"motorway", 3}, {"trunk", 3}, {"primary", 3},
-                                                           {"secondary", 2}, {"tertiary", 2}};
-  static const std::map<std::string, double> default_speed = {
-      {"motorway", 80}, {"motorway_link", 50}, {"trunk", 60}, {"trunk_link", 40}, {"primary", 50},
-      {"primary_link", 40}, {"secondary", 40}, {"secondary_link", 30}, {"tertiary", 30}, {"tertiary_link", 30},
-      {"residential", 25}, {"unclassified", 25}, {"road", 25}, {"living_street", 10}, {"service", 15}};
-  static const std::set<std::string> no_walk = {"motorway", "motorway_link", "trunk", "trunk_link"};
-  static const std::set<std::string> no_drive = {"footway", "pedestrian", "path", "steps", "cycleway", "track"};
   for (auto& f : *lines) {
     GeomPtr g = metric(f->GetGeometryRef());
     if (!g) continue;
@@ -187,17 +180,15 @@ void Preparer::read_lines(GDALDataset& ds) {
         r.cls = hw;
         r.name = name;
         r.osm_id = field(*f, "osm_id");
-        auto ds_it = default_speed.find(hw);
-        r.speed = leading_number(field(*f, "maxspeed"), ds_it == default_speed.end() ? 10 : ds_it->second);
-        auto dl = default_lanes.find(hw);
-        r.lanes = static_cast<int>(leading_number(field(*f, "lanes"), dl == default_lanes.end() ? 1 : dl->second));
+        r.speed = leading_number(field(*f, "maxspeed"), city::default_speed_kmh(hw));
+        r.lanes = static_cast<int>(leading_number(field(*f, "lanes"), city::default_lanes(hw)));
         const std::string ow = field(*f, "oneway");
         r.oneway = (ow == "yes" || ow == "1" || ow == "true") ? 1 : ow == "-1" ? -1 : 0;
         if (ow.empty() && (hw == "motorway" || field(*f, "junction") == "roundabout")) r.oneway = 1;
-        r.walk = !no_walk.count(hw) && field(*f, "foot") != "no";
-        r.drive = !no_drive.count(hw);
+        r.walk = city::walk_by_class(hw) && field(*f, "foot") != "no";
+        r.drive = city::drive_by_class(hw);
         r.geom = std::move(clipped);
-        if (no_drive.count(hw) || hw == "living_street") {
+        if (!city::drive_by_class(hw) || hw == "living_street") {
           path_lines_.emplace_back(name, GeomPtr(r.geom->clone()));
           path_ids_.push_back(r.osm_id);
         }
