@@ -21,9 +21,8 @@ using core::Where;
 
 namespace {
 
-const std::set<std::string>& known_classes(const scenario::Scenario& s) {
-  static std::set<std::string> classes;
-  classes.clear();
+std::set<std::string> known_classes(const scenario::Scenario& s) {
+  std::set<std::string> classes;
   for (const auto& n : s.norms)
     for (const auto& c : n.sources)
       if (c != "greenway") classes.insert(c);
@@ -292,7 +291,7 @@ std::vector<std::string> split_classes(const std::string& text) {
 }
 
 void check_classes(const scenario::Scenario& s, const std::vector<std::string>& classes, const Where& where) {
-  const auto& known = known_classes(s);
+  const auto known = known_classes(s);
   if (classes.empty()) throw InputError(where, "facility must name at least one class", "empty");
   for (const auto& c : classes) {
     if (known.count(c)) continue;
