@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 
+#include "app/assign_cmd.hpp"
 #include "core/error.hpp"
 #include "gis_io/load.hpp"
 #include "gis_io/prepare_osm.hpp"
@@ -97,6 +98,22 @@ int main(int argc, char** argv) {
   cmd_prep->add_option("--residents-per-km2", prep.residents_per_km2, "Residents per km2 of land in the study area")
       ->check(CLI::PositiveNumber);
 
+  ut::app::AssignArgs asg;
+  auto* cmd_asg = app.add_subcommand("assign", "User-equilibrium traffic assignment of a TNTP network and trip table");
+  cmd_asg->add_option("--net", asg.net, "Network file (TNTP _net.tntp)")->required();
+  cmd_asg->add_option("--trips", asg.trips, "Trip table (TNTP _trips.tntp)")->required();
+  cmd_asg->add_option("--gap", asg.gap, "Stop at this relative gap (TSTT - SPTT) / SPTT")->check(CLI::PositiveNumber);
+  cmd_asg->add_option("--max-iter", asg.max_iter, "Most outer iterations")->check(CLI::Range(1, 1000000));
+  cmd_asg->add_option("--threads", asg.threads, "Worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1u, 1024u));
+  cmd_asg->add_option("--toll-factor", asg.toll_factor, "Generalised cost per unit of toll")->check(CLI::NonNegativeNumber);
+  cmd_asg->add_option("--distance-factor", asg.distance_factor, "Generalised cost per unit of length")->check(CLI::NonNegativeNumber);
+  cmd_asg->add_option("--flows-out", asg.flows_out, "Write link flows here: one row per link in net-file order, 'from to volume cost'");
+  cmd_asg->add_option("--algorithm", asg.algorithm, "b (Algorithm B, default) or fw (Frank-Wolfe, a cross-check)")
+      ->check(CLI::IsMember({"b", "fw"}));
+  cmd_asg->add_flag("--json", asg.json, "Print one JSON object with the results");
+  cmd_asg->add_flag("--quiet", asg.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -105,8 +122,10 @@ int main(int argc, char** argv) {
   }
   try {
     std::unique_ptr<tbb::global_control> limit;
-    if (run.threads > 0)
-      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, run.threads);
+    const unsigned threads = *cmd_asg ? asg.threads : run.threads;
+    if (threads > 0)
+      limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+    if (*cmd_asg) return ut::app::cmd_assign(asg);
     if (*cmd_runp) return cmd_run(run, true);
     if (*cmd_val) return cmd_run(val, false);
     if (*cmd_prep) {

@@ -9,10 +9,12 @@ declare -A allowed=(
   [city]="core geo graph city"
   [scenario]="core scenario"
   [models/coverage]="core geo graph models"
+  [models/traffic]="core models"
+  [tntp]="core models tntp"
   [sim]="core geo graph city scenario models sim"
   [gis_io]="core geo graph city scenario gis_io"
   [output]="core geo graph city scenario models sim gis_io output"
-  [app]="core geo graph city scenario models sim gis_io output app"
+  [app]="core geo graph city scenario models sim gis_io output tntp app"
 )
 status=0
 for mod in "${!allowed[@]}"; do

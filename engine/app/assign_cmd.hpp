@@ -1,0 +1,21 @@
+#pragma once
+// `urbantwin assign`: user-equilibrium assignment of a TNTP network and trip table.
+#include <filesystem>
+#include <string>
+
+namespace ut::app {
+
+struct AssignArgs {
+  std::filesystem::path net, trips, flows_out;
+  double gap = 1e-4;
+  int max_iter = 200;
+  double toll_factor = 0, distance_factor = 0;
+  std::string algorithm = "b";
+  unsigned threads = 0;
+  bool json = false;
+  bool quiet = false;
+};
+
+int cmd_assign(const AssignArgs& a);
+
+}  // namespace ut::app

@@ -1,0 +1,420 @@
+// Algorithm B (Dial 2006; Nie 2010's refinements): one acyclic bush per origin, stored sparsely,
+// Newton flow shifts between the longest used and the shortest path segments at each merge node.
+//
+// Each outer iteration:
+//   1. bush update, in parallel over origins (reads the link costs only): drop arcs without flow
+//      that are not on the bush's shortest-path tree; add every network link (i,j) that shortens
+//      the longest-path label, U_i + c_ij < U_j (this keeps the bush acyclic, even in floating
+//      point); re-sort the nodes by (U, previous position), which is a topological order.
+//   2. flow update, serially over origins in origin order, with exact link-cost updates after every
+//      shift (Gauss-Seidel); then up to `inner_passes` further passes over the origins whose bush
+//      is still out of equilibrium.
+//   3. link flows recomputed from the bushes in origin order; relative gap.
+// Step 1 is the only parallel part and writes each origin's bush only, so the result does not
+// depend on the thread count.
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "models/traffic/assign.hpp"
+#include "models/traffic/shortest_path.hpp"
+
+namespace ut::traffic {
+
+namespace detail {
+void unreachable(const Network& net, std::uint32_t o, std::uint32_t d);
+double shortest_path_total(const Network& net, const Demand& dm, const std::vector<double>& costs);
+}  // namespace detail
+
+namespace {
+
+constexpr std::uint32_t kNone = 0xffffffffu;
+
+struct Bush {
+  std::uint32_t origin = 0;
+  std::vector<std::uint32_t> node;      // nodes in topological order; node[0] == origin
+  std::vector<std::uint32_t> arc_off;   // per position: its incoming arcs are [arc_off[p], arc_off[p+1])
+  std::vector<std::uint32_t> link;      // per arc: network link
+  std::vector<std::uint32_t> tail_pos;  // per arc: position of the link's tail
+  std::vector<double> flow;             // per arc: this origin's flow
+  std::vector<std::uint32_t> dest_pos;  // positions of this origin's destinations
+  std::vector<double> dest_trips;
+  double eps = 0;         // flows at or below this are rounding dust: treated as zero, then dropped
+  double excess = kInf;  // max over nodes of (longest used - shortest) at the last flow update
+  double sp_total = 0;   // sum of trips * bush shortest-path cost at the last flow update
+};
+
+struct Scratch {
+  SpWorkspace sp;
+  std::vector<std::int32_t> pos;     // per node: position in the current bush, -1 otherwise
+  std::vector<std::uint8_t> mark;    // per link: in the current bush
+  std::vector<double> lmin, lmax;    // per position
+  std::vector<std::uint32_t> pmin, pmax;  // per position: arc index of the min / max predecessor
+  std::vector<std::uint32_t> seg_min, seg_max;
+  std::vector<double> node_flow;
+  // rebuild buffers
+  std::vector<std::uint32_t> perm, new_pos, cnt;
+  std::vector<std::uint32_t> a_head, a_link, a_tail;
+  std::vector<double> a_flow;
+
+  void size_for(const Network& net) {
+    pos.assign(net.node_count, -1);
+    mark.assign(net.link_count(), 0);
+    lmin.resize(net.node_count);
+    lmax.resize(net.node_count);
+    pmin.resize(net.node_count);
+    pmax.resize(net.node_count);
+  }
+};
+
+struct State {
+  const Network& net;
+  std::vector<double> x, c, d;
+  explicit State(const Network& n) : net(n), x(n.link_count(), 0.0), c(n.link_count()), d(n.link_count()) {
+    for (std::uint32_t a = 0; a < n.link_count(); ++a) refresh(a);
+  }
+  void refresh(std::uint32_t a) {
+    c[a] = net.cost(a, x[a]);
+    d[a] = net.derivative(a, x[a]);
+  }
+};
+
+// The bush of origin `k` from the shortest-path tree at the current costs: every link that goes
+// strictly further from the origin, plus the tree links (which settle ties at equal distance).
+void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::vector<double>& costs, Bush& b,
+               Scratch& s) {
+  const std::uint32_t o = dm.origin[k];
+  b.origin = o;
+  shortest_paths(net, costs.data(), o, s.sp);
+  const auto& dist = s.sp.dist;
+  b.node = s.sp.order;
+  for (std::uint32_t p = 0; p < b.node.size(); ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
+  b.arc_off.assign(1, 0);
+  b.arc_off.push_back(0);  // the origin has no incoming arc
+  std::vector<std::uint32_t> tree_arc(b.node.size(), kNone);
+  for (std::uint32_t p = 1; p < b.node.size(); ++p) {
+    const std::uint32_t v = b.node[p];
+    for (std::uint32_t e = net.in_offset[v]; e < net.in_offset[v + 1]; ++e) {
+      const std::uint32_t a = net.in_link[e];
+      const std::uint32_t u = net.tail[a];
+      if (s.pos[u] < 0 || !net.passable(u, o)) continue;
+      const bool tree = s.sp.pred[v] == a;
+      if (!(dist[u] < dist[v]) && !tree) continue;
+      if (tree) tree_arc[p] = static_cast<std::uint32_t>(b.link.size());
+      b.link.push_back(a);
+      b.tail_pos.push_back(static_cast<std::uint32_t>(s.pos[u]));
+    }
+    b.arc_off.push_back(static_cast<std::uint32_t>(b.link.size()));
+  }
+  b.flow.assign(b.link.size(), 0.0);
+  double total = 0;
+  for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
+  b.eps = 1e-12 * total;
+  b.dest_pos.clear();
+  b.dest_trips.clear();
+  s.node_flow.assign(b.node.size(), 0.0);
+  for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
+    const std::int32_t p = s.pos[dm.dest[i]];
+    if (p < 0) detail::unreachable(net, o, dm.dest[i]);
+    b.dest_pos.push_back(static_cast<std::uint32_t>(p));
+    b.dest_trips.push_back(dm.trips[i]);
+    s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
+  }
+  for (std::size_t p = b.node.size(); p-- > 1;) {
+    const double f = s.node_flow[p];
+    if (f == 0) continue;
+    const std::uint32_t arc = tree_arc[p];
+    b.flow[arc] += f;
+    s.node_flow[b.tail_pos[arc]] += f;
+  }
+  for (std::uint32_t v : b.node) s.pos[v] = -1;
+}
+
+// Shortest (all arcs) and longest (arcs with flow) labels over the bush, in topological order.
+// Returns the largest label difference at a node.
+double labels(const Bush& b, const std::vector<double>& c, Scratch& s) {
+  const std::size_t nb = b.node.size();
+  const double eps = b.eps;
+  s.lmin[0] = s.lmax[0] = 0;
+  s.pmin[0] = s.pmax[0] = kNone;
+  double excess = 0;
+  for (std::size_t p = 1; p < nb; ++p) {
+    double best = kInf, worst = -kInf;
+    std::uint32_t bp = kNone, wp = kNone;
+    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a) {
+      const double ca = c[b.link[a]];
+      const std::uint32_t t = b.tail_pos[a];
+      const double vmin = s.lmin[t] + ca;
+      if (vmin < best) {
+        best = vmin;
+        bp = a;
+      }
+      if (b.flow[a] > eps) {
+        const double vmax = s.lmax[t] + ca;
+        if (vmax > worst) {
+          worst = vmax;
+          wp = a;
+        }
+      }
+    }
+    s.lmin[p] = best;
+    s.pmin[p] = bp;
+    if (wp == kNone) {
+      s.lmax[p] = best;
+      s.pmax[p] = bp;
+    } else {
+      s.lmax[p] = worst;
+      s.pmax[p] = wp;
+      excess = std::max(excess, worst - best);
+    }
+  }
+  return excess;
+}
+
+// One flow-update pass over a bush: labels, then a Newton shift at every node (in reverse
+// topological order) whose longest used path differs from its shortest.
+void update_flows(Bush& b, State& st, Scratch& s) {
+  b.excess = labels(b, st.c, s);
+  double spt = 0;
+  for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * s.lmin[b.dest_pos[i]];
+  b.sp_total = spt;
+  if (b.excess <= 0) return;
+  for (std::size_t p = b.node.size(); p-- > 1;) {
+    if (s.pmin[p] == s.pmax[p]) continue;
+    if (!(s.lmax[p] > s.lmin[p])) continue;
+    // Walk both segments back to where they diverge; positions decrease along each.
+    s.seg_min.clear();
+    s.seg_max.clear();
+    std::uint32_t am = s.pmin[p], aM = s.pmax[p];
+    s.seg_min.push_back(am);
+    s.seg_max.push_back(aM);
+    std::uint32_t i = b.tail_pos[am], j = b.tail_pos[aM];
+    while (i != j) {
+      if (i > j) {
+        am = s.pmin[i];
+        s.seg_min.push_back(am);
+        i = b.tail_pos[am];
+      } else {
+        aM = s.pmax[j];
+        s.seg_max.push_back(aM);
+        j = b.tail_pos[aM];
+      }
+    }
+    double cmin = 0, dsum = 0, cmax = 0, fmin = kInf;
+    std::uint32_t limiting = kNone;
+    for (std::uint32_t a : s.seg_min) {
+      cmin += st.c[b.link[a]];
+      dsum += st.d[b.link[a]];
+    }
+    for (std::uint32_t a : s.seg_max) {
+      cmax += st.c[b.link[a]];
+      dsum += st.d[b.link[a]];
+      if (b.flow[a] < fmin) {
+        fmin = b.flow[a];
+        limiting = a;
+      }
+    }
+    const double diff = cmax - cmin;
+    if (!(diff > 0) || !(fmin > b.eps)) continue;
+    double delta = dsum > 0 ? diff / dsum : fmin;
+    const bool all = delta >= fmin;
+    if (all) delta = fmin;
+    for (std::uint32_t a : s.seg_min) {
+      b.flow[a] += delta;
+      const std::uint32_t l = b.link[a];
+      st.x[l] += delta;
+      st.refresh(l);
+    }
+    for (std::uint32_t a : s.seg_max) {
+      const double left = b.flow[a] - delta;
+      b.flow[a] = ((all && a == limiting) || left <= b.eps) ? 0.0 : left;
+      const std::uint32_t l = b.link[a];
+      st.x[l] = std::max(0.0, st.x[l] - delta);
+      st.refresh(l);
+    }
+  }
+}
+
+// Bush update (see the file comment). Reads link costs only.
+void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scratch& s) {
+  const std::size_t nb = b.node.size();
+  const std::uint32_t o = b.origin;
+  // Shortest labels over all arcs: their tree arcs are kept even without flow.
+  labels(b, c, s);
+  const std::size_t na = b.link.size();
+  std::vector<std::uint32_t>& keep = s.cnt;  // reused as a keep flag per arc
+  keep.assign(na, 0);
+  std::size_t kept = 0;
+  for (std::size_t p = 1; p < nb; ++p)
+    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
+      if (b.flow[a] > b.eps || s.pmin[p] == a) {
+        keep[a] = 1;
+        ++kept;
+      }
+  // Longest labels over the kept arcs (every node keeps at least its tree arc).
+  s.lmax[0] = 0;
+  for (std::size_t p = 1; p < nb; ++p) {
+    double worst = -kInf;
+    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
+      if (keep[a]) worst = std::max(worst, s.lmax[b.tail_pos[a]] + c[b.link[a]]);
+    s.lmax[p] = worst;
+  }
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
+  for (std::size_t a = 0; a < na; ++a)
+    if (keep[a]) s.mark[b.link[a]] = 1;
+  // New arcs: (head position, link, tail position).
+  s.a_head.clear();
+  s.a_link.clear();
+  s.a_tail.clear();
+  for (std::size_t q = 0; q < nb; ++q) {
+    const std::uint32_t i = b.node[q];
+    if (!net.passable(i, o)) continue;
+    const double ui = s.lmax[q];
+    for (std::uint32_t e = net.out_offset[i]; e < net.out_offset[i + 1]; ++e) {
+      const std::uint32_t l = net.out_link[e];
+      if (s.mark[l]) continue;
+      const std::int32_t pj = s.pos[net.head[l]];
+      if (pj <= 0) continue;  // the origin, or unreachable
+      if (ui + c[l] < s.lmax[static_cast<std::size_t>(pj)]) {
+        s.a_head.push_back(static_cast<std::uint32_t>(pj));
+        s.a_link.push_back(l);
+        s.a_tail.push_back(static_cast<std::uint32_t>(q));
+      }
+    }
+  }
+  for (std::size_t a = 0; a < na; ++a) s.mark[b.link[a]] = 0;
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = -1;
+  if (kept == na && s.a_link.empty()) return;
+
+  // New topological order: by (U, old position); identity when nothing was added.
+  auto& perm = s.perm;  // new position -> old position
+  perm.resize(nb);
+  std::iota(perm.begin(), perm.end(), 0u);
+  if (!s.a_link.empty())
+    std::stable_sort(perm.begin() + 1, perm.end(), [&](std::uint32_t x, std::uint32_t y) { return s.lmax[x] < s.lmax[y]; });
+  auto& np = s.new_pos;  // old position -> new position
+  np.resize(nb);
+  for (std::uint32_t q = 0; q < nb; ++q) np[perm[q]] = q;
+
+  // Arcs grouped by new head position: kept arcs (old order) then new arcs.
+  std::vector<std::uint32_t> off(nb + 1, 0);
+  for (std::size_t p = 1; p < nb; ++p)
+    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
+      if (keep[a]) ++off[np[p] + 1];
+  for (std::uint32_t h : s.a_head) ++off[np[h] + 1];
+  for (std::size_t q = 0; q < nb; ++q) off[q + 1] += off[q];
+  const std::size_t total = off[nb];
+  std::vector<std::uint32_t> link(total), tail(total);
+  std::vector<double> flow(total);
+  std::vector<std::uint32_t> fill(off.begin(), off.end() - 1);
+  for (std::size_t p = 1; p < nb; ++p)
+    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
+      if (keep[a]) {
+        const std::uint32_t at = fill[np[p]]++;
+        link[at] = b.link[a];
+        tail[at] = np[b.tail_pos[a]];
+        flow[at] = b.flow[a] > b.eps ? b.flow[a] : 0.0;
+      }
+  for (std::size_t k = 0; k < s.a_link.size(); ++k) {
+    const std::uint32_t at = fill[np[s.a_head[k]]]++;
+    link[at] = s.a_link[k];
+    tail[at] = np[s.a_tail[k]];
+    flow[at] = 0.0;
+  }
+  std::vector<std::uint32_t> nodes(nb);
+  for (std::size_t q = 0; q < nb; ++q) nodes[q] = b.node[perm[q]];
+  for (auto& dp : b.dest_pos) dp = np[dp];
+  b.node.swap(nodes);
+  b.arc_off.swap(off);
+  b.link.swap(link);
+  b.tail_pos.swap(tail);
+  b.flow.swap(flow);
+}
+
+}  // namespace
+
+Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
+  using clock = std::chrono::steady_clock;
+  auto seconds = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
+  const auto t_init = clock::now();
+  const std::uint32_t m = net.link_count();
+  const std::size_t nz = dm.origin_count();
+  State st(net);
+  std::vector<Bush> bushes(nz);
+  tbb::enumerable_thread_specific<Scratch> tls([&] {
+    Scratch s;
+    s.size_for(net);
+    return s;
+  });
+  tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t k) { init_bush(net, dm, k, st.c, bushes[k], tls.local()); });
+  auto recompute_flows = [&] {
+    std::fill(st.x.begin(), st.x.end(), 0.0);
+    for (const Bush& b : bushes)
+      for (std::size_t a = 0; a < b.link.size(); ++a) st.x[b.link[a]] += b.flow[a];
+    for (std::uint32_t a = 0; a < m; ++a) st.refresh(a);
+  };
+  recompute_flows();
+  Result res;
+  res.demand = dm.total;
+  res.intrazonal = dm.intrazonal;
+  res.seconds_init = seconds(t_init);
+
+  Scratch serial;
+  serial.size_for(net);
+  double gap = kInf, threshold = 0;
+  const auto t_solve = clock::now();
+  double gap_seconds = 0;
+  for (int it = 1; it <= opt.max_iterations; ++it) {
+    res.iterations = it;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz, 1), [&](const auto& r) {
+      auto& s = tls.local();
+      for (std::size_t k = r.begin(); k < r.end(); ++k) update_bush(net, bushes[k], st.c, s);
+    });
+    for (Bush& b : bushes) update_flows(b, st, serial);
+    for (int pass = 0; pass < opt.inner_passes; ++pass) {
+      bool any = false;
+      for (Bush& b : bushes) {
+        if (b.excess <= threshold) continue;
+        update_flows(b, st, serial);
+        any = true;
+      }
+      if (!any) break;
+    }
+    recompute_flows();
+    // Gap: an optimistic estimate from the bushes' own shortest paths (a bush path is never
+    // shorter than the network's), then the exact one when the estimate meets the target.
+    double tstt = 0;
+    for (std::uint32_t a = 0; a < m; ++a) tstt += st.x[a] * st.c[a];
+    double sp_bush = 0;
+    for (Bush& b : bushes) {
+      labels(b, st.c, serial);
+      double spt = 0;
+      for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * serial.lmin[b.dest_pos[i]];
+      sp_bush += spt;
+    }
+    double estimate = (tstt - sp_bush) / sp_bush;
+    gap = estimate;
+    if (estimate <= opt.gap) {
+      const auto tg = clock::now();
+      const double sptt = detail::shortest_path_total(net, dm, st.c);
+      gap = (tstt - sptt) / sptt;
+      gap_seconds += seconds(tg);
+    }
+    threshold = 0.25 * std::max(0.0, tstt - sp_bush) / std::max(dm.total, 1e-300);
+    if (opt.progress) opt.progress(it, gap);
+    if (gap <= opt.gap) break;
+  }
+  res.seconds_solve = seconds(t_solve) - gap_seconds;
+  res.seconds_gap = gap_seconds;
+  res.flow = st.x;
+  res.cost = st.c;
+  for (const Bush& b : bushes) res.bush_arcs += b.link.size();
+  res.eval = evaluate(net, dm, res.flow);
+  return res;
+}
+
+}  // namespace ut::traffic

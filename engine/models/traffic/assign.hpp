@@ -1,0 +1,49 @@
+#pragma once
+// Static user-equilibrium assignment with BPR generalised costs.
+//
+//   relative gap = (TSTT - SPTT) / SPTT,  TSTT = sum_a x_a c_a(x_a),  SPTT = sum_od q_od * min-path cost
+//   objective    = sum_a integral_0^{x_a} c_a(w) dw   (Beckmann, including toll and distance terms)
+//
+// assign_bush() is the production solver (Algorithm B: Dial 2006, with Nie 2010's refinements);
+// assign_frank_wolfe() is an independent, deliberately plain cross-check. Both are deterministic:
+// the result is a function of the network, the demand and the options only, for any thread count.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/traffic/network.hpp"
+
+namespace ut::traffic {
+
+struct Options {
+  double gap = 1e-4;        // stop when the relative gap is at or below this
+  int max_iterations = 200;  // outer iterations
+  int inner_passes = 20;     // Algorithm B: flow-update passes per outer iteration
+  std::function<void(int iteration, double gap)> progress;  // called after each iteration
+};
+
+struct Evaluation {
+  double tstt = 0, sptt = 0, relative_gap = 0, objective = 0;
+};
+
+struct Result {
+  std::vector<double> flow;  // per link, row order
+  std::vector<double> cost;  // generalised cost at that flow
+  int iterations = 0;
+  Evaluation eval;
+  double demand = 0;      // loaded trips
+  double intrazonal = 0;  // intrazonal trips (not loaded)
+  double aec() const { return demand > 0 ? (eval.tstt - eval.sptt) / demand : 0.0; }  // average excess cost
+  std::size_t bush_arcs = 0;  // total arcs over all bushes at the end (Algorithm B)
+  double seconds_init = 0, seconds_solve = 0, seconds_gap = 0;
+};
+
+// Throws ut::core::InputError when a destination with demand cannot be reached from its origin.
+Result assign_bush(const Network& net, const Demand& demand, const Options& options);
+Result assign_frank_wolfe(const Network& net, const Demand& demand, const Options& options);
+
+// TSTT, SPTT, relative gap and objective of any link flow vector.
+Evaluation evaluate(const Network& net, const Demand& demand, const std::vector<double>& flow);
+
+}  // namespace ut::traffic

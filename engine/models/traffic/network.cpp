@@ -1,0 +1,102 @@
+#include "models/traffic/network.hpp"
+
+#include <algorithm>
+
+namespace ut::traffic {
+
+void Network::set_cost_factors(double tf, double df) {
+  toll_factor = tf;
+  distance_factor = df;
+  const std::uint32_t m = link_count();
+  coef.assign(m, 0.0);
+  fixed.assign(m, 0.0);
+  kind.assign(m, CostKind::constant);
+  for (std::uint32_t a = 0; a < m; ++a) {
+    fixed[a] = tf * toll[a] + df * length[a];
+    if (fft[a] == 0 || b[a] == 0) {
+      kind[a] = CostKind::constant;
+      coef[a] = 0;
+      continue;
+    }
+    coef[a] = fft[a] * b[a] / std::pow(capacity[a], power[a]);
+    if (power[a] == 0) kind[a] = CostKind::constant;  // fft*(1+b) for any flow
+    else if (power[a] == 4) kind[a] = CostKind::power4;
+    else kind[a] = CostKind::general;
+  }
+}
+
+namespace {
+void star(std::uint32_t n, const std::vector<std::uint32_t>& key, std::vector<std::uint32_t>& offset,
+          std::vector<std::uint32_t>& ids) {
+  offset.assign(n + 1, 0);
+  for (auto k : key) ++offset[k + 1];
+  for (std::uint32_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
+  ids.assign(key.size(), 0);
+  std::vector<std::uint32_t> fill(offset.begin(), offset.end() - 1);
+  for (std::uint32_t a = 0; a < key.size(); ++a) ids[fill[key[a]]++] = a;  // row order inside a node
+}
+}  // namespace
+
+Network make_network(std::string name, std::uint32_t nodes, std::uint32_t zones, std::uint32_t first_thru,
+                     const std::vector<LinkRow>& rows) {
+  Network n;
+  n.name = std::move(name);
+  n.node_count = nodes;
+  n.zone_count = zones;
+  n.first_thru = first_thru;
+  n.node_label.resize(nodes);
+  for (std::uint32_t i = 0; i < nodes; ++i) n.node_label[i] = static_cast<std::int64_t>(i) + 1;
+  const std::size_t m = rows.size();
+  n.tail.reserve(m);
+  n.head.reserve(m);
+  for (const auto& r : rows) {
+    n.tail.push_back(r.tail);
+    n.head.push_back(r.head);
+    n.capacity.push_back(r.capacity);
+    n.length.push_back(r.length);
+    n.fft.push_back(r.fft);
+    n.b.push_back(r.b);
+    n.power.push_back(r.power);
+    n.toll.push_back(r.toll);
+    n.type.push_back(r.type);
+  }
+  star(nodes, n.tail, n.out_offset, n.out_link);
+  star(nodes, n.head, n.in_offset, n.in_link);
+  n.set_cost_factors(0, 0);
+  return n;
+}
+
+void DemandBuilder::add(std::uint32_t o, std::uint32_t d, double trips) {
+  if (trips == 0) return;
+  if (o == d) {
+    intrazonal_ += trips;
+    return;
+  }
+  rows_[o].emplace_back(d, trips);
+}
+
+Demand DemandBuilder::build() {
+  Demand dm;
+  dm.intrazonal = intrazonal_;
+  dm.offset.push_back(0);
+  for (std::uint32_t o = 0; o < rows_.size(); ++o) {
+    auto& row = rows_[o];
+    if (row.empty()) continue;
+    std::stable_sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    dm.origin.push_back(o);
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (!dm.dest.empty() && dm.offset.back() < dm.dest.size() && dm.dest.back() == row[i].first) {
+        dm.trips.back() += row[i].second;
+      } else {
+        dm.dest.push_back(row[i].first);
+        dm.trips.push_back(row[i].second);
+      }
+      dm.total += row[i].second;
+    }
+    dm.offset.push_back(static_cast<std::uint32_t>(dm.dest.size()));
+  }
+  rows_.clear();
+  return dm;
+}
+
+}  // namespace ut::traffic

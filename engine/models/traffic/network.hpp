@@ -1,0 +1,122 @@
+#pragma once
+// Road network for user-equilibrium assignment: nodes 0..N-1 with zones first (0..Z-1), links as
+// structure-of-arrays identified by their row index (parallel links exist), a forward and a
+// reverse star, and BPR link costs
+//     t(x) = fft * (1 + b (x / cap)^power),     c(x) = t(x) + toll_factor * toll + distance_factor * length.
+// Zones below the first through node may start or end a path but are never passed through.
+// Pure data and arithmetic: no I/O.
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ut::traffic {
+
+// One directed link as read from a network source.
+struct LinkRow {
+  std::uint32_t tail = 0;  // 0-based node index
+  std::uint32_t head = 0;
+  double capacity = 1;
+  double length = 0;
+  double fft = 0;  // free-flow time
+  double b = 0.15;
+  double power = 4;
+  double toll = 0;
+  int type = 0;
+};
+
+enum class CostKind : std::uint8_t { constant, power4, general };
+
+struct Network {
+  std::string name;
+  std::uint32_t node_count = 0;
+  std::uint32_t zone_count = 0;
+  std::uint32_t first_thru = 0;  // 0-based: zone nodes with index < first_thru are not passable
+  std::vector<std::int64_t> node_label;  // external id of each node (TNTP id, graph node id)
+
+  // Link attributes (row order).
+  std::vector<std::uint32_t> tail, head;
+  std::vector<double> capacity, length, fft, b, power, toll;
+  std::vector<int> type;
+  // Derived by set_cost_factors(): coef = fft*b/cap^power, fixed = tf*toll + df*length.
+  std::vector<double> coef, fixed;
+  std::vector<CostKind> kind;
+  double toll_factor = 0, distance_factor = 0;
+
+  // Forward star (links by tail) and reverse star (links by head), link ids in row order.
+  std::vector<std::uint32_t> out_offset, out_link, in_offset, in_link;
+
+  std::uint32_t link_count() const { return static_cast<std::uint32_t>(tail.size()); }
+  // May a path from `origin` pass through `node`?
+  bool passable(std::uint32_t node, std::uint32_t origin) const { return node >= first_thru || node == origin; }
+
+  // Generalised cost and its derivative at flow x.
+  double cost(std::uint32_t a, double x) const {
+    switch (kind[a]) {
+      case CostKind::constant: return fft[a] + (power[a] == 0 ? coef[a] : 0.0) + fixed[a];
+      case CostKind::power4: {
+        const double x2 = x * x;
+        return fft[a] + coef[a] * (x2 * x2) + fixed[a];
+      }
+      default: return fft[a] + coef[a] * std::pow(x, power[a]) + fixed[a];
+    }
+  }
+  double derivative(std::uint32_t a, double x) const {
+    switch (kind[a]) {
+      case CostKind::constant: return 0.0;
+      case CostKind::power4: return 4.0 * coef[a] * (x * x * x);
+      default:
+        // At zero flow: the slope of a linear cost is coef; a sub-linear one is evaluated just above 0.
+        if (x > 0) return coef[a] * power[a] * std::pow(x, power[a] - 1.0);
+        return power[a] == 1 ? coef[a] : (power[a] > 1 ? 0.0 : coef[a] * power[a] * std::pow(1e-6, power[a] - 1.0));
+    }
+  }
+  // The integral of the generalised cost from 0 to x (one link's term of the Beckmann objective).
+  double integral(std::uint32_t a, double x) const {
+    switch (kind[a]) {
+      case CostKind::constant: return (fft[a] + (power[a] == 0 ? coef[a] : 0.0) + fixed[a]) * x;
+      case CostKind::power4: {
+        const double x2 = x * x;
+        return (fft[a] + fixed[a]) * x + coef[a] * (x2 * x2 * x) / 5.0;
+      }
+      default: return (fft[a] + fixed[a]) * x + coef[a] * std::pow(x, power[a] + 1.0) / (power[a] + 1.0);
+    }
+  }
+  // The BPR travel time alone (no toll or distance terms).
+  double travel_time(std::uint32_t a, double x) const { return cost(a, x) - fixed[a]; }
+
+  void set_cost_factors(double toll_factor, double distance_factor);
+};
+
+// Builds the network from its rows: fills the stars and the derived cost terms (factors 0).
+// Rows must already be valid (nodes in range, capacity > 0 where b > 0, no self-loops).
+Network make_network(std::string name, std::uint32_t nodes, std::uint32_t zones, std::uint32_t first_thru,
+                     const std::vector<LinkRow>& rows);
+
+// Origin-destination demand, per origin as CSR (destination zone, trips). Intrazonal trips are not
+// stored (they never load the network); their sum is kept for reporting.
+struct Demand {
+  std::vector<std::uint32_t> origin;  // zones with at least one positive entry, ascending
+  std::vector<std::uint32_t> offset;  // size origin.size()+1
+  std::vector<std::uint32_t> dest;
+  std::vector<double> trips;
+  double total = 0;       // loaded trips (intrazonal excluded)
+  double intrazonal = 0;  // intrazonal trips, not loaded
+
+  std::size_t origin_count() const { return origin.size(); }
+};
+
+// Collects (origin, destination, trips) entries into a Demand; entries for the same pair add up;
+// zero entries are dropped.
+class DemandBuilder {
+ public:
+  explicit DemandBuilder(std::uint32_t zones) : rows_(zones) {}
+  void add(std::uint32_t origin, std::uint32_t dest, double trips);
+  Demand build();
+
+ private:
+  std::vector<std::vector<std::pair<std::uint32_t, double>>> rows_;
+  double intrazonal_ = 0;
+};
+
+}  // namespace ut::traffic

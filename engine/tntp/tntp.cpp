@@ -1,0 +1,288 @@
+#include "tntp/tntp.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace ut::tntp {
+
+namespace {
+
+using core::InputError;
+using core::Where;
+
+std::string read_all(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(Where{file.string(), "", ""}, "the file must exist and be readable", file.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\f' || ch == '\v'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Lines with their 1-based numbers.
+class Lines {
+ public:
+  explicit Lines(const std::string& text) : text_(text) {}
+  bool next(std::string_view& line) {
+    if (at_ >= text_.size()) return false;
+    std::size_t end = text_.find('\n', at_);
+    if (end == std::string::npos) end = text_.size();
+    line = std::string_view(text_).substr(at_, end - at_);
+    at_ = end + 1;
+    ++number_;
+    return true;
+  }
+  std::size_t number() const { return number_; }
+
+ private:
+  const std::string& text_;
+  std::size_t at_ = 0;
+  std::size_t number_ = 0;
+};
+
+struct Ctx {
+  std::string file;
+  std::size_t line = 0;
+  [[noreturn]] void fail(const std::string& field, const std::string& rule, std::string_view value) const {
+    throw InputError(Where{file, line ? "line " + std::to_string(line) : std::string(), field}, rule, std::string(value));
+  }
+};
+
+double to_double(const Ctx& cx, std::string_view tok, const std::string& field) {
+  double v = 0;
+  const char* b = tok.data();
+  const char* e = tok.data() + tok.size();
+  if (!tok.empty() && *b == '+') ++b;
+  auto [p, ec] = std::from_chars(b, e, v);
+  if (ec != std::errc() || p != e || !std::isfinite(v)) cx.fail(field, "must be a finite number", tok);
+  return v;
+}
+
+std::int64_t to_int(const Ctx& cx, std::string_view tok, const std::string& field) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+  if (ec != std::errc() || p != tok.data() + tok.size()) cx.fail(field, "must be an integer", tok);
+  return v;
+}
+
+std::vector<std::string_view> tokens(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && is_space(line[i])) ++i;
+    std::size_t j = i;
+    while (j < line.size() && !is_space(line[j])) ++j;
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  // A trailing ';' (its own token, or glued to the last value) ends the row.
+  if (!out.empty() && out.back() == ";") out.pop_back();
+  else if (!out.empty() && out.back().size() > 1 && out.back().back() == ';') out.back().remove_suffix(1);
+  return out;
+}
+
+struct Metadata {
+  std::map<std::string, std::pair<std::string, std::size_t>> tags;  // tag -> (value, line)
+  bool ended = false;
+};
+
+// Reads `<TAG> value` lines up to `<END OF METADATA>`; blank and `~` lines are skipped.
+Metadata read_metadata(Lines& lines, Ctx& cx) {
+  Metadata md;
+  std::string_view line;
+  while (lines.next(line)) {
+    cx.line = lines.number();
+    const std::string_view t = trim(line);
+    if (t.empty() || t.front() == '~') continue;
+    if (t.front() != '<') cx.fail("metadata", "metadata lines have the form <TAG> value, ending with <END OF METADATA>", t);
+    const std::size_t close = t.find('>');
+    if (close == std::string_view::npos) cx.fail("metadata", "a metadata tag must be closed by '>'", t);
+    const std::string tag(t.substr(1, close - 1));
+    if (tag == "END OF METADATA") {
+      md.ended = true;
+      return md;
+    }
+    md.tags[tag] = {std::string(trim(t.substr(close + 1))), cx.line};
+  }
+  cx.line = 0;
+  cx.fail("<END OF METADATA>", "the metadata block must end with <END OF METADATA>", "end of file");
+}
+
+std::int64_t int_tag(const Metadata& md, Ctx& cx, const std::string& tag) {
+  auto it = md.tags.find(tag);
+  if (it == md.tags.end()) {
+    cx.line = 0;
+    cx.fail("<" + tag + ">", "the metadata must give <" + tag + ">", "missing");
+  }
+  cx.line = it->second.second;
+  return to_int(cx, it->second.first, "<" + tag + ">");
+}
+
+}  // namespace
+
+traffic::Network read_net(const std::filesystem::path& file) {
+  const std::string text = read_all(file);
+  Ctx cx{file.string()};
+  Lines lines(text);
+  const Metadata md = read_metadata(lines, cx);
+  const std::int64_t zones = int_tag(md, cx, "NUMBER OF ZONES");
+  const std::size_t zones_line = cx.line;
+  const std::int64_t nodes = int_tag(md, cx, "NUMBER OF NODES");
+  if (nodes < 1 || nodes > 100'000'000) cx.fail("<NUMBER OF NODES>", "must be between 1 and 100,000,000", std::to_string(nodes));
+  cx.line = zones_line;
+  if (zones < 1 || zones > nodes) cx.fail("<NUMBER OF ZONES>", "must be between 1 and the number of nodes (" + std::to_string(nodes) + ")", std::to_string(zones));
+  const std::int64_t ftn = int_tag(md, cx, "FIRST THRU NODE");
+  if (ftn < 1 || ftn > zones + 1) cx.fail("<FIRST THRU NODE>", "must be between 1 and the number of zones + 1 (" + std::to_string(zones + 1) + ")", std::to_string(ftn));
+  const std::int64_t links = int_tag(md, cx, "NUMBER OF LINKS");
+  const std::size_t links_line = cx.line;
+  if (links < 1) cx.fail("<NUMBER OF LINKS>", "must be at least 1", std::to_string(links));
+
+  std::vector<traffic::LinkRow> rows;
+  rows.reserve(static_cast<std::size_t>(std::min<std::int64_t>(links, 50'000'000)));
+  static const char* names[] = {"init_node", "term_node", "capacity", "length", "free_flow_time",
+                                "b", "power", "speed", "toll", "link_type"};
+  std::string_view line;
+  while (lines.next(line)) {
+    cx.line = lines.number();
+    const std::string_view t = trim(line);
+    if (t.empty() || t.front() == '~') continue;
+    const auto tok = tokens(t);
+    if (tok.size() != 10)
+      cx.fail("link row", "a link row has 10 columns (init_node term_node capacity length free_flow_time b power speed toll link_type), then an optional ';'",
+              std::to_string(tok.size()) + " columns: " + std::string(t));
+    traffic::LinkRow r;
+    const std::int64_t from = to_int(cx, tok[0], names[0]);
+    const std::int64_t to = to_int(cx, tok[1], names[1]);
+    if (from < 1 || from > nodes) cx.fail(names[0], "must be a node id between 1 and " + std::to_string(nodes), tok[0]);
+    if (to < 1 || to > nodes) cx.fail(names[1], "must be a node id between 1 and " + std::to_string(nodes), tok[1]);
+    if (from == to) cx.fail(names[1], "a link must join two different nodes (no self-loops)", tok[1]);
+    r.tail = static_cast<std::uint32_t>(from - 1);
+    r.head = static_cast<std::uint32_t>(to - 1);
+    double v[8];
+    for (int k = 0; k < 8; ++k) v[k] = to_double(cx, tok[static_cast<std::size_t>(k) + 2], names[k + 2]);
+    r.capacity = v[0];
+    r.length = v[1];
+    r.fft = v[2];
+    r.b = v[3];
+    r.power = v[4];
+    r.toll = v[6];
+    if (!(r.capacity > 0)) cx.fail(names[2], "must be > 0", tok[2]);
+    for (int k : {1, 2, 3, 4, 6})
+      if (v[k] < 0) cx.fail(names[k + 2], "must be >= 0", tok[static_cast<std::size_t>(k) + 2]);
+    r.type = static_cast<int>(to_int(cx, tok[9], names[9]));
+    rows.push_back(r);
+  }
+  if (static_cast<std::int64_t>(rows.size()) != links) {
+    cx.line = links_line;
+    cx.fail("<NUMBER OF LINKS>", "must equal the number of link rows in the file (" + std::to_string(rows.size()) + ")",
+            std::to_string(links));
+  }
+  std::string name = file.stem().string();
+  if (name.size() > 4 && name.substr(name.size() - 4) == "_net") name.resize(name.size() - 4);
+  return traffic::make_network(name, static_cast<std::uint32_t>(nodes), static_cast<std::uint32_t>(zones),
+                               static_cast<std::uint32_t>(ftn - 1), rows);
+}
+
+traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Network& net) {
+  const std::string text = read_all(file);
+  Ctx cx{file.string()};
+  Lines lines(text);
+  const Metadata md = read_metadata(lines, cx);
+  const std::int64_t zones = int_tag(md, cx, "NUMBER OF ZONES");
+  if (zones != net.zone_count)
+    cx.fail("<NUMBER OF ZONES>", "must equal the network's number of zones (" + std::to_string(net.zone_count) + ")", std::to_string(zones));
+  double declared = -1;
+  std::size_t declared_line = 0;
+  if (auto it = md.tags.find("TOTAL OD FLOW"); it != md.tags.end()) {
+    cx.line = declared_line = it->second.second;
+    declared = to_double(cx, it->second.first, "<TOTAL OD FLOW>");
+  }
+  traffic::DemandBuilder builder(net.zone_count);
+  std::vector<std::uint8_t> seen_origin(net.zone_count, 0);
+  std::vector<std::int64_t> seen_dest(net.zone_count, -1);  // origin that last listed it
+  std::int64_t origin = -1;
+  double sum = 0;
+  std::string_view line;
+  while (lines.next(line)) {
+    cx.line = lines.number();
+    std::string_view t = trim(line);
+    if (t.empty() || t.front() == '~') continue;
+    if (t.substr(0, 6) == "Origin") {
+      const auto tok = tokens(t.substr(6));
+      if (tok.size() != 1) cx.fail("Origin", "an Origin line names one zone", t);
+      origin = to_int(cx, tok[0], "Origin");
+      if (origin < 1 || origin > zones) cx.fail("Origin", "must be a zone between 1 and " + std::to_string(zones), tok[0]);
+      if (seen_origin[static_cast<std::size_t>(origin - 1)]) cx.fail("Origin", "each origin is listed once", tok[0]);
+      seen_origin[static_cast<std::size_t>(origin - 1)] = 1;
+      continue;
+    }
+    if (origin < 0) cx.fail("demand", "demand entries must follow an 'Origin <zone>' line", t);
+    while (!t.empty()) {
+      const std::size_t semi = t.find(';');
+      const std::string_view item = trim(t.substr(0, semi));
+      t = semi == std::string_view::npos ? std::string_view() : t.substr(semi + 1);
+      if (item.empty()) continue;
+      const std::size_t colon = item.find(':');
+      if (colon == std::string_view::npos) cx.fail("demand entry", "entries have the form 'destination : trips;'", item);
+      const std::string_view dtok = trim(item.substr(0, colon));
+      const std::string_view vtok = trim(item.substr(colon + 1));
+      const std::int64_t dest = to_int(cx, dtok, "destination");
+      if (dest < 1 || dest > zones) cx.fail("destination", "must be a zone between 1 and " + std::to_string(zones), dtok);
+      const double v = to_double(cx, vtok, "trips from " + std::to_string(origin) + " to " + std::to_string(dest));
+      if (v < 0) cx.fail("trips from " + std::to_string(origin) + " to " + std::to_string(dest), "demand must be >= 0", vtok);
+      if (seen_dest[static_cast<std::size_t>(dest - 1)] == origin)
+        cx.fail("destination", "each destination is listed once per origin", dtok);
+      seen_dest[static_cast<std::size_t>(dest - 1)] = origin;
+      sum += v;
+      builder.add(static_cast<std::uint32_t>(origin - 1), static_cast<std::uint32_t>(dest - 1), v);
+    }
+  }
+  if (declared >= 0 && std::abs(sum - declared) > 1e-6 * std::max(1.0, declared) + 1e-3) {
+    cx.line = declared_line;
+    std::ostringstream s;
+    s.precision(17);
+    s << sum;
+    cx.fail("<TOTAL OD FLOW>", "must equal the sum of the demand entries (" + s.str() + ")",
+            md.tags.at("TOTAL OD FLOW").first);
+  }
+  return builder.build();
+}
+
+std::vector<FlowRow> read_flow(const std::filesystem::path& file) {
+  const std::string text = read_all(file);
+  Ctx cx{file.string()};
+  Lines lines(text);
+  std::vector<FlowRow> rows;
+  std::string_view line;
+  while (lines.next(line)) {
+    cx.line = lines.number();
+    const std::string_view t = trim(line);
+    if (t.empty() || t.front() == '~' || t.front() == '<') continue;
+    const auto tok = tokens(t);
+    if (rows.empty() && !tok.empty() && (tok[0] == "From" || tok[0] == "Tail" || tok[0] == "from")) continue;  // header
+    if (tok.size() != 4) cx.fail("flow row", "a flow row has 4 columns: from to volume cost", t);
+    FlowRow r;
+    r.from = to_int(cx, tok[0], "from");
+    r.to = to_int(cx, tok[1], "to");
+    r.volume = to_double(cx, tok[2], "volume");
+    r.cost = to_double(cx, tok[3], "cost");
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+}  // namespace ut::tntp

@@ -1,0 +1,147 @@
+// Traffic assignment on hand-made networks whose equilibria are worked out by hand.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "models/traffic/assign.hpp"
+#include "tntp/tntp.hpp"
+
+namespace fs = std::filesystem;
+using namespace ut;
+
+namespace {
+const fs::path kData = fs::path(UT_SOURCE_DIR) / "tests/data/tntp";
+
+fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+}  // namespace
+
+// Braess: routes 1-3-2 (t = 1 + x/100, then 50), 1-4-2 (50, then 1 + x/100) and, through the
+// bridge 3-4 (t = 1), 1-3-4-2. 6,000 trips. With f on each outer route and g on the bridge:
+// 1 + (f+g)/100 + 50 = 1 + (f+g)/100 + 1 + 1 + (f+g)/100  =>  f + g = 4,800; 2f + g = 6,000
+// => f = 1,200, g = 3,600; every route costs 1 + 48 + 50 = 99 (81 without the bridge).
+// Objective: 2 * (4,800 + 4,800^2/200) + 2 * 50 * 1,200 + 3,600 = 363,600.
+TEST_CASE("Braess network: Algorithm B reaches the hand-computed equilibrium", "[traffic]") {
+  auto net = tntp::read_net(kData / "braess_net.tntp");
+  const auto dm = tntp::read_trips(kData / "braess_trips.tntp", net);
+  REQUIRE(net.link_count() == 5);
+  REQUIRE(net.first_thru == 2);
+  REQUIRE(dm.total == 6000.0);
+  traffic::Options opt;
+  opt.gap = 1e-12;
+  const auto r = traffic::assign_bush(net, dm, opt);
+  const double expect_flow[] = {4800, 1200, 1200, 4800, 3600};
+  const double expect_cost[] = {49, 50, 50, 49, 1};
+  for (std::uint32_t a = 0; a < 5; ++a) {
+    CHECK(r.flow[a] == Approx(expect_flow[a]).epsilon(1e-9));
+    CHECK(r.cost[a] == Approx(expect_cost[a]).epsilon(1e-9));
+  }
+  CHECK(r.eval.tstt == Approx(6000.0 * 99).epsilon(1e-12));
+  CHECK(r.eval.objective == Approx(363600.0).epsilon(1e-12));
+  CHECK(r.eval.relative_gap <= 1e-12);
+}
+
+TEST_CASE("Braess network: Frank-Wolfe converges to the same equilibrium", "[traffic]") {
+  auto net = tntp::read_net(kData / "braess_net.tntp");
+  const auto dm = tntp::read_trips(kData / "braess_trips.tntp", net);
+  traffic::Options opt;
+  opt.gap = 1e-6;
+  opt.max_iterations = 10000;
+  const auto r = traffic::assign_frank_wolfe(net, dm, opt);
+  CHECK(r.eval.relative_gap <= 1e-6);
+  CHECK(r.flow[4] == Approx(3600).epsilon(1e-3));
+  // The Beckmann objective is convex: its excess over the optimum is at most TSTT - SPTT.
+  CHECK(r.eval.objective - 363600.0 >= -1e-6);
+  CHECK(r.eval.objective - 363600.0 <= r.eval.tstt - r.eval.sptt + 1e-6);
+}
+
+TEST_CASE("Closing the Braess bridge lowers every route's cost to 81", "[traffic]") {
+  auto net = tntp::read_net(kData / "braess_net.tntp");
+  const auto dm = tntp::read_trips(kData / "braess_trips.tntp", net);
+  net.fft[4] = 1e6;  // a closure: a very large but finite cost, as TNTP closure files do
+  net.set_cost_factors(0, 0);
+  traffic::Options opt;
+  opt.gap = 1e-12;
+  const auto r = traffic::assign_bush(net, dm, opt);
+  CHECK(r.flow[4] == Approx(0).margin(1e-9));
+  CHECK(r.cost[0] + r.cost[1] == Approx(81).epsilon(1e-12));
+  CHECK(r.eval.tstt == Approx(6000.0 * 81).epsilon(1e-12));
+}
+
+TEST_CASE("Zones below the first through node are never passed through", "[traffic]") {
+  // Zones 1-3, node 4. From zone 1 to zone 3: through zone 2 costs 2, through node 4 costs 11.
+  const fs::path dir = fs::temp_directory_path() / "ut_ftn";
+  const std::string links =
+      "\t1\t2\t100\t1\t1\t0.15\t4\t0\t0\t1\t;\n\t2\t3\t100\t1\t1\t0.15\t4\t0\t0\t1\t;\n"
+      "\t1\t4\t100\t1\t10\t0.15\t4\t0\t0\t1\t;\n\t4\t3\t100\t1\t1\t0.15\t4\t0\t0\t1\t;\n";
+  auto netfile = [&](int ftn) {
+    return write(dir, "ftn" + std::to_string(ftn) + "_net.tntp",
+                 "<NUMBER OF ZONES> 3\n<NUMBER OF NODES> 4\n<FIRST THRU NODE> " + std::to_string(ftn) +
+                     "\n<NUMBER OF LINKS> 4\n<END OF METADATA>\n" + links);
+  };
+  const auto trips = write(dir, "ftn_trips.tntp", "<NUMBER OF ZONES> 3\n<END OF METADATA>\nOrigin 1\n3 : 10;\n");
+  auto open = tntp::read_net(netfile(1));
+  auto closed = tntp::read_net(netfile(4));
+  traffic::Options opt;
+  opt.gap = 1e-12;
+  const auto r_open = traffic::assign_bush(open, tntp::read_trips(trips, open), opt);
+  const auto r_closed = traffic::assign_bush(closed, tntp::read_trips(trips, closed), opt);
+  CHECK(r_open.flow[0] == Approx(10));  // through zone 2
+  CHECK(r_open.flow[2] == 0.0);
+  CHECK(r_closed.flow[0] == 0.0);       // never through zone 2
+  CHECK(r_closed.flow[2] == Approx(10));
+  CHECK(r_closed.eval.sptt == Approx(10 * 11).epsilon(1e-4));  // 11 at free flow, plus a little BPR delay
+  fs::remove_all(dir);
+}
+
+TEST_CASE("TNTP reader takes the format as the files really are", "[traffic][tntp]") {
+  const fs::path dir = fs::temp_directory_path() / "ut_tntp_quirks";
+  // Tabs after tags, a `~` comment, glued ';', no ';' at all, exponent numbers, parallel links.
+  const auto net = write(dir, "q_net.tntp",
+                         "<NUMBER OF ZONES>\t\t\t2\t\n<NUMBER OF NODES> 3\n<FIRST THRU NODE> 3\n<NUMBER OF LINKS> 4\n"
+                         "<ORIGINAL HEADER>~ anything ~ here\n<SOMETHING NEW> 7\n<END OF METADATA>\n\n\n"
+                         "~ init term cap len fft b p speed toll type ;\n"
+                         "\t1\t3\t1.0E+02\t1\t1\t0.15\t4\t0\t0\t1\t;\n"
+                         "1 3 200 1 2 0.15 4 0 0 1;\n"
+                         "3 2 100 1 1 0.00000000000000000000E+00 4 0 0 1\n"
+                         "  3\t2\t100\t1\t1\t0.15\t4.5\t0\t0\t1\t;\t\n");
+  const auto trips = write(dir, "q_trips.tntp",
+                           "<NUMBER OF ZONES> 2\n<TOTAL OD FLOW> 12.5\n<END OF METADATA>\n~ comment\n\n"
+                           "Origin \t1\n    1 :      2.5;     2 :    10.0;\nOrigin 2 \n1 \t: \t0.000000; \t\n");
+  const auto n = tntp::read_net(net);
+  REQUIRE(n.link_count() == 4);
+  CHECK(n.capacity[0] == 100);
+  CHECK(n.fft[1] == 2);
+  CHECK(n.kind[2] == traffic::CostKind::constant);
+  CHECK(n.kind[3] == traffic::CostKind::general);
+  CHECK(n.tail[0] == n.tail[1]);  // parallel links stay two links
+  const auto d = tntp::read_trips(trips, n);
+  CHECK(d.total == 10.0);
+  CHECK(d.intrazonal == 2.5);
+  REQUIRE(d.origin.size() == 1);
+  CHECK(d.dest[0] == 1);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("TNTP reader names the file and line of a bad row", "[traffic][tntp]") {
+  const fs::path dir = fs::temp_directory_path() / "ut_tntp_bad";
+  const auto net = write(dir, "b_net.tntp",
+                         "<NUMBER OF ZONES> 1\n<NUMBER OF NODES> 2\n<FIRST THRU NODE> 1\n<NUMBER OF LINKS> 1\n"
+                         "<END OF METADATA>\n1 2 100 1 1 0.15 -4 0 0 1 ;\n");
+  try {
+    tntp::read_net(net);
+    FAIL("no error");
+  } catch (const core::InputError& e) {
+    const std::string m = e.what();
+    CHECK(m.find("b_net.tntp") != std::string::npos);
+    CHECK(m.find("line 6") != std::string::npos);
+    CHECK(m.find("power") != std::string::npos);
+    CHECK(m.find("-4") != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
