@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 
 #include "app/assign_cmd.hpp"
@@ -65,7 +66,7 @@ int cmd_run(const RunArgs& a, bool write) {
                years.back().indicators[1].value.value_or(0),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (const auto& ind : years.back().indicators)
-      if (ind.name != "year") fmt::print("  {:<36} {}\n", ind.name, ind.value ? fmt::format("{:.2f}", *ind.value) : "no data");
+      if (ind.name != "year") fmt::print("  {:<36} {}\n", ind.name, ind.value ? (std::abs(*ind.value) < 0.01 && *ind.value != 0 ? fmt::format("{:.3g}", *ind.value) : fmt::format("{:.2f}", *ind.value)) : "no data");
     fmt::print("{}\n", ut::output::kAttribution);
   }
   return 0;

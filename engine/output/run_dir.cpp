@@ -117,6 +117,28 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     check(lg->CreateFeature(&f), "greenway feature");
   }
 
+  if (const auto& t = y.traffic; t.ran) {
+    OGRLayer* ll = ds->CreateLayer("links", &srs, wkbLineString, nullptr);
+    for (const char* n : {"link_id", "road_id", "edge", "direction"}) field(ll, n, OFTInteger64);
+    for (const char* n : {"capacity_veh_h", "volume_veh_h", "voc", "time_ff_min", "time_min", "length_m"}) field(ll, n, OFTReal);
+    for (std::size_t a = 0; a < t.volume.size(); ++a) {
+      OGRFeature f(ll->GetLayerDefn());
+      f.SetField(0, static_cast<GIntBig>(a));
+      f.SetField(1, static_cast<GIntBig>(t.road_id[a]));
+      f.SetField(2, static_cast<GIntBig>(t.edge[a]));
+      f.SetField(3, static_cast<GIntBig>(t.reverse[a] ? -1 : 1));
+      f.SetField(4, t.capacity[a]);
+      f.SetField(5, t.volume[a]);
+      f.SetField(6, t.volume[a] / t.capacity[a]);
+      f.SetField(7, t.time_ff_min[a]);
+      f.SetField(8, t.time_min[a]);
+      f.SetField(9, t.length_m[a]);
+      OGRLineString ls = gis_io::detail::from_line(t.line[a]);
+      f.SetGeometry(&ls);
+      check(ll->CreateFeature(&f), "link feature");
+    }
+  }
+
   OGRLayer* la = ds->CreateLayer("about", nullptr, wkbNone, nullptr);
   field(la, "key", OFTString);
   field(la, "value", OFTString);

@@ -165,7 +165,7 @@ Scenario load_scenario(const fs::path& file) {
   Reader r{file};
   Scenario s;
   s.file = file;
-  r.check_keys(root, "", {"name", "description", "seed", "base_year", "crs", "layers", "norms", "add_facility", "add_greenway"});
+  r.check_keys(root, "", {"name", "description", "seed", "base_year", "crs", "layers", "norms", "add_facility", "add_greenway", "traffic"});
   s.name = r.str(root, "", "name", true);
   if (s.name.empty() || s.name.find_first_of("/\\") != std::string::npos)
     r.fail("name", "must be a non-empty name without slashes", "\"" + s.name + "\"");
@@ -209,6 +209,29 @@ Scenario load_scenario(const fs::path& file) {
       if (n.sfca && n.catchment_m <= 0) r.fail(p + "catchment_m", "must be > 0 when sfca = true", fmt::format("{}", n.catchment_m));
       if (n.network == Network::drive && n.drive_min <= n.turnout_min)
         r.fail(p + "drive_min", "must exceed turnout_min on the drive network", fmt::format("{}", n.drive_min));
+    }
+  }
+
+  if (const toml::table* t = r.table(root, "", "traffic", false)) {
+    r.check_keys(*t, "traffic", {"enabled", "zone_size_m", "daily_trips_per_resident", "peak_hour_share", "car_occupancy",
+                                 "assignment_gap", "feedback_iterations", "close_roads"});
+    auto& tr = s.traffic;
+    const std::string p = "traffic.";
+    tr.enabled = r.boolean(*t, p, "enabled", tr.enabled);
+    tr.zone_size_m = r.num(*t, p, "zone_size_m", false, tr.zone_size_m, 100, 20000);
+    tr.daily_trips_per_resident = r.num(*t, p, "daily_trips_per_resident", false, tr.daily_trips_per_resident, 0, 20);
+    tr.peak_hour_share = r.num(*t, p, "peak_hour_share", false, tr.peak_hour_share, 0.01, 1);
+    tr.car_occupancy = r.num(*t, p, "car_occupancy", false, tr.car_occupancy, 1, 10);
+    tr.assignment_gap = r.num(*t, p, "assignment_gap", false, tr.assignment_gap, 1e-14, 0.1);
+    tr.feedback_iterations = static_cast<int>(r.num(*t, p, "feedback_iterations", false, tr.feedback_iterations, 1, 50));
+    if (const toml::node* n = t->get("close_roads")) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr) r.fail(p + "close_roads", "must be an array of road ids", Reader::show(*n));
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const auto v = (*a)[i].value<std::int64_t>();
+        if (!v || !(*a)[i].is_integer()) r.fail(fmt::format("{}close_roads[{}]", p, i + 1), "must be an integer road id", Reader::show((*a)[i]));
+        tr.close_roads.push_back(*v);
+      }
     }
   }
 

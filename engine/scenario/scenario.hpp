@@ -38,6 +38,19 @@ struct AddGreenway {
   std::string crs;  // of the WKT
 };
 
+// The traffic model's settings (docs/traffic.md); every value has a documented default.
+struct TrafficSpec {
+  bool enabled = true;
+  double zone_size_m = 1000;              // zones: square cells of this size over the parcels
+  double daily_trips_per_resident = 2.2;  // person trips per resident per day
+  double peak_hour_share = 0.12;          // share of daily trips in the morning peak hour
+  double car_occupancy = 1.3;             // persons per car
+  double assignment_gap = 1e-6;           // relative gap of the car assignment
+  int feedback_iterations = 3;            // skims <-> demand loops (method of successive averages)
+  std::vector<std::int64_t> close_roads;  // road ids closed to cars in this scenario
+  std::string key_close_roads = "traffic.close_roads";
+};
+
 struct Scenario {
   std::filesystem::path file;
   std::string name;
@@ -49,6 +62,7 @@ struct Scenario {
   std::vector<Norm> norms;
   std::vector<AddFacility> add_facilities;
   std::vector<AddGreenway> add_greenways;
+  TrafficSpec traffic;
 };
 
 // Parses and validates the file: unknown keys (with the nearest valid key suggested), wrong

@@ -76,6 +76,13 @@ void compute_indicators(const scenario::Scenario& s, const city::City& c, YearRe
   double gw = 0;
   for (const auto& g : c.greenways) gw += geo::length(g.line);
   y.indicators.push_back({"greenway_km", gw / 1000});
+  const auto& t = y.traffic;
+  auto traffic = [&](const char* name, double v) { y.indicators.push_back({name, t.ran ? std::optional<double>(v) : std::nullopt}); };
+  traffic("mean_commute_min", t.mean_commute_min);
+  traffic("green_mode_share_pct", t.green_share_pct);
+  traffic("congestion_index", t.congestion_index);
+  traffic("vkt_million", t.vkt_million);
+  traffic("assignment_relative_gap", t.relative_gap);
 }
 
 }  // namespace ut::sim

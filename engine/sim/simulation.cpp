@@ -139,6 +139,7 @@ YearResult Simulation::step_base_year() {
   timed(seconds_, "sites", [&] { in = coverage_input(); });
   for (const auto& c : in.classes) y.sites.push_back(c.sites.size());
   timed(seconds_, "coverage", [&] { y.coverage = coverage::compute(in); });
+  if (scenario_.traffic.enabled) timed(seconds_, "traffic", [&] { traffic_phase(y); });
   timed(seconds_, "indicators", [&] { compute_indicators(scenario_, city_, y); });
   return y;
 }

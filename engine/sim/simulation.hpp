@@ -19,6 +19,22 @@ struct Indicator {
   std::optional<double> value;  // nullopt: no data (written as an empty cell)
 };
 
+// The traffic model's outcome for one year: per directed road link of the drive network (zone
+// connectors left out), and the zone-level summary the indicators use.
+struct TrafficResult {
+  bool ran = false;
+  std::vector<std::uint32_t> edge;     // drive-graph edge
+  std::vector<std::uint8_t> reverse;   // 1: the link runs v -> u along the edge
+  std::vector<std::int64_t> road_id;   // id of the road it lies on
+  std::vector<double> capacity, volume, time_ff_min, time_min, length_m;
+  std::vector<geo::LineString> line;   // tail -> head
+  std::size_t zones = 0, links = 0;
+  double person_trips = 0, mode_trips[3] = {0, 0, 0};  // car, transit, walk/bike (peak hour)
+  double mean_commute_min = 0, green_share_pct = 0, congestion_index = 0, vkt_million = 0;
+  double relative_gap = 0;
+  int assignment_iterations = 0;
+};
+
 // Results of one simulated year, as plain data for the writers and the viewer.
 struct YearResult {
   int year = 0;
@@ -26,6 +42,7 @@ struct YearResult {
   coverage::Result coverage;       // per class (same order as the scenario's norms)
   std::vector<std::size_t> sites;  // per class: number of serving sites
   std::vector<std::uint8_t> tier_ok[3];  // per parcel: covered at the 5-, 10-, 15-minute tier
+  TrafficResult traffic;
 };
 
 struct NetworkStats {
@@ -62,6 +79,7 @@ class Simulation {
   std::vector<std::string> no_data_;
 
   coverage::Input coverage_input();
+  void traffic_phase(YearResult& y);  // sim/traffic.cpp
 };
 
 }  // namespace ut::sim

@@ -49,6 +49,36 @@ TEST_CASE("Chengdu baseline: plausible indicators", "[chengdu]") {
   CHECK(b.ind.at("coverage_15min_pct") <= b.ind.at("access_middle_school_pct"));
   CHECK(b.ind.at("coverage_15min_pct") <= b.ind.at("access_metro_pct"));
   CHECK(b.ind.at("greenway_km") > 5);
+  // Traffic: the assignment converged, shares and indices in range, flows on every link >= 0.
+  CHECK(b.ind.at("assignment_relative_gap") <= 1e-6);
+  CHECK(b.ind.at("green_mode_share_pct") > 50);
+  CHECK(b.ind.at("green_mode_share_pct") < 90);
+  CHECK(b.ind.at("congestion_index") >= 1.0);
+  CHECK(b.ind.at("mean_commute_min") > 5);
+  CHECK(b.ind.at("vkt_million") > 0);
+  const auto& t = b.year.traffic;
+  CHECK(t.zones > 20);
+  CHECK(t.person_trips == Approx(922621 * 2.2 * 0.12).epsilon(1e-9));  // generation: residents x rate
+  for (double v : t.volume) REQUIRE(v >= 0);
+}
+
+TEST_CASE("Chengdu what-if: a new metro line raises the green share and lowers car kilometres", "[chengdu][traffic]") {
+  const auto b = run("baseline.toml");
+  const auto w = run("whatif-metro-line.toml");
+  CHECK(w.ind.at("metro_800m_pct") > b.ind.at("metro_800m_pct"));
+  CHECK(w.ind.at("green_mode_share_pct") > b.ind.at("green_mode_share_pct"));
+  CHECK(w.ind.at("vkt_million") < b.ind.at("vkt_million"));
+  CHECK(w.ind.at("congestion_index") <= b.ind.at("congestion_index"));
+}
+
+TEST_CASE("Chengdu what-if: closing ring-road segments raises congestion and commute times", "[chengdu][traffic]") {
+  const auto b = run("baseline.toml");
+  const auto w = run("whatif-road-closure.toml");
+  CHECK(w.ind.at("congestion_index") > b.ind.at("congestion_index"));
+  CHECK(w.ind.at("mean_commute_min") > b.ind.at("mean_commute_min"));
+  CHECK(w.ind.at("green_mode_share_pct") > b.ind.at("green_mode_share_pct"));  // some drivers switch
+  for (auto id : w.year.traffic.road_id) REQUIRE((id != 455 && id != 401 && id != 403 && id != 68));
+  CHECK(w.year.traffic.links < b.year.traffic.links);
 }
 
 TEST_CASE("Chengdu what-if: new kindergartens, health centre and greenway move the indicators up", "[chengdu]") {
@@ -74,6 +104,7 @@ TEST_CASE("Chengdu: indicators and parcel values identical for 1, 2 and 8 thread
   for (std::size_t t : {2u, 8u}) {
     const auto other = run("whatif-community-services.toml", t);
     CHECK(other.csv == one.csv);
+    CHECK(other.year.traffic.volume == one.year.traffic.volume);
     for (std::size_t k = 0; k < one.year.coverage.classes.size(); ++k) {
       CHECK(other.year.coverage.classes[k].cost == one.year.coverage.classes[k].cost);
       CHECK(other.year.coverage.classes[k].supply == one.year.coverage.classes[k].supply);

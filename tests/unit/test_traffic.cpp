@@ -2,10 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "core/error.hpp"
 #include "models/traffic/assign.hpp"
+#include "models/traffic/four_step.hpp"
 #include "tntp/tntp.hpp"
 
 namespace fs = std::filesystem;
@@ -144,4 +147,45 @@ TEST_CASE("TNTP reader names the file and line of a bad row", "[traffic][tntp]")
     CHECK(m.find("-4") != std::string::npos);
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("Four-step: one producing zone gets the attractions; logit splits by hand", "[traffic]") {
+  // Zone 0 produces 100 trips, attractions 1 : 3 are scaled to 25 : 75. With one producing row
+  // the doubly-constrained gravity must give T_00 = 25 and T_01 = 75 whatever the deterrence.
+  traffic::Skims sk;
+  sk.zones = 2;
+  const double inf = std::numeric_limits<double>::infinity();
+  sk.minutes[traffic::kCar] = {inf, 10, inf, inf};
+  sk.minutes[traffic::kTransit] = {inf, inf, inf, inf};
+  sk.minutes[traffic::kWalkBike] = {5, 20, 20, 5};
+  traffic::ModeParams p;  // beta_time -0.06, asc_car -1.4, terminal 6 min
+  const auto t = traffic::distribute_and_split({100, 0}, {1, 3}, {0, 0}, sk, p);
+  const auto total = [&](std::size_t k) { return t.trips[0][k] + t.trips[1][k] + t.trips[2][k]; };
+  CHECK(total(0) == Approx(25).epsilon(1e-9));
+  CHECK(total(1) == Approx(75).epsilon(1e-9));
+  CHECK(total(2) == 0.0);
+  // V_car = -1.4 - 0.06 * (10 + 6) = -2.36, V_walkbike = -0.06 * 20 = -1.2 => P_car = 1 / (1 + e^1.16).
+  CHECK(t.trips[traffic::kCar][1] == Approx(75.0 / (1.0 + std::exp(1.16))).epsilon(1e-12));
+  CHECK(t.trips[traffic::kTransit][1] == 0.0);
+  CHECK(t.trips[traffic::kCar][0] == 0.0);  // car not available within zone 0 here
+}
+
+TEST_CASE("Four-step: Furness meets both margins", "[traffic]") {
+  traffic::Skims sk;
+  sk.zones = 3;
+  sk.minutes[traffic::kCar] = {2, 10, 25, 12, 3, 9, 30, 8, 2};
+  sk.minutes[traffic::kTransit] = {std::numeric_limits<double>::infinity(), 20, 30, 20, std::numeric_limits<double>::infinity(), 15, 30, 15, std::numeric_limits<double>::infinity()};
+  sk.minutes[traffic::kWalkBike] = {5, 30, 60, 30, 5, 25, 60, 25, 5};
+  const std::vector<double> prod = {100, 250, 50}, attr = {300, 100, 400};
+  const auto t = traffic::distribute_and_split(prod, attr, {0.5, 0, 1}, sk, traffic::ModeParams{});
+  for (std::size_t i = 0; i < 3; ++i) {
+    double row = 0, col = 0;
+    for (std::size_t j = 0; j < 3; ++j)
+      for (int m = 0; m < traffic::kModes; ++m) {
+        row += t.trips[m][i * 3 + j];
+        col += t.trips[m][j * 3 + i];
+      }
+    CHECK(row == Approx(prod[i]).epsilon(1e-9));
+    CHECK(col == Approx(attr[i] * 400.0 / 800.0).epsilon(1e-9));
+  }
 }

@@ -1,0 +1,320 @@
+// The traffic phase: zones from parcels, trip generation, gravity distribution with logit mode
+// choice (models/traffic/four_step), car assignment on the drive network (Algorithm B), with
+// feedback of congested car times into the demand. docs/traffic.md gives every equation and
+// parameter with its source.
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "graph/dijkstra.hpp"
+#include "models/traffic/assign.hpp"
+#include "models/traffic/four_step.hpp"
+#include "models/traffic/shortest_path.hpp"
+#include "sim/simulation.hpp"
+
+namespace ut::sim {
+
+namespace {
+
+constexpr double kWalkMPerMin = 80;       // 4.8 km/h
+constexpr double kBikeMPerMin = 200;      // 12 km/h, shared bikes and e-bikes in mixed use
+constexpr double kBikeOverheadMin = 2;    // unlocking and parking
+constexpr double kMetroMPerMin = 550;     // 33 km/h operating speed
+constexpr double kMetroDetour = 1.25;     // track length over straight-line distance
+constexpr double kMetroWaitMin = 3;       // half the 6-min peak headway
+constexpr double kIntrazonalCarKmh = 20;  // local streets
+
+// Lane capacity (veh/h/lane) by road class: urban values of CJJ 37-2012 rounded down for
+// signalised intersections; docs/traffic.md.
+double lane_capacity(const std::string& cls) {
+  static const std::map<std::string, double> cap = {
+      {"motorway", 1800}, {"motorway_link", 1200}, {"trunk", 1600}, {"trunk_link", 1000}, {"primary", 1200},
+      {"primary_link", 1000}, {"secondary", 1000}, {"secondary_link", 800}, {"tertiary", 800}, {"tertiary_link", 700}};
+  auto it = cap.find(cls);
+  return it == cap.end() ? 600 : it->second;
+}
+
+// Jobs per m2 of non-residential floor area: share of a parcel's floor area used for work, by land
+// use, over 25 m2 per job (docs/traffic.md).
+double job_share(const std::string& lu) {
+  static const std::map<std::string, double> share = {{"commercial", 0.9}, {"education", 1.0}, {"health", 1.0},
+                                                      {"mixed", 0.3},      {"residential", 0.05}, {"transport", 1.0},
+                                                      {"industrial", 1.0}, {"office", 1.0}};
+  auto it = share.find(lu);
+  return it == share.end() ? 0.0 : it->second;
+}
+constexpr double kFloorM2PerJob = 25;
+
+}  // namespace
+
+void Simulation::traffic_phase(YearResult& y) {
+  const auto& tr = scenario_.traffic;
+  const auto& P = city_.parcels;
+  const std::size_t np = P.size();
+  TrafficResult& out = y.traffic;
+
+  // --- Zones: square cells over the parcel centroids, numbered in (row, column) order.
+  std::map<std::pair<long, long>, std::uint32_t> cell_zone;
+  for (std::size_t p = 0; p < np; ++p)
+    cell_zone.emplace(std::make_pair(static_cast<long>(std::floor(P.centroid[p].y / tr.zone_size_m)),
+                                     static_cast<long>(std::floor(P.centroid[p].x / tr.zone_size_m))), 0);
+  std::uint32_t nz = 0;
+  for (auto& [k, z] : cell_zone) z = nz++;
+  std::vector<std::uint32_t> zone_of(np);
+  std::vector<double> prod(nz, 0.0), attr(nz, 0.0), weight(nz, 0.0), cx(nz, 0.0), cy(nz, 0.0);
+  const double peak_per_resident = tr.daily_trips_per_resident * tr.peak_hour_share;
+  std::vector<double> jobs(np);
+  for (std::size_t p = 0; p < np; ++p) {
+    const std::uint32_t z = cell_zone.at({static_cast<long>(std::floor(P.centroid[p].y / tr.zone_size_m)),
+                                          static_cast<long>(std::floor(P.centroid[p].x / tr.zone_size_m))});
+    zone_of[p] = z;
+    jobs[p] = P.floor_area_m2[p] * job_share(P.land_use[p]) / kFloorM2PerJob;
+    prod[z] += P.residents[p] * peak_per_resident;
+    attr[z] += jobs[p];
+    const double w = P.residents[p] + jobs[p] + 1e-9 * P.area_m2[p];
+    weight[z] += w;
+    cx[z] += w * P.centroid[p].x;
+    cy[z] += w * P.centroid[p].y;
+  }
+  for (std::uint32_t z = 0; z < nz; ++z) {
+    cx[z] /= weight[z];
+    cy[z] /= weight[z];
+  }
+  // A representative parcel per zone for the walk skim: the heaviest attached one.
+  std::vector<std::int64_t> rep(nz, -1);
+  for (std::size_t p = 0; p < np; ++p) {
+    if (parcel_walk_[p].edge == graph::kUnreached) continue;
+    const auto z = zone_of[p];
+    const double w = P.residents[p] + jobs[p];
+    if (rep[z] < 0 || w > P.residents[static_cast<std::size_t>(rep[z])] + jobs[static_cast<std::size_t>(rep[z])]) rep[z] = static_cast<std::int64_t>(p);
+  }
+
+  // --- Closed roads (validated against the roads layer).
+  std::set<std::int64_t> closed;
+  {
+    std::set<std::int64_t> ids;
+    for (const auto& r : city_.roads) ids.insert(r.id);
+    for (std::size_t i = 0; i < tr.close_roads.size(); ++i) {
+      if (!ids.count(tr.close_roads[i]))
+        throw core::InputError(core::Where{scenario_.file.string(), "", fmt::format("traffic.close_roads[{}]", i + 1)},
+                               "must be the id of a road in the roads layer", std::to_string(tr.close_roads[i]));
+      closed.insert(tr.close_roads[i]);
+    }
+  }
+
+  // --- Assignment network: zone nodes 0..Z-1 (never passed through), then the drive graph's nodes.
+  std::vector<std::size_t> drive_road;  // drive-graph input line -> road index (city::drive_graph's order)
+  for (std::size_t r = 0; r < city_.roads.size(); ++r)
+    if (city_.roads[r].drive) drive_road.push_back(r);
+  std::vector<traffic::LinkRow> rows;
+  for (std::uint32_t e = 0; e < drive_.edge_count(); ++e) {
+    const auto& road = city_.roads[drive_road[drive_.edge_line[e]]];
+    if (closed.count(road.id) || !drive_main_[e]) continue;
+    const bool twoway = drive_.edge_cost_fwd[e] != graph::kUnreached && drive_.edge_cost_bwd[e] != graph::kUnreached;
+    const double lanes = twoway ? std::max(1.0, std::floor(road.lanes / 2.0)) : std::max(1, road.lanes);
+    for (int dir = 0; dir < 2; ++dir) {
+      const std::uint32_t c = dir == 0 ? drive_.edge_cost_fwd[e] : drive_.edge_cost_bwd[e];
+      if (c == graph::kUnreached) continue;
+      traffic::LinkRow r;
+      r.tail = nz + (dir == 0 ? drive_.edge_u[e] : drive_.edge_v[e]);
+      r.head = nz + (dir == 0 ? drive_.edge_v[e] : drive_.edge_u[e]);
+      r.capacity = lanes * lane_capacity(road.road_class);
+      r.length = drive_.edge_len_dm[e] / 1e4;  // km
+      r.fft = c / 600.0;                       // minutes
+      r.type = 1;
+      rows.push_back(r);
+      out.edge.push_back(e);
+      out.reverse.push_back(static_cast<std::uint8_t>(dir));
+      out.road_id.push_back(road.id);
+    }
+  }
+  const std::size_t road_links = rows.size();
+  // Zone connectors: to both ends of each member parcel's street edge, costed by the drive along
+  // the edge (constant cost).
+  {
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, double>> conn;  // (zone, node) -> (out, in) minutes
+    for (std::size_t p = 0; p < np; ++p) {
+      const auto& e = parcel_drive_[p];
+      if (e.edge == graph::kUnreached) continue;
+      const std::uint32_t nodes[2] = {drive_.edge_u[e.edge], drive_.edge_v[e.edge]};
+      const std::uint32_t to[2] = {e.point_to_u, e.point_to_v}, from[2] = {e.u_to_point, e.v_to_point};
+      for (int k = 0; k < 2; ++k) {
+        if (to[k] == graph::kUnreached && from[k] == graph::kUnreached) continue;
+        auto [it, fresh] = conn.try_emplace({zone_of[p], nodes[k]}, traffic::kInf, traffic::kInf);
+        if (to[k] != graph::kUnreached) it->second.first = std::min(it->second.first, (to[k] + e.leg) / 600.0);
+        if (from[k] != graph::kUnreached) it->second.second = std::min(it->second.second, (from[k] + e.leg) / 600.0);
+      }
+    }
+    for (const auto& [key, t] : conn) {
+      for (int dir = 0; dir < 2; ++dir) {
+        const double m = dir == 0 ? t.first : t.second;
+        if (!std::isfinite(m)) continue;
+        traffic::LinkRow r;
+        r.tail = dir == 0 ? key.first : nz + key.second;
+        r.head = dir == 0 ? nz + key.second : key.first;
+        r.fft = m;
+        r.b = 0;
+        r.capacity = 1e9;
+        r.type = 3;
+        rows.push_back(r);
+      }
+    }
+  }
+  traffic::Network net = traffic::make_network(scenario_.name + "-drive", nz + static_cast<std::uint32_t>(drive_.node_count()), nz, nz, rows);
+  const std::uint32_t nl = net.link_count();
+
+  // --- Skims that do not change with congestion: walk/bike, transit.
+  const std::size_t zz = static_cast<std::size_t>(nz) * nz;
+  traffic::Skims sk;
+  sk.zones = nz;
+  for (auto& m : sk.minutes) m.assign(zz, traffic::kInf);
+  {
+    const std::uint32_t bound = 400000;  // 40 km in decimetres
+    tbb::parallel_for(std::uint32_t{0}, nz, [&](std::uint32_t i) {
+      if (rep[i] < 0) return;
+      graph::Workspace ws;
+      std::vector<graph::Seed> seeds;
+      graph::append_seeds(parcel_walk_[static_cast<std::size_t>(rep[i])], seeds);
+      std::vector<std::uint32_t> dist;
+      graph::multi_source(walk_, seeds, bound, dist, ws);
+      for (std::uint32_t j = 0; j < nz; ++j) {
+        if (rep[j] < 0) continue;
+        const std::uint32_t d = i == j ? 0 : graph::reach(parcel_walk_[static_cast<std::size_t>(rep[j])], dist.data());
+        if (d == graph::kUnreached) continue;
+        const double m = i == j ? 0.4 * tr.zone_size_m : d / 10.0;
+        sk.minutes[traffic::kWalkBike][static_cast<std::size_t>(i) * nz + j] =
+            std::min(m / kWalkMPerMin, m / kBikeMPerMin + kBikeOverheadMin);
+      }
+    });
+  }
+  // Transit: walk to the nearest metro station, wait, ride between the zones' stations, walk.
+  std::vector<geo::Point> stations;
+  for (const auto& f : city_.facilities)
+    if (std::find(f.classes.begin(), f.classes.end(), "metro") != f.classes.end()) stations.push_back(f.location);
+  if (!stations.empty()) {
+    const graph::EdgeLocator loc(walk_, walk_main_);
+    std::vector<graph::Seed> seeds;
+    for (const auto& s : stations)
+      if (auto e = loc.attach(s, 300)) graph::append_seeds(*e, seeds);
+    graph::Workspace ws;
+    std::vector<std::uint32_t> dist;
+    graph::multi_source(walk_, seeds, 400000, dist, ws);
+    std::vector<double> access(nz, 0.0), aw(nz, 0.0);
+    for (std::size_t p = 0; p < np; ++p) {
+      if (parcel_walk_[p].edge == graph::kUnreached) continue;
+      const std::uint32_t d = graph::reach(parcel_walk_[p], dist.data());
+      if (d == graph::kUnreached) continue;
+      const double w = P.residents[p] + jobs[p];
+      access[zone_of[p]] += w * d / 10.0;
+      aw[zone_of[p]] += w;
+    }
+    std::vector<std::int64_t> near(nz, -1);
+    for (std::uint32_t z = 0; z < nz; ++z) {
+      access[z] = aw[z] > 0 ? access[z] / aw[z] : traffic::kInf;
+      double best = traffic::kInf;
+      for (std::size_t s = 0; s < stations.size(); ++s) {
+        const double d = std::hypot(stations[s].x - cx[z], stations[s].y - cy[z]);
+        if (d < best) {
+          best = d;
+          near[z] = static_cast<std::int64_t>(s);
+        }
+      }
+    }
+    for (std::uint32_t i = 0; i < nz; ++i)
+      for (std::uint32_t j = 0; j < nz; ++j) {
+        if (near[i] == near[j] || !std::isfinite(access[i]) || !std::isfinite(access[j])) continue;
+        const auto& a = stations[static_cast<std::size_t>(near[i])];
+        const auto& b = stations[static_cast<std::size_t>(near[j])];
+        const double ride = std::hypot(a.x - b.x, a.y - b.y) * kMetroDetour / kMetroMPerMin;
+        sk.minutes[traffic::kTransit][static_cast<std::size_t>(i) * nz + j] =
+            (access[i] + access[j]) / kWalkMPerMin + kMetroWaitMin + ride;
+      }
+  }
+  // Greenway access share per zone: residents whose walk to a greenway passes the norm.
+  std::vector<double> gw_share(nz, 0.0), res_z(nz, 0.0);
+  for (std::size_t k = 0; k < scenario_.norms.size(); ++k) {
+    if (scenario_.norms[k].name != "greenway" || y.coverage.classes.size() <= k) continue;
+    const auto& cost = y.coverage.classes[k].cost;
+    const std::uint32_t thr = threshold(scenario_.norms[k]);
+    for (std::size_t p = 0; p < np; ++p) {
+      res_z[zone_of[p]] += P.residents[p];
+      if (cost[p] <= thr) gw_share[zone_of[p]] += P.residents[p];
+    }
+  }
+  for (std::uint32_t z = 0; z < nz; ++z) gw_share[z] = res_z[z] > 0 ? gw_share[z] / res_z[z] : 0.0;
+
+  // --- Feedback loop: car skim -> demand -> assignment, car times averaged over the loops (MSA).
+  auto car_skim = [&](const std::vector<double>& cost, std::vector<double>& skim) {
+    tbb::parallel_for(std::uint32_t{0}, nz, [&](std::uint32_t i) {
+      traffic::SpWorkspace ws;
+      traffic::shortest_paths(net, cost.data(), i, ws);
+      for (std::uint32_t j = 0; j < nz; ++j)
+        skim[static_cast<std::size_t>(i) * nz + j] =
+            i == j ? 0.4 * tr.zone_size_m / (kIntrazonalCarKmh * 1000 / 60) : ws.dist[j];
+    });
+  };
+  std::vector<double> cost(nl), car_msa(zz, 0.0), skim(zz);
+  for (std::uint32_t a = 0; a < nl; ++a) cost[a] = net.cost(a, 0.0);
+  traffic::Result assigned;
+  traffic::TripMatrices trips;
+  traffic::ModeParams mp;
+  for (int loop = 1; loop <= tr.feedback_iterations; ++loop) {
+    car_skim(cost, skim);
+    for (std::size_t k = 0; k < zz; ++k) car_msa[k] += (skim[k] - car_msa[k]) / loop;
+    sk.minutes[traffic::kCar] = car_msa;
+    trips = traffic::distribute_and_split(prod, attr, gw_share, sk, mp);
+    traffic::DemandBuilder db(nz);
+    for (std::uint32_t i = 0; i < nz; ++i)
+      for (std::uint32_t j = 0; j < nz; ++j) {
+        const double v = trips.trips[traffic::kCar][static_cast<std::size_t>(i) * nz + j] / tr.car_occupancy;
+        if (v > 0 && std::isfinite(skim[static_cast<std::size_t>(i) * nz + j])) db.add(i, j, v);
+      }
+    const auto demand = db.build();
+    traffic::Options opt;
+    opt.gap = tr.assignment_gap;
+    assigned = traffic::assign_bush(net, demand, opt);
+    cost = assigned.cost;
+  }
+
+  // --- Results.
+  out.ran = true;
+  out.zones = nz;
+  out.links = road_links;
+  out.relative_gap = assigned.eval.relative_gap;
+  out.assignment_iterations = assigned.iterations;
+  double time_sum = 0;
+  for (int m = 0; m < traffic::kModes; ++m)
+    for (std::size_t k = 0; k < zz; ++k) {
+      const double t = trips.trips[m][k];
+      if (t <= 0) continue;
+      out.mode_trips[m] += t;
+      const double minutes = m == traffic::kCar ? sk.minutes[m][k] + mp.car_terminal_min : sk.minutes[m][k];
+      time_sum += t * minutes;
+    }
+  out.person_trips = out.mode_trips[0] + out.mode_trips[1] + out.mode_trips[2];
+  out.mean_commute_min = out.person_trips > 0 ? time_sum / out.person_trips : 0;
+  out.green_share_pct = out.person_trips > 0 ? 100 * (out.mode_trips[1] + out.mode_trips[2]) / out.person_trips : 0;
+  double vh = 0, vh0 = 0, vkm = 0;
+  for (std::uint32_t a = 0; a < road_links; ++a) {
+    const double x = assigned.flow[a];
+    out.capacity.push_back(net.capacity[a]);
+    out.volume.push_back(x);
+    out.time_ff_min.push_back(net.fft[a]);
+    out.time_min.push_back(net.travel_time(a, x));
+    out.length_m.push_back(net.length[a] * 1000);
+    out.line.push_back({drive_.node_xy[net.tail[a] - nz], drive_.node_xy[net.head[a] - nz]});
+    vh += x * net.travel_time(a, x);
+    vh0 += x * net.fft[a];
+    vkm += x * net.length[a];
+  }
+  out.congestion_index = vh0 > 0 ? vh / vh0 : 1.0;
+  out.vkt_million = vkm / tr.peak_hour_share / 1e6;
+}
+
+}  // namespace ut::sim
