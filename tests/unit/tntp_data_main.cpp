@@ -53,13 +53,15 @@ Loaded load(const Case& c) {
 
 }  // namespace
 
-TEST_CASE("Algorithm B reaches the best-known equilibria to a relative gap of 1e-10", "[tntp]") {
+TEST_CASE("Algorithm B reaches the best-known equilibria (relative gap <= 1e-10, objective, costs, flows)", "[tntp]") {
   for (const Case& c : kCases) {
     INFO(c.folder);
     const auto l = load(c);
     REQUIRE(l.best.size() == l.net.link_count());
+    // Solved to 1e-12 so that the link-cost comparison below can be tight (at 1e-10, Chicago's
+    // costs still differ from the file by about 1.2e-6 relative).
     traffic::Options opt;
-    opt.gap = 1e-10;
+    opt.gap = 1e-12;
     const auto r = traffic::assign_bush(l.net, l.demand, opt);
     CHECK(r.eval.relative_gap <= 1e-10);
     CHECK(std::abs(r.eval.objective - c.best_objective) / c.best_objective <= 1e-9);
@@ -73,8 +75,8 @@ TEST_CASE("Algorithm B reaches the best-known equilibria to a relative gap of 1e
         worst_flow = std::max(worst_flow, std::abs(r.flow[a] - l.best[a].volume) / std::max(1.0, l.best[a].volume));
     }
     INFO("largest relative cost difference " << worst_cost << ", flow difference " << worst_flow);
-    CHECK(worst_cost <= 1e-6);
-    CHECK(worst_flow <= 1e-3);
+    CHECK(worst_cost <= 1e-7);  // measured: 2.3e-10, 4.4e-12, 9.7e-9
+    CHECK(worst_flow <= 1e-5);  // measured: 1.6e-10, 1.4e-8, 1.1e-7
   }
 }
 
