@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 using namespace ut;
 
 namespace {
-const fs::path kData = fs::path(UT_SOURCE_DIR) / "tests/data/tntp";
+const fs::path kData = fs::path(UT_SOURCE_DIR) / "tests/data/tntp_format";
 
 fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
   fs::create_directories(dir);
@@ -30,8 +30,8 @@ fs::path write(const fs::path& dir, const std::string& name, const std::string& 
 // => f = 1,200, g = 3,600; every route costs 1 + 48 + 50 = 99 (81 without the bridge).
 // Objective: 2 * (4,800 + 4,800^2/200) + 2 * 50 * 1,200 + 3,600 = 363,600.
 TEST_CASE("Braess network: Algorithm B reaches the hand-computed equilibrium", "[traffic]") {
-  auto net = tntp::read_net(kData / "braess_net.tntp");
-  const auto dm = tntp::read_trips(kData / "braess_trips.tntp", net);
+  auto net = tntp::read_net(kData / "braess_net.txt");
+  const auto dm = tntp::read_trips(kData / "braess_trips.txt", net);
   REQUIRE(net.link_count() == 5);
   REQUIRE(net.first_thru == 2);
   REQUIRE(dm.total == 6000.0);
@@ -50,8 +50,8 @@ TEST_CASE("Braess network: Algorithm B reaches the hand-computed equilibrium", "
 }
 
 TEST_CASE("Braess network: Frank-Wolfe converges to the same equilibrium", "[traffic]") {
-  auto net = tntp::read_net(kData / "braess_net.tntp");
-  const auto dm = tntp::read_trips(kData / "braess_trips.tntp", net);
+  auto net = tntp::read_net(kData / "braess_net.txt");
+  const auto dm = tntp::read_trips(kData / "braess_trips.txt", net);
   traffic::Options opt;
   opt.gap = 1e-6;
   opt.max_iterations = 10000;
@@ -64,8 +64,8 @@ TEST_CASE("Braess network: Frank-Wolfe converges to the same equilibrium", "[tra
 }
 
 TEST_CASE("Closing the Braess bridge lowers every route's cost to 81", "[traffic]") {
-  auto net = tntp::read_net(kData / "braess_net.tntp");
-  const auto dm = tntp::read_trips(kData / "braess_trips.tntp", net);
+  auto net = tntp::read_net(kData / "braess_net.txt");
+  const auto dm = tntp::read_trips(kData / "braess_trips.txt", net);
   net.fft[4] = 1e6;  // a closure: a very large but finite cost, as TNTP closure files do
   net.set_cost_factors(0, 0);
   traffic::Options opt;
