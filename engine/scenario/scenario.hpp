@@ -48,7 +48,6 @@ struct TrafficSpec {
   double assignment_gap = 1e-6;           // relative gap of the car assignment
   int feedback_iterations = 3;            // skims <-> demand loops (method of successive averages)
   std::vector<std::int64_t> close_roads;  // road ids closed to cars in this scenario
-  std::string key_close_roads = "traffic.close_roads";
 };
 
 struct Scenario {
