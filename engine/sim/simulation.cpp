@@ -8,15 +8,16 @@
 
 #include "city/networks.hpp"
 #include "sim/indicators.hpp"
+#include "sim/snap.hpp"
 
 namespace ut::sim {
 
 namespace {
 
-constexpr double kParcelSnapM = 500;  // a parcel farther than this from any usable street is unattached
-constexpr double kSiteSnapM = 300;    // a point facility farther than this from any street is unattached
-constexpr double kParkGateSnapM = 100;  // park boundary samples farther than this from a path are no entrance
-constexpr double kParkGateStepM = 50;   // spacing of park boundary samples (standards.md, models.md)
+using snap::kParcelM;
+using snap::kSiteM;
+using snap::kParkGateM;
+using snap::kParkGateStepM;
 
 template <class F>
 void timed(std::vector<std::pair<std::string, double>>& out, const std::string& name, F&& f) {
@@ -57,7 +58,7 @@ void Simulation::build_networks() {
     parcel_walk_.assign(n, graph::EntryPoint{});
     parcel_drive_.assign(n, graph::EntryPoint{});
     for (std::size_t p = 0; p < n; ++p) {
-      if (auto e = walk_loc.attach(city_.parcels.centroid[p], kParcelSnapM)) {
+      if (auto e = walk_loc.attach(city_.parcels.centroid[p], kParcelM)) {
         // Residents live all over the block, not at its centroid: their mean walk to the block's
         // edge is (2/3) * area / perimeter (exact for squares and discs). The access leg is that,
         // or the centroid's distance to the street when shorter.
@@ -72,7 +73,7 @@ void Simulation::build_networks() {
       } else {
         ++stats_.parcels_unattached_walk;
       }
-      if (auto e = drive_loc.attach(city_.parcels.centroid[p], kParcelSnapM)) parcel_drive_[p] = *e;
+      if (auto e = drive_loc.attach(city_.parcels.centroid[p], kParcelM)) parcel_drive_[p] = *e;
       else ++stats_.parcels_unattached_drive;
     }
   });
@@ -106,10 +107,10 @@ coverage::Input Simulation::coverage_input() {
       coverage::Site site;
       site.capacity = f.capacity >= 0 ? f.capacity : n.default_capacity;
       if (f.shape.empty()) {
-        if (auto e = loc.attach(f.location, kSiteSnapM)) site.entries.push_back(*e);
+        if (auto e = loc.attach(f.location, kSiteM)) site.entries.push_back(*e);
       } else {
         for (const auto& p : geo::boundary_samples(f.shape, kParkGateStepM))
-          if (auto e = loc.attach(p, kParkGateSnapM)) site.entries.push_back(*e);
+          if (auto e = loc.attach(p, kParkGateM)) site.entries.push_back(*e);
       }
       if (site.entries.empty()) {
         ++stats_.sites_unattached;
@@ -152,7 +153,7 @@ std::vector<std::string> Simulation::notes() const {
                               n));
   if (stats_.parcels_unattached_walk > 0)
     out.push_back(fmt::format("{} parcels are more than {} m from any walkable street and count as not covered",
-                              stats_.parcels_unattached_walk, kParcelSnapM));
+                              stats_.parcels_unattached_walk, kParcelM));
   if (stats_.sites_unattached > 0)
     out.push_back(fmt::format("{} facility sites are too far from the network to be reached and are ignored",
                               stats_.sites_unattached));

@@ -17,6 +17,7 @@
 #include "models/traffic/four_step.hpp"
 #include "models/traffic/shortest_path.hpp"
 #include "sim/simulation.hpp"
+#include "sim/snap.hpp"
 
 namespace ut::sim {
 
@@ -60,10 +61,12 @@ void Simulation::traffic_phase(YearResult& y) {
   TrafficResult& out = y.traffic;
 
   // --- Zones: square cells over the parcel centroids, numbered in (row, column) order.
+  auto cell = [&](std::size_t p) {
+    return std::make_pair(static_cast<long>(std::floor(P.centroid[p].y / tr.zone_size_m)),
+                          static_cast<long>(std::floor(P.centroid[p].x / tr.zone_size_m)));
+  };
   std::map<std::pair<long, long>, std::uint32_t> cell_zone;
-  for (std::size_t p = 0; p < np; ++p)
-    cell_zone.emplace(std::make_pair(static_cast<long>(std::floor(P.centroid[p].y / tr.zone_size_m)),
-                                     static_cast<long>(std::floor(P.centroid[p].x / tr.zone_size_m))), 0);
+  for (std::size_t p = 0; p < np; ++p) cell_zone.emplace(cell(p), 0);
   std::uint32_t nz = 0;
   for (auto& [k, z] : cell_zone) z = nz++;
   std::vector<std::uint32_t> zone_of(np);
@@ -71,8 +74,7 @@ void Simulation::traffic_phase(YearResult& y) {
   const double peak_per_resident = tr.daily_trips_per_resident * tr.peak_hour_share;
   std::vector<double> jobs(np);
   for (std::size_t p = 0; p < np; ++p) {
-    const std::uint32_t z = cell_zone.at({static_cast<long>(std::floor(P.centroid[p].y / tr.zone_size_m)),
-                                          static_cast<long>(std::floor(P.centroid[p].x / tr.zone_size_m))});
+    const std::uint32_t z = cell_zone.at(cell(p));
     zone_of[p] = z;
     jobs[p] = P.floor_area_m2[p] * job_share(P.land_use[p]) / kFloorM2PerJob;
     prod[z] += P.residents[p] * peak_per_resident;
@@ -201,7 +203,7 @@ void Simulation::traffic_phase(YearResult& y) {
     const graph::EdgeLocator loc(walk_, walk_main_);
     std::vector<graph::Seed> seeds;
     for (const auto& s : stations)
-      if (auto e = loc.attach(s, 300)) graph::append_seeds(*e, seeds);
+      if (auto e = loc.attach(s, snap::kSiteM)) graph::append_seeds(*e, seeds);
     graph::Workspace ws;
     std::vector<std::uint32_t> dist;
     graph::multi_source(walk_, seeds, 400000, dist, ws);

@@ -21,14 +21,10 @@
 #include <numeric>
 
 #include "models/traffic/assign.hpp"
+#include "models/traffic/detail.hpp"
 #include "models/traffic/shortest_path.hpp"
 
 namespace ut::traffic {
-
-namespace detail {
-void unreachable(const Network& net, std::uint32_t o, std::uint32_t d);
-double shortest_path_total(const Network& net, const Demand& dm, const std::vector<double>& costs);
-}  // namespace detail
 
 namespace {
 
@@ -45,7 +41,7 @@ struct Bush {
   std::vector<double> dest_trips;
   double eps = 0;         // flows at or below this are rounding dust: treated as zero, then dropped
   double excess = kInf;  // max over nodes of (longest used - shortest) at the last flow update
-  double sp_total = 0;   // sum of trips * bush shortest-path cost at the last flow update
+  double sp_total = 0;   // sum of trips * bush shortest-path cost, at the last gap estimate
 };
 
 struct Scratch {
@@ -57,7 +53,8 @@ struct Scratch {
   std::vector<std::uint32_t> seg_min, seg_max;
   std::vector<double> node_flow;
   // rebuild buffers
-  std::vector<std::uint32_t> perm, new_pos, cnt;
+  std::vector<std::uint8_t> keep;  // per arc of the bush being updated
+  std::vector<std::uint32_t> perm, new_pos;
   std::vector<std::uint32_t> a_head, a_link, a_tail;
   std::vector<double> a_flow;
 
@@ -179,9 +176,6 @@ double labels(const Bush& b, const std::vector<double>& c, Scratch& s) {
 // topological order) whose longest used path differs from its shortest.
 void update_flows(Bush& b, State& st, Scratch& s) {
   b.excess = labels(b, st.c, s);
-  double spt = 0;
-  for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * s.lmin[b.dest_pos[i]];
-  b.sp_total = spt;
   if (b.excess <= 0) return;
   for (std::size_t p = b.node.size(); p-- > 1;) {
     if (s.pmin[p] == s.pmax[p]) continue;
@@ -246,7 +240,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   // Shortest labels over all arcs: their tree arcs are kept even without flow.
   labels(b, c, s);
   const std::size_t na = b.link.size();
-  std::vector<std::uint32_t>& keep = s.cnt;  // reused as a keep flag per arc
+  auto& keep = s.keep;
   keep.assign(na, 0);
   std::size_t kept = 0;
   for (std::size_t p = 1; p < nb; ++p)
@@ -391,13 +385,18 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
     // shorter than the network's), then the exact one when the estimate meets the target.
     double tstt = 0;
     for (std::uint32_t a = 0; a < m; ++a) tstt += st.x[a] * st.c[a];
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz, 1), [&](const auto& r) {
+      auto& s = tls.local();
+      for (std::size_t k = r.begin(); k < r.end(); ++k) {
+        Bush& b = bushes[k];
+        labels(b, st.c, s);
+        double spt = 0;
+        for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * s.lmin[b.dest_pos[i]];
+        b.sp_total = spt;
+      }
+    });
     double sp_bush = 0;
-    for (Bush& b : bushes) {
-      labels(b, st.c, serial);
-      double spt = 0;
-      for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * serial.lmin[b.dest_pos[i]];
-      sp_bush += spt;
-    }
+    for (const Bush& b : bushes) sp_bush += b.sp_total;  // origin order: independent of threads
     double estimate = (tstt - sp_bush) / sp_bush;
     gap = estimate;
     exact_last = false;
@@ -417,16 +416,8 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
   res.flow = st.x;
   res.cost = st.c;
   for (const Bush& b : bushes) res.bush_arcs += b.link.size();
-  if (exact_last) {  // the flows have not changed since the exact gap: reuse its SPTT
-    for (std::uint32_t a = 0; a < m; ++a) {
-      res.eval.tstt += res.flow[a] * res.cost[a];
-      res.eval.objective += net.integral(a, res.flow[a]);
-    }
-    res.eval.sptt = exact_sptt;
-    res.eval.relative_gap = exact_sptt > 0 ? (res.eval.tstt - exact_sptt) / exact_sptt : 0.0;
-  } else {
-    res.eval = evaluate(net, dm, res.flow);
-  }
+  // The flows have not changed since the last exact gap, if there was one: reuse its SPTT.
+  res.eval = exact_last ? detail::with_sptt(detail::link_totals(net, res.flow), exact_sptt) : evaluate(net, dm, res.flow);
   return res;
 }
 

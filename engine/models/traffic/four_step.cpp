@@ -34,7 +34,7 @@ TripMatrices distribute_and_split(const std::vector<double>& prod, const std::ve
       f[k] = ex[kCar][k] + ex[kTransit][k] + ex[kWalkBike][k];
     }
   // Furness balancing: alternate row and column factors until both margins hold.
-  std::vector<double> a(z, 1.0), b(z, 1.0);
+  std::vector<double> a(z, 1.0), b(z, 1.0), col(z);
   double err = 0;
   int it = 0;
   for (; it < 500; ++it) {
@@ -43,7 +43,7 @@ TripMatrices distribute_and_split(const std::vector<double>& prod, const std::ve
       for (std::uint32_t j = 0; j < z; ++j) s += b[j] * attr[j] * f[static_cast<std::size_t>(i) * z + j];
       a[i] = s > 0 ? 1.0 / s : 0.0;
     }
-    std::vector<double> col(z, 0.0);
+    std::fill(col.begin(), col.end(), 0.0);
     for (std::uint32_t i = 0; i < z; ++i)
       for (std::uint32_t j = 0; j < z; ++j) col[j] += a[i] * prod[i] * f[static_cast<std::size_t>(i) * z + j];
     err = 0;

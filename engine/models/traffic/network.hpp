@@ -50,10 +50,12 @@ struct Network {
   // May a path from `origin` pass through `node`?
   bool passable(std::uint32_t node, std::uint32_t origin) const { return node >= first_thru || node == origin; }
 
+  // Travel time of a constant-cost link: fft, or fft * (1 + b) when power is 0.
+  double constant_time(std::uint32_t a) const { return fft[a] + (power[a] == 0 ? coef[a] : 0.0); }
   // Generalised cost and its derivative at flow x.
   double cost(std::uint32_t a, double x) const {
     switch (kind[a]) {
-      case CostKind::constant: return fft[a] + (power[a] == 0 ? coef[a] : 0.0) + fixed[a];
+      case CostKind::constant: return constant_time(a) + fixed[a];
       case CostKind::power4: {
         const double x2 = x * x;
         return fft[a] + coef[a] * (x2 * x2) + fixed[a];
@@ -74,7 +76,7 @@ struct Network {
   // The integral of the generalised cost from 0 to x (one link's term of the Beckmann objective).
   double integral(std::uint32_t a, double x) const {
     switch (kind[a]) {
-      case CostKind::constant: return (fft[a] + (power[a] == 0 ? coef[a] : 0.0) + fixed[a]) * x;
+      case CostKind::constant: return (constant_time(a) + fixed[a]) * x;
       case CostKind::power4: {
         const double x2 = x * x;
         return (fft[a] + fixed[a]) * x + coef[a] * (x2 * x2 * x) / 5.0;
