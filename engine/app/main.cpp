@@ -49,9 +49,7 @@ int cmd_run(const RunArgs& a, bool write) {
                city.facilities.size(), st.walk_nodes, st.walk_edges, st.drive_nodes, st.drive_edges, city.crs);
     return 0;
   }
-  progress(a, "simulating " + std::to_string(s.base_year));
-  std::vector<ut::sim::YearResult> years;
-  years.push_back(sim.step_base_year());
+  const auto years = sim.run([&](int year) { progress(a, "simulating " + std::to_string(year)); });
   ut::output::RunInfo info;
   info.threads = a.threads;
   info.phase_seconds.emplace_back("load", load_s);
@@ -62,8 +60,8 @@ int cmd_run(const RunArgs& a, bool write) {
   progress(a, "writing " + out.string());
   ut::output::write_run_dir(out, s, city, years, info);
   if (!a.quiet) {
-    fmt::print("{}: {} parcels, {} residents, {:.2f} s\n", out.string(), city.parcels.size(),
-               years.back().indicators[1].value.value_or(0),
+    fmt::print("{}: {} parcels, {}-{}, {} residents in {}, {:.2f} s\n", out.string(), city.parcels.size(),
+               years.front().year, years.back().year, years.back().indicators[1].value.value_or(0), years.back().year,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (const auto& ind : years.back().indicators)
       if (ind.name != "year") fmt::print("  {:<36} {}\n", ind.name, ind.value ? (std::abs(*ind.value) < 0.01 && *ind.value != 0 ? fmt::format("{:.3g}", *ind.value) : fmt::format("{:.2f}", *ind.value)) : "no data");

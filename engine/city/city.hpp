@@ -1,5 +1,6 @@
 #pragma once
 // The city as plain data, in one metric CRS (metres). No I/O, no GDAL: gis_io fills it.
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -7,6 +8,10 @@
 #include "geo/geometry.hpp"
 
 namespace ut::city {
+
+// Features carry the years they exist: present in year y when from_year <= y < until_year.
+inline constexpr int kAlways = INT_MIN;
+inline constexpr int kForever = INT_MAX;
 
 // Parcels as parallel arrays indexed by a dense parcel index 0..size()-1; `id` keeps the id the
 // input layer gave.
@@ -31,6 +36,7 @@ struct Facility {
   geo::Point location;   // point sites, or the centroid of an area site
   geo::MultiPolygon shape;  // area sites (parks); empty for points
   std::string origin;       // "layer" or "scenario"
+  int from_year = kAlways, until_year = kForever;
 };
 
 struct Greenway {
@@ -39,6 +45,7 @@ struct Greenway {
   std::string level;  // regional / city / community, where known
   geo::LineString line;
   std::string origin;  // "layer" or "scenario"
+  int from_year = kAlways;
 };
 
 struct Road {
@@ -50,6 +57,18 @@ struct Road {
   bool walk = true;
   bool drive = true;
   geo::LineString line;
+  int from_year = kAlways, until_year = kForever;  // until_year: closed to everyone
+  int car_free_from = kForever;                     // closed to cars from this year
+};
+
+// A rezoning from the scenario, resolved to parcel indices.
+struct Rezoning {
+  std::string key;  // "rezone[2]", for messages
+  int year = 0;
+  std::vector<std::uint32_t> parcels;
+  std::string land_use;  // empty: unchanged
+  double far = -1;       // < 0: unchanged
+  double units = -1;     // < 0: derived from the residential floor area
 };
 
 struct City {
@@ -59,6 +78,11 @@ struct City {
   std::vector<Facility> facilities;
   std::vector<Greenway> greenways;
   std::vector<Road> roads;
+  std::vector<Rezoning> rezonings;  // applied by the simulation in their year
 };
+
+// The city as it stands in `year`: features that exist then; roads closed to cars lose `drive`.
+// Parcels and rezonings are copied unchanged (the simulation applies rezonings).
+City at_year(const City& plan, int year);
 
 }  // namespace ut::city

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <set>
 #include <unordered_set>
@@ -340,12 +341,52 @@ void load_facilities(const scenario::Scenario& s, const std::string& crs, std::v
   }
 }
 
-void apply_additions(const scenario::Scenario& s, city::City& c) {
-  std::int64_t next_facility = 0;
+// Geometry given in a scenario key, as OGR geometry in the run's CRS.
+std::unique_ptr<OGRGeometry> scenario_geometry(const std::string& wkt, const std::string& crs, const std::string& target,
+                                               const Where& w) {
+  OGRGeometry* raw = nullptr;
+  if (OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &raw) != OGRERR_NONE || raw == nullptr)
+    throw InputError(w, "must be valid WKT", "\"" + wkt.substr(0, 80) + "\"");
+  std::unique_ptr<OGRGeometry> geom(raw);
+  if (geom->IsEmpty()) throw InputError(w, "must not be empty", "\"" + wkt.substr(0, 80) + "\"");
+  if (!geo::crs_is_known(crs)) throw InputError(w, "crs must be a CRS PROJ knows", "\"" + crs + "\"");
+  OGRSpatialReference from, to;
+  from.SetFromUserInput(crs.c_str());
+  to.SetFromUserInput(target.c_str());
+  from.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  to.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&from, &to));
+  if (!ct || geom->transform(ct.get()) != OGRERR_NONE) throw InputError(w, "coordinates must be transformable to the run's CRS", "");
+  return geom;
+}
+
+std::vector<geo::LineString> scenario_lines(const std::string& wkt, const std::string& crs, const std::string& target,
+                                            const Where& w) {
+  const auto geom = scenario_geometry(wkt, crs, target, w);
+  std::vector<geo::LineString> parts;
+  detail::append_lines(*geom, parts);
+  if (parts.empty()) throw InputError(w, "must be a LINESTRING or MULTILINESTRING", wkt.substr(0, 40));
+  for (const auto& part : parts)
+    if (part.size() < 2) throw InputError(w, "lines need at least 2 vertices", std::to_string(part.size()));
+  return parts;
+}
+
+geo::Point scenario_point(double x, double y, const std::string& crs, const std::string& target, const Where& w) {
+  geo::Point pt{x, y};
+  if (!geo::crs_is_known(crs)) throw InputError(w, "crs must be a CRS PROJ knows", "\"" + crs + "\"");
+  geo::Projection p(crs, target);
+  if (!p.apply(&pt, 1)) throw InputError(w, "x, y must be transformable to the run's CRS", "");
+  return pt;
+}
+
+// The scenario's interventions, resolved against the layers: ids checked, geometry in the run's
+// CRS, each feature tagged with the years it exists.
+void resolve_interventions(const scenario::Scenario& s, city::City& c) {
+  const std::string file = s.file.string();
+  std::int64_t next_facility = 900000000;
   for (const auto& f : c.facilities) next_facility = std::max(next_facility, f.id + 1);
-  next_facility = std::max<std::int64_t>(next_facility, 900000000);
   for (const auto& add : s.add_facilities) {
-    const Where w{s.file.string(), "", "key " + add.key};
+    const Where w{file, "", "key " + add.key};
     check_classes(s, add.classes, w);
     city::Facility f;
     f.id = next_facility++;
@@ -353,32 +394,107 @@ void apply_additions(const scenario::Scenario& s, city::City& c) {
     f.classes = add.classes;
     f.capacity = add.capacity;
     f.origin = "scenario";
-    f.location = {add.x, add.y};
-    if (!geo::crs_is_known(add.crs)) throw InputError(w, "crs must be a CRS PROJ knows", "\"" + add.crs + "\"");
-    geo::Projection p(add.crs, c.crs);
-    if (!p.apply(&f.location, 1)) throw InputError(w, "x, y must be transformable to the run's CRS", "");
+    f.from_year = add.year;
+    f.location = scenario_point(add.x, add.y, add.crs, c.crs, w);
     c.facilities.push_back(std::move(f));
   }
-  std::int64_t next_greenway = 0;
+  for (const auto& line : s.add_metro_lines) {
+    for (std::size_t i = 0; i < line.stations.size(); ++i) {
+      const auto& st = line.stations[i];
+      const Where w{file, "", fmt::format("key {}.stations[{}]", line.key, i + 1)};
+      city::Facility f;
+      f.id = next_facility++;
+      f.name = line.name + ": " + st.name;
+      f.classes = {"metro"};
+      f.origin = "scenario";
+      f.from_year = line.year;
+      f.location = scenario_point(st.x, st.y, line.crs, c.crs, w);
+      c.facilities.push_back(std::move(f));
+    }
+  }
+  for (const auto& rm : s.remove_facilities) {
+    bool found = false;
+    for (auto& f : c.facilities)
+      if (f.id == rm.id) {
+        f.until_year = std::min(f.until_year, rm.year);
+        found = true;
+      }
+    if (!found)
+      throw InputError(Where{file, "", "key " + rm.key + ".id"}, "must be the facility_id of a facility in the facilities layer",
+                       std::to_string(rm.id));
+  }
+  std::int64_t next_greenway = 900000000;
   for (const auto& g : c.greenways) next_greenway = std::max(next_greenway, g.id + 1);
-  next_greenway = std::max<std::int64_t>(next_greenway, 900000000);
   for (const auto& add : s.add_greenways) {
-    const Where w{s.file.string(), "", "key " + add.key + ".wkt"};
-    OGRGeometry* raw = nullptr;
-    if (OGRGeometryFactory::createFromWkt(add.wkt.c_str(), nullptr, &raw) != OGRERR_NONE || raw == nullptr)
-      throw InputError(w, "must be valid WKT", "\"" + add.wkt.substr(0, 80) + "\"");
-    std::unique_ptr<OGRGeometry> geom(raw);
-    std::vector<geo::LineString> parts;
-    detail::append_lines(*geom, parts);
-    if (parts.empty() || geom->IsEmpty()) throw InputError(w, "must be a LINESTRING or MULTILINESTRING", add.wkt.substr(0, 40));
-    if (!geo::crs_is_known(add.crs)) throw InputError(w, "crs must be a CRS PROJ knows", "\"" + add.crs + "\"");
-    geo::Projection p(add.crs, c.crs);
-    for (auto& part : parts) {
-      if (part.size() < 2) throw InputError(w, "lines need at least 2 vertices", std::to_string(part.size()));
-      if (!p.apply(part.data(), part.size())) throw InputError(w, "coordinates must be transformable to the run's CRS", "");
-      c.greenways.push_back({next_greenway, add.name, add.level, std::move(part), "scenario"});
+    const Where w{file, "", "key " + add.key + ".wkt"};
+    for (auto& part : scenario_lines(add.wkt, add.crs, c.crs, w)) {
+      city::Greenway g{next_greenway, add.name, add.level, std::move(part), "scenario"};
+      g.from_year = add.year;
+      c.greenways.push_back(std::move(g));
     }
     ++next_greenway;
+  }
+  std::int64_t next_road = 900000000;
+  for (const auto& r : c.roads) next_road = std::max(next_road, r.id + 1);
+  for (const auto& add : s.add_roads) {
+    const Where w{file, "", "key " + add.key + ".wkt"};
+    city::Road road;
+    road.id = next_road++;
+    road.road_class = add.road_class;
+    road.speed_kmh = add.speed_kmh > 0 ? add.speed_kmh : city::default_speed_kmh(add.road_class);
+    road.lanes = add.lanes > 0 ? add.lanes : city::default_lanes(add.road_class);
+    road.oneway = add.oneway;
+    road.walk = add.walk;
+    road.drive = add.drive;
+    road.from_year = add.year;
+    for (auto& part : scenario_lines(add.wkt, add.crs, c.crs, w)) {
+      city::Road piece = road;
+      piece.line = std::move(part);
+      c.roads.push_back(std::move(piece));
+    }
+  }
+  for (const auto& cl : s.close_roads) {
+    for (std::size_t i = 0; i < cl.roads.size(); ++i) {
+      bool found = false;
+      for (auto& r : c.roads)
+        if (r.id == cl.roads[i]) {
+          found = true;
+          if (cl.to_all) r.until_year = std::min(r.until_year, cl.year);
+          else r.car_free_from = std::min(r.car_free_from, cl.year);
+        }
+      if (!found)
+        throw InputError(Where{file, "", fmt::format("key {}.roads[{}]", cl.key, i + 1)}, "must be the id of a road in the roads layer",
+                         std::to_string(cl.roads[i]));
+    }
+  }
+  std::map<std::int64_t, std::uint32_t> parcel_index;
+  for (std::size_t p = 0; p < c.parcels.size(); ++p) parcel_index.emplace(c.parcels.id[p], static_cast<std::uint32_t>(p));
+  for (const auto& z : s.rezones) {
+    city::Rezoning out;
+    out.key = z.key;
+    out.year = z.year;
+    out.land_use = z.land_use;
+    out.far = z.far;
+    out.units = z.units;
+    for (std::size_t i = 0; i < z.parcels.size(); ++i) {
+      auto it = parcel_index.find(z.parcels[i]);
+      if (it == parcel_index.end())
+        throw InputError(Where{file, "", fmt::format("key {}.parcels[{}]", z.key, i + 1)}, "must be the parcel_id of a parcel in the parcels layer",
+                         std::to_string(z.parcels[i]));
+      out.parcels.push_back(it->second);
+    }
+    if (!z.polygon_wkt.empty()) {
+      const Where w{file, "", "key " + z.key + ".polygon"};
+      const auto geom = scenario_geometry(z.polygon_wkt, z.crs, c.crs, w);
+      const auto type = wkbFlatten(geom->getGeometryType());
+      if (type != wkbPolygon && type != wkbMultiPolygon) throw InputError(w, "must be a POLYGON or MULTIPOLYGON", z.polygon_wkt.substr(0, 40));
+      for (std::size_t p = 0; p < c.parcels.size(); ++p) {
+        const OGRPoint pt(c.parcels.centroid[p].x, c.parcels.centroid[p].y);
+        if (geom->Contains(&pt)) out.parcels.push_back(static_cast<std::uint32_t>(p));
+      }
+      if (out.parcels.empty()) throw InputError(w, "must contain the centroid of at least one parcel", z.polygon_wkt.substr(0, 60));
+    }
+    c.rezonings.push_back(std::move(out));
   }
 }
 
@@ -393,7 +509,7 @@ city::City load_city(const scenario::Scenario& s) {
   load_roads(s, c.crs, c.roads);
   load_greenways(s, c.crs, c.greenways);
   load_facilities(s, c.crs, c.facilities);
-  apply_additions(s, c);
+  resolve_interventions(s, c);
   return c;
 }
 

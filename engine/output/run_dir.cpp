@@ -5,6 +5,9 @@
 #include <ogrsf_frmts.h>
 
 #include <fstream>
+#include <map>
+#include <tuple>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -25,58 +28,116 @@ void check(OGRErr err, const std::string& what) {
 
 std::string format_value(double v) { return fmt::format("{:.6f}", v); }
 
-void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& c, const sim::YearResult& y) {
+bool is_count(const std::string& name) {
+  static const std::set<std::string> counts = {"year", "population", "households", "unplaced_households", "dwelling_units",
+                                               "births", "deaths", "net_migration", "movers", "school_seat_balance"};
+  return counts.count(name) > 0;
+}
+
+// Per-parcel value fields shared by `parcels` (final year) and `parcel_years` (every year).
+void parcel_value_fields(OGRLayer* l, const scenario::Scenario& s) {
+  auto field = [&](const std::string& name, OGRFieldType t) {
+    OGRFieldDefn fd(name.c_str(), t);
+    check(l->CreateField(&fd), "field " + name);
+  };
+  field("residents", OFTInteger);
+  field("households", OFTInteger);
+  field("dwelling_units", OFTInteger);
+  field("children_6_14", OFTInteger);
+  for (const auto& n : s.norms) {
+    const bool drive = n.network == scenario::Network::drive;
+    field((drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m"), OFTReal);
+    field("ok_" + n.name, OFTInteger);
+    if (n.sfca) field("supply_" + n.name + "_per_1000", OFTReal);
+  }
+  for (int t : {5, 10, 15}) field(fmt::format("cov_{}min", t), OFTInteger);
+}
+
+void set_parcel_values(OGRFeature& f, int i, const scenario::Scenario& s, const sim::YearResult& y, std::size_t p) {
+  const auto& pr = y.population;
+  f.SetField(i++, static_cast<int>(y.residents[p]));
+  if (pr.ran) {
+    f.SetField(i++, static_cast<int>(pr.households_per_parcel[p]));
+    f.SetField(i++, static_cast<int>(pr.units_per_parcel[p]));
+    f.SetField(i++, static_cast<int>(pr.children_per_parcel[p]));
+  } else {
+    for (int k = 0; k < 3; ++k) f.SetFieldNull(i++);
+  }
+  const auto& norms = s.norms;
+  for (std::size_t k = 0; k < norms.size(); ++k) {
+    const auto& cr = y.coverage.classes[k];
+    const std::uint32_t cost = cr.cost[p];
+    if (cost == graph::kUnreached || y.sites[k] == 0) f.SetFieldNull(i++);
+    else f.SetField(i++, sim::Simulation::cost_to_unit(norms[k], cost));
+    if (y.sites[k] == 0) f.SetFieldNull(i++);
+    else f.SetField(i++, cost != graph::kUnreached && cost <= sim::Simulation::threshold(norms[k]) ? 1 : 0);
+    if (norms[k].sfca) {
+      if (y.sites[k] == 0) f.SetFieldNull(i++);
+      else f.SetField(i++, cr.supply[p]);
+    }
+  }
+  for (int t = 0; t < 3; ++t) f.SetField(i++, static_cast<int>(y.tier_ok[t][p]));
+}
+
+void set_year(OGRFeature& f, int i, int year) {
+  if (year == city::kAlways || year == city::kForever) f.SetFieldNull(i);
+  else f.SetField(i, year);
+}
+
+// A directed road link identified across years (networks are rebuilt when roads change): the
+// road it lies on and its end points, to the millimetre.
+using LinkKey = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
+LinkKey link_key(const sim::TrafficResult& t, std::size_t a) {
+  auto mm = [](double v) { return static_cast<std::int64_t>(std::llround(v * 1000)); };
+  return {t.road_id[a], mm(t.line[a].front().x), mm(t.line[a].front().y), mm(t.line[a].back().x), mm(t.line[a].back().y)};
+}
+
+void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years) {
+  const sim::YearResult& y = years.back();
   gis_io::detail::init_gdal();
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
   std::unique_ptr<GDALDataset> ds(drv->Create(file.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
   if (!ds) throw std::runtime_error(fmt::format("cannot create {}: {}", file.string(), CPLGetLastErrorMsg()));
   OGRSpatialReference srs;
-  srs.SetFromUserInput(c.crs.c_str());
+  srs.SetFromUserInput(plan.crs.c_str());
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   check(ds->StartTransaction(), "transaction");
   auto field = [](OGRLayer* l, const std::string& name, OGRFieldType t) {
     OGRFieldDefn fd(name.c_str(), t);
     check(l->CreateField(&fd), "field " + name);
   };
-
+  // Parcels: land use and floor area as they stand in the final year (after rezonings).
   OGRLayer* lp = ds->CreateLayer("parcels", &srs, wkbMultiPolygon, nullptr);
   field(lp, "parcel_id", OFTInteger64);
   field(lp, "land_use", OFTString);
   field(lp, "area_m2", OFTReal);
   field(lp, "floor_area_m2", OFTReal);
-  field(lp, "residents", OFTInteger);
-  const auto& norms = s.norms;
-  for (const auto& n : norms) {
-    field(lp, (n.network == scenario::Network::drive ? "time_" : "dist_") + n.name + (n.network == scenario::Network::drive ? "_s" : "_m"), OFTReal);
-    field(lp, "ok_" + n.name, OFTInteger);
-    if (n.sfca) field(lp, "supply_" + n.name + "_per_1000", OFTReal);
-  }
-  for (int t : {5, 10, 15}) field(lp, fmt::format("cov_{}min", t), OFTInteger);
-  for (std::size_t p = 0; p < c.parcels.size(); ++p) {
+  parcel_value_fields(lp, s);
+  const auto& P = plan.parcels;
+  for (std::size_t p = 0; p < P.size(); ++p) {
     OGRFeature f(lp->GetLayerDefn());
-    int i = 0;
-    f.SetField(i++, static_cast<GIntBig>(c.parcels.id[p]));
-    f.SetField(i++, c.parcels.land_use[p].c_str());
-    f.SetField(i++, c.parcels.area_m2[p]);
-    f.SetField(i++, c.parcels.floor_area_m2[p]);
-    f.SetField(i++, static_cast<int>(c.parcels.residents[p]));
-    for (std::size_t k = 0; k < norms.size(); ++k) {
-      const auto& cr = y.coverage.classes[k];
-      const std::uint32_t cost = cr.cost[p];
-      if (cost == graph::kUnreached || y.sites[k] == 0) f.SetFieldNull(i++);
-      else f.SetField(i++, sim::Simulation::cost_to_unit(norms[k], cost));
-      if (y.sites[k] == 0) f.SetFieldNull(i++);
-      else f.SetField(i++, cost != graph::kUnreached && cost <= sim::Simulation::threshold(norms[k]) ? 1 : 0);
-      if (norms[k].sfca) {
-        if (y.sites[k] == 0) f.SetFieldNull(i++);
-        else f.SetField(i++, cr.supply[p]);
-      }
-    }
-    for (int t = 0; t < 3; ++t) f.SetField(i++, static_cast<int>(y.tier_ok[t][p]));
-    OGRMultiPolygon mp = gis_io::detail::from_multipolygon(c.parcels.shape[p]);
+    f.SetField(0, static_cast<GIntBig>(P.id[p]));
+    f.SetField(1, y.land_use.empty() ? P.land_use[p].c_str() : y.land_use[p].c_str());
+    f.SetField(2, P.area_m2[p]);
+    f.SetField(3, y.floor_area_m2.empty() ? P.floor_area_m2[p] : y.floor_area_m2[p]);
+    set_parcel_values(f, 4, s, y, p);
+    OGRMultiPolygon mp = gis_io::detail::from_multipolygon(P.shape[p]);
     f.SetGeometry(&mp);
     check(lp->CreateFeature(&f), "parcel feature");
   }
+
+  OGRLayer* lpy = ds->CreateLayer("parcel_years", nullptr, wkbNone, nullptr);
+  field(lpy, "parcel_id", OFTInteger64);
+  field(lpy, "year", OFTInteger);
+  parcel_value_fields(lpy, s);
+  for (const auto& yr : years)
+    for (std::size_t p = 0; p < P.size(); ++p) {
+      OGRFeature f(lpy->GetLayerDefn());
+      f.SetField(0, static_cast<GIntBig>(P.id[p]));
+      f.SetField(1, yr.year);
+      set_parcel_values(f, 2, s, yr, p);
+      check(lpy->CreateFeature(&f), "parcel_years row");
+    }
 
   OGRLayer* lf = ds->CreateLayer("facilities", &srs, wkbPoint, nullptr);
   field(lf, "facility_id", OFTInteger64);
@@ -85,7 +146,9 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   field(lf, "capacity", OFTReal);
   field(lf, "area_m2", OFTReal);
   field(lf, "origin", OFTString);
-  for (const auto& fac : c.facilities) {
+  field(lf, "from_year", OFTInteger);
+  field(lf, "until_year", OFTInteger);
+  for (const auto& fac : plan.facilities) {
     OGRFeature f(lf->GetLayerDefn());
     f.SetField(0, static_cast<GIntBig>(fac.id));
     f.SetField(1, fmt::format("{}", fmt::join(fac.classes, ";")).c_str());
@@ -94,6 +157,8 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     else f.SetFieldNull(3);
     f.SetField(4, fac.area_m2);
     f.SetField(5, fac.origin.c_str());
+    set_year(f, 6, fac.from_year);
+    set_year(f, 7, fac.until_year);
     OGRPoint pt(fac.location.x, fac.location.y);
     f.SetGeometry(&pt);
     check(lf->CreateFeature(&f), "facility feature");
@@ -105,37 +170,86 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   field(lg, "level", OFTString);
   field(lg, "length_m", OFTReal);
   field(lg, "origin", OFTString);
-  for (const auto& g : c.greenways) {
+  field(lg, "from_year", OFTInteger);
+  for (const auto& g : plan.greenways) {
     OGRFeature f(lg->GetLayerDefn());
     f.SetField(0, static_cast<GIntBig>(g.id));
     f.SetField(1, g.name.c_str());
     f.SetField(2, g.level.c_str());
     f.SetField(3, geo::length(g.line));
     f.SetField(4, g.origin.c_str());
+    set_year(f, 5, g.from_year);
     OGRLineString ls = gis_io::detail::from_line(g.line);
     f.SetGeometry(&ls);
     check(lg->CreateFeature(&f), "greenway feature");
   }
 
-  if (const auto& t = y.traffic; t.ran) {
+  // Links: every directed road link of any year, with stable ids (first appearance order);
+  // final-year values (empty where the link is closed in the final year); link_years per year.
+  bool any_traffic = false;
+  for (const auto& yr : years) any_traffic |= yr.traffic.ran;
+  if (any_traffic) {
+    std::map<LinkKey, std::int64_t> ids;
+    struct LinkInfo {
+      const sim::TrafficResult* t;
+      std::size_t a;
+    };
+    std::vector<LinkInfo> first;
+    std::vector<std::vector<std::int64_t>> year_ids(years.size());
+    for (std::size_t k = 0; k < years.size(); ++k) {
+      const auto& t = years[k].traffic;
+      for (std::size_t a = 0; a < t.volume.size(); ++a) {
+        auto [it, fresh] = ids.emplace(link_key(t, a), static_cast<std::int64_t>(first.size()));
+        if (fresh) first.push_back({&t, a});
+        year_ids[k].push_back(it->second);
+      }
+    }
+    std::vector<std::int64_t> final_index(first.size(), -1);
+    for (std::size_t a = 0; a < year_ids.back().size(); ++a) final_index[static_cast<std::size_t>(year_ids.back()[a])] = static_cast<std::int64_t>(a);
     OGRLayer* ll = ds->CreateLayer("links", &srs, wkbLineString, nullptr);
-    for (const char* n : {"link_id", "road_id", "edge", "direction"}) field(ll, n, OFTInteger64);
+    for (const char* n : {"link_id", "road_id", "direction"}) field(ll, n, OFTInteger64);
     for (const char* n : {"capacity_veh_h", "volume_veh_h", "voc", "time_ff_min", "time_min", "length_m"}) field(ll, n, OFTReal);
-    for (std::size_t a = 0; a < t.volume.size(); ++a) {
+    const auto& t = y.traffic;
+    for (std::size_t id = 0; id < first.size(); ++id) {
+      const auto& src = *first[id].t;
+      const std::size_t a0 = first[id].a;
       OGRFeature f(ll->GetLayerDefn());
-      f.SetField(0, static_cast<GIntBig>(a));
-      f.SetField(1, static_cast<GIntBig>(t.road_id[a]));
-      f.SetField(2, static_cast<GIntBig>(t.edge[a]));
-      f.SetField(3, static_cast<GIntBig>(t.reverse[a] ? -1 : 1));
-      f.SetField(4, t.capacity[a]);
-      f.SetField(5, t.volume[a]);
-      f.SetField(6, t.volume[a] / t.capacity[a]);
-      f.SetField(7, t.time_ff_min[a]);
-      f.SetField(8, t.time_min[a]);
-      f.SetField(9, t.length_m[a]);
-      OGRLineString ls = gis_io::detail::from_line(t.line[a]);
+      f.SetField(0, static_cast<GIntBig>(id));
+      f.SetField(1, static_cast<GIntBig>(src.road_id[a0]));
+      f.SetField(2, static_cast<GIntBig>(src.reverse[a0] ? -1 : 1));
+      f.SetField(3, src.capacity[a0]);
+      const std::int64_t a = final_index[id];
+      if (a >= 0) {
+        const auto i = static_cast<std::size_t>(a);
+        f.SetField(4, t.volume[i]);
+        f.SetField(5, t.volume[i] / t.capacity[i]);
+        f.SetField(7, t.time_min[i]);
+      } else {
+        f.SetFieldNull(4);
+        f.SetFieldNull(5);
+        f.SetFieldNull(7);
+      }
+      f.SetField(6, src.time_ff_min[a0]);
+      f.SetField(8, src.length_m[a0]);
+      OGRLineString ls = gis_io::detail::from_line(src.line[a0]);
       f.SetGeometry(&ls);
       check(ll->CreateFeature(&f), "link feature");
+    }
+    OGRLayer* lly = ds->CreateLayer("link_years", nullptr, wkbNone, nullptr);
+    field(lly, "link_id", OFTInteger64);
+    field(lly, "year", OFTInteger);
+    for (const char* n : {"volume_veh_h", "voc", "time_min"}) field(lly, n, OFTReal);
+    for (std::size_t k = 0; k < years.size(); ++k) {
+      const auto& ty = years[k].traffic;
+      for (std::size_t a = 0; a < ty.volume.size(); ++a) {
+        OGRFeature f(lly->GetLayerDefn());
+        f.SetField(0, static_cast<GIntBig>(year_ids[k][a]));
+        f.SetField(1, years[k].year);
+        f.SetField(2, ty.volume[a]);
+        f.SetField(3, ty.volume[a] / ty.capacity[a]);
+        f.SetField(4, ty.time_min[a]);
+        check(lly->CreateFeature(&f), "link_years row");
+      }
     }
   }
 
@@ -164,8 +278,7 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
       if (i) out += ",";
       const auto& v = y.indicators[i].value;
       if (!v) continue;
-      out += (y.indicators[i].name == "year" || y.indicators[i].name == "population") ? fmt::format("{:.0f}", *v)
-                                                                                      : format_value(*v);
+      out += is_count(y.indicators[i].name) ? fmt::format("{:.0f}", *v) : format_value(*v);
     }
     out += "\n";
   }
@@ -174,6 +287,7 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
 
 void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city::City& c,
                    const std::vector<sim::YearResult>& years, const RunInfo& info) {
+  if (years.empty()) throw std::logic_error("write_run_dir: no simulated year");
   core::Staging staging(dir, core::Staging::Kind::directory);
   const fs::path tmp = staging.temp();
   {
@@ -184,7 +298,7 @@ void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city:
     std::ofstream o(tmp / "ATTRIBUTION.txt");
     o << "Outputs derived from OpenStreetMap data.\n" << kAttribution << "\n";
   }
-  write_gpkg(tmp / "outputs.gpkg", s, c, years.back());
+  write_gpkg(tmp / "outputs.gpkg", s, c, years);
 
   nlohmann::ordered_json m;
   m["engine"] = "urbantwin";
@@ -205,6 +319,21 @@ void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city:
   }
   auto& ph = m["phase_seconds"] = nlohmann::ordered_json::object();
   for (const auto& [k, v] : info.phase_seconds) ph[k] = std::round(v * 1e4) / 1e4;
+  auto& yph = m["year_phase_seconds"] = nlohmann::ordered_json::object();
+  for (const auto& y : years) {
+    auto& o = yph[std::to_string(y.year)] = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : y.phase_seconds) o[k] = std::round(v * 1e4) / 1e4;
+  }
+  auto& pop = m["population"] = nlohmann::ordered_json::array();
+  for (const auto& y : years) {
+    if (!y.population.ran) continue;
+    const auto& p = y.population;
+    pop.push_back({{"year", y.year}, {"persons", p.persons}, {"change", p.change}, {"births", p.births}, {"deaths", p.deaths},
+                   {"in_migrants", p.in_migrants}, {"out_migrants", p.out_migrants}, {"control_total", p.control_total},
+                   {"households", p.households}, {"households_formed", p.households_formed}, {"movers", p.movers},
+                   {"placed", p.placed}, {"lottery_rounds", p.rounds}, {"unplaced_households", p.unplaced_households},
+                   {"refused_in_migrant_households", p.refused_households}, {"dwelling_units", p.units}});
+  }
   m["network"] = {{"walk_nodes", info.network.walk_nodes},
                   {"walk_edges", info.network.walk_edges},
                   {"drive_nodes", info.network.drive_nodes},
@@ -226,6 +355,7 @@ void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city:
   m["notes"] = info.notes;
   m["attribution"] = kAttribution;
   m["outputs"] = {"manifest.json", "indicators.csv", "outputs.gpkg", "ATTRIBUTION.txt"};
+  m["layers"] = {"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
   {
     std::ofstream o(tmp / "manifest.json");
     o << m.dump(2) << "\n";

@@ -18,7 +18,8 @@ struct RunInfo {
   sim::NetworkStats network;
 };
 
-void write_run_dir(const std::filesystem::path& dir, const scenario::Scenario& s, const city::City& c,
+// `plan`: the city with every feature tagged with its years (gis_io::load_city).
+void write_run_dir(const std::filesystem::path& dir, const scenario::Scenario& s, const city::City& plan,
                    const std::vector<sim::YearResult>& years, const RunInfo& info);
 
 // indicators.csv text: a header, then one row per year; empty cell = no data.

@@ -165,13 +165,20 @@ Scenario load_scenario(const fs::path& file) {
   Reader r{file};
   Scenario s;
   s.file = file;
-  r.check_keys(root, "", {"name", "description", "seed", "base_year", "crs", "layers", "norms", "add_facility", "add_greenway", "traffic"});
+  r.check_keys(root, "", {"name", "description", "seed", "base_year", "end_year", "crs", "layers", "norms", "traffic", "population",
+                          "add_facility", "add_greenway", "remove_facility", "rezone", "add_road", "close_road",
+                          "add_metro_line", "control_total"});
   s.name = r.str(root, "", "name", true);
   if (s.name.empty() || s.name.find_first_of("/\\") != std::string::npos)
     r.fail("name", "must be a non-empty name without slashes", "\"" + s.name + "\"");
   s.description = r.str(root, "", "description", false);
   s.seed = static_cast<std::uint64_t>(r.num(root, "", "seed", false, 1, 0, 9.007199254740992e15));
   s.base_year = static_cast<int>(r.num(root, "", "base_year", false, 2024, 1900, 2200));
+  if (root.get("base_year") && !root.get("base_year")->is_integer()) r.fail("base_year", "must be an integer year", Reader::show(*root.get("base_year")));
+  s.end_year = static_cast<int>(r.num(root, "", "end_year", false, s.base_year, 1900, 2200));
+  if (root.get("end_year") && !root.get("end_year")->is_integer()) r.fail("end_year", "must be an integer year", Reader::show(*root.get("end_year")));
+  if (s.end_year < s.base_year || s.end_year > s.base_year + 100)
+    r.fail("end_year", fmt::format("must be between base_year {} and {}", s.base_year, s.base_year + 100), std::to_string(s.end_year));
   s.crs = r.str(root, "", "crs", false);
 
   const toml::table* layers = r.table(root, "", "layers", true);
@@ -235,6 +242,25 @@ Scenario load_scenario(const fs::path& file) {
     }
   }
 
+  if (const toml::table* t = r.table(root, "", "population", false)) {
+    r.check_keys(*t, "population", {"enabled", "growth_pct_per_year", "vacancy_pct", "new_units_pct_per_year", "unit_floor_m2",
+                                    "beta_tier", "beta_park", "beta_greenway", "beta_metro", "beta_school", "beta_commute",
+                                    "beta_price", "price_per_km", "price_metro", "price_park"});
+    auto& ps = s.population;
+    const std::string p = "population.";
+    ps.enabled = r.boolean(*t, p, "enabled", ps.enabled);
+    ps.growth_pct_per_year = r.num(*t, p, "growth_pct_per_year", false, ps.growth_pct_per_year, -20, 20);
+    ps.vacancy_pct = r.num(*t, p, "vacancy_pct", false, ps.vacancy_pct, 0, 100);
+    ps.new_units_pct_per_year = r.num(*t, p, "new_units_pct_per_year", false, ps.new_units_pct_per_year, 0, 50);
+    ps.unit_floor_m2 = r.num(*t, p, "unit_floor_m2", false, ps.unit_floor_m2, 10, 1000);
+    for (auto [key, ref] : std::initializer_list<std::pair<const char*, double*>>{
+             {"beta_tier", &ps.beta_tier}, {"beta_park", &ps.beta_park}, {"beta_greenway", &ps.beta_greenway},
+             {"beta_metro", &ps.beta_metro}, {"beta_school", &ps.beta_school}, {"beta_commute", &ps.beta_commute},
+             {"beta_price", &ps.beta_price}, {"price_per_km", &ps.price_per_km}, {"price_metro", &ps.price_metro},
+             {"price_park", &ps.price_park}})
+      *ref = r.num(*t, p, key, false, *ref, -100, 100);
+  }
+
   auto array_of_tables = [&](const std::string& key, auto&& each) {
     const toml::node* n = root.get(key);
     if (n == nullptr) return;
@@ -247,14 +273,37 @@ Scenario load_scenario(const fs::path& file) {
       each(*t, k, k + ".");
     }
   };
+  // The year of an intervention: an integer inside the simulated horizon.
+  auto year_of = [&](const toml::table& t, const std::string& p) {
+    const toml::node* n = t.get("year");
+    if (n == nullptr) return s.base_year;
+    if (!n->is_integer()) r.fail(p + "year", "must be an integer year", Reader::show(*n));
+    const auto y = n->as_integer()->get();
+    if (y < s.base_year || y > s.end_year)
+      r.fail(p + "year", fmt::format("must be inside the simulated years {}-{}", s.base_year, s.end_year), std::to_string(y));
+    return static_cast<int>(y);
+  };
+  auto ids = [&](const toml::table& t, const std::string& p, const std::string& key, bool required) {
+    std::vector<std::int64_t> out;
+    const toml::node* n = t.get(key);
+    if (n == nullptr) {
+      if (required) r.fail(p + key, "required key is missing", "");
+      return out;
+    }
+    const toml::array* a = n->as_array();
+    if (a == nullptr) r.fail(p + key, "must be an array of integer ids", Reader::show(*n));
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      if (!(*a)[i].is_integer()) r.fail(fmt::format("{}{}[{}]", p, key, i + 1), "must be an integer id", Reader::show((*a)[i]));
+      out.push_back((*a)[i].as_integer()->get());
+    }
+    if (required && out.empty()) r.fail(p + key, "must name at least one id", "[]");
+    return out;
+  };
   array_of_tables("add_facility", [&](const toml::table& t, const std::string& k, const std::string& p) {
     r.check_keys(t, k, {"year", "name", "classes", "capacity", "x", "y", "crs"});
     AddFacility f;
     f.key = k;
-    f.year = static_cast<int>(r.num(t, p, "year", false, s.base_year, 1900, 2200));
-    if (f.year != s.base_year)
-      r.fail(p + "year", fmt::format("must be the base year {} (only the base year is simulated so far)", s.base_year),
-             std::to_string(f.year));
+    f.year = year_of(t, p);
     f.name = r.str(t, p, "name", true);
     f.classes = r.strings(t, p, "classes", true);
     if (f.classes.empty()) r.fail(p + "classes", "must name at least one facility class", "[]");
@@ -268,16 +317,103 @@ Scenario load_scenario(const fs::path& file) {
     r.check_keys(t, k, {"year", "name", "level", "wkt", "crs"});
     AddGreenway g;
     g.key = k;
-    g.year = static_cast<int>(r.num(t, p, "year", false, s.base_year, 1900, 2200));
-    if (g.year != s.base_year)
-      r.fail(p + "year", fmt::format("must be the base year {} (only the base year is simulated so far)", s.base_year),
-             std::to_string(g.year));
+    g.year = year_of(t, p);
     g.name = r.str(t, p, "name", true);
     g.level = r.str(t, p, "level", false, "community");
     g.wkt = r.str(t, p, "wkt", true);
     g.crs = r.str(t, p, "crs", false, "EPSG:4326");
     s.add_greenways.push_back(std::move(g));
   });
+  array_of_tables("remove_facility", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "id"});
+    RemoveFacility f;
+    f.key = k;
+    f.year = year_of(t, p);
+    const toml::node* n = t.get("id");
+    if (n == nullptr) r.fail(p + "id", "required key is missing", "");
+    if (!n->is_integer()) r.fail(p + "id", "must be an integer facility id", Reader::show(*n));
+    f.id = n->as_integer()->get();
+    s.remove_facilities.push_back(f);
+  });
+  array_of_tables("rezone", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "parcels", "polygon", "crs", "land_use", "far", "units"});
+    Rezone z;
+    z.key = k;
+    z.year = year_of(t, p);
+    z.parcels = ids(t, p, "parcels", false);
+    z.polygon_wkt = r.str(t, p, "polygon", false);
+    if (z.parcels.empty() == z.polygon_wkt.empty()) r.fail(p + "parcels", "give either parcels = [ids] or polygon = \"WKT\"", "");
+    z.crs = r.str(t, p, "crs", false, "EPSG:4326");
+    z.land_use = r.str(t, p, "land_use", false);
+    z.far = r.num(t, p, "far", false, -1, 0, 100);
+    z.units = r.num(t, p, "units", false, -1, 0, 1e7);  // dwelling units
+    if (z.land_use.empty() && z.far < 0 && z.units < 0) r.fail(k, "must change at least one of land_use, far, units", "");
+    s.rezones.push_back(std::move(z));
+  });
+  array_of_tables("add_road", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "name", "class", "speed_kmh", "lanes", "oneway", "walk", "drive", "wkt", "crs"});
+    AddRoad a;
+    a.key = k;
+    a.year = year_of(t, p);
+    a.name = r.str(t, p, "name", false);
+    a.road_class = r.str(t, p, "class", true);
+    a.speed_kmh = r.num(t, p, "speed_kmh", false, 0, 1, 200);
+    a.lanes = static_cast<int>(r.num(t, p, "lanes", false, 0, 1, 16));
+    a.oneway = static_cast<int>(r.num(t, p, "oneway", false, 0, -1, 1));
+    a.walk = r.boolean(t, p, "walk", true);
+    a.drive = r.boolean(t, p, "drive", true);
+    a.wkt = r.str(t, p, "wkt", true);
+    a.crs = r.str(t, p, "crs", false, "EPSG:4326");
+    s.add_roads.push_back(std::move(a));
+  });
+  array_of_tables("close_road", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "roads", "to"});
+    CloseRoad c;
+    c.key = k;
+    c.year = year_of(t, p);
+    c.roads = ids(t, p, "roads", true);
+    const std::string to = r.str(t, p, "to", false, "cars");
+    if (to != "cars" && to != "all") r.fail(p + "to", "must be \"cars\" or \"all\"", "\"" + to + "\"");
+    c.to_all = to == "all";
+    s.close_roads.push_back(std::move(c));
+  });
+  array_of_tables("add_metro_line", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "name", "stations", "crs"});
+    AddMetroLine m;
+    m.key = k;
+    m.year = year_of(t, p);
+    m.name = r.str(t, p, "name", true);
+    m.crs = r.str(t, p, "crs", false, "EPSG:4326");
+    const toml::node* n = t.get("stations");
+    if (n == nullptr) r.fail(p + "stations", "required key is missing", "");
+    const toml::array* a = n->as_array();
+    if (a == nullptr || a->empty()) r.fail(p + "stations", "must be a non-empty array of {name, x, y} tables", Reader::show(*n));
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const std::string sk = fmt::format("{}stations[{}]", p, i + 1);
+      const toml::table* st = (*a)[i].as_table();
+      if (st == nullptr) r.fail(sk, "must be a table {name, x, y}", Reader::show((*a)[i]));
+      r.check_keys(*st, sk, {"name", "x", "y"});
+      MetroStation ms;
+      ms.name = r.str(*st, sk + ".", "name", true);
+      ms.x = r.num(*st, sk + ".", "x", true, 0, -1e12, 1e12);
+      ms.y = r.num(*st, sk + ".", "y", true, 0, -1e12, 1e12);
+      m.stations.push_back(std::move(ms));
+    }
+    s.add_metro_lines.push_back(std::move(m));
+  });
+  array_of_tables("control_total", [&](const toml::table& t, const std::string& k, const std::string& p) {
+    r.check_keys(t, k, {"year", "population"});
+    ControlTotal c;
+    c.key = k;
+    if (!t.get("year")) r.fail(p + "year", "required key is missing", "");
+    c.year = year_of(t, p);
+    if (c.year == s.base_year) r.fail(p + "year", "must be after the base year (the base year's population is the parcels' residents)", std::to_string(c.year));
+    c.population = r.num(t, p, "population", true, 0, 0, 1e10);
+    for (const auto& o : s.control_totals)
+      if (o.year == c.year) r.fail(p + "year", "each year has one control total; " + o.key + " names it too", std::to_string(c.year));
+    s.control_totals.push_back(c);
+  });
+  std::sort(s.control_totals.begin(), s.control_totals.end(), [](const ControlTotal& a, const ControlTotal& b) { return a.year < b.year; });
   return s;
 }
 

@@ -29,6 +29,75 @@ struct AddFacility {
   std::string crs;  // of x, y
 };
 
+struct RemoveFacility {
+  std::string key;
+  int year = 0;
+  std::int64_t id = 0;  // facility_id in the facilities layer
+};
+
+// Rezoning: parcels chosen by id or by a polygon (their centroid inside), given a new land use,
+// floor-area ratio and/or dwelling units.
+struct Rezone {
+  std::string key;
+  int year = 0;
+  std::vector<std::int64_t> parcels;
+  std::string polygon_wkt;  // POLYGON or MULTIPOLYGON; empty when `parcels` is given
+  std::string crs;
+  std::string land_use;     // empty: unchanged
+  double far = -1;          // < 0: unchanged
+  double units = -1;        // < 0: derived from the floor area
+};
+
+struct AddRoad {
+  std::string key;
+  int year = 0;
+  std::string name;
+  std::string road_class;
+  double speed_kmh = 0;  // 0: the class default
+  int lanes = 0;         // 0: the class default
+  int oneway = 0;
+  bool walk = true, drive = true;
+  std::string wkt, crs;
+};
+
+struct CloseRoad {
+  std::string key;
+  int year = 0;
+  std::vector<std::int64_t> roads;
+  bool to_all = false;  // false: closed to cars only; true: removed for walking too
+};
+
+struct MetroStation {
+  std::string name;
+  double x = 0, y = 0;
+};
+
+struct AddMetroLine {
+  std::string key;
+  int year = 0;
+  std::string name;
+  std::vector<MetroStation> stations;
+  std::string crs;
+};
+
+struct ControlTotal {
+  std::string key;
+  int year = 0;
+  double population = 0;
+};
+
+// The population model's settings (docs/population.md).
+struct PopulationSpec {
+  bool enabled = true;
+  double growth_pct_per_year = 0.5;     // control total when no [[control_total]] names the year
+  double vacancy_pct = 6;               // base-year vacant units over occupied units
+  double new_units_pct_per_year = 0.8;  // units added each year by redevelopment, in proportion
+  double unit_floor_m2 = 100;           // floor area per dwelling unit where a rezoning creates housing
+  double beta_tier = 0.25, beta_park = 0.3, beta_greenway = 0.3, beta_metro = 0.6, beta_school = 0.8;
+  double beta_commute = -0.04, beta_price = -1.0;
+  double price_per_km = -0.08, price_metro = 0.25, price_park = 0.1;  // ln price proxy
+};
+
 struct AddGreenway {
   std::string key;
   int year = 0;
@@ -56,12 +125,20 @@ struct Scenario {
   std::string description;
   std::uint64_t seed = 0;
   int base_year = 2024;
+  int end_year = 2024;  // last simulated year (inclusive)
   std::string crs;  // metric CRS for the run; empty: the UTM zone of the data
   LayerSpec parcels, roads, greenways, facilities;
   std::vector<Norm> norms;
   std::vector<AddFacility> add_facilities;
   std::vector<AddGreenway> add_greenways;
+  std::vector<RemoveFacility> remove_facilities;
+  std::vector<Rezone> rezones;
+  std::vector<AddRoad> add_roads;
+  std::vector<CloseRoad> close_roads;
+  std::vector<AddMetroLine> add_metro_lines;
+  std::vector<ControlTotal> control_totals;
   TrafficSpec traffic;
+  PopulationSpec population;
 };
 
 // Parses and validates the file: unknown keys (with the nearest valid key suggested), wrong

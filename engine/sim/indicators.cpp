@@ -1,5 +1,7 @@
 #include "sim/indicators.hpp"
 
+#include <algorithm>
+
 #include "graph/graph.hpp"
 
 namespace ut::sim {
@@ -76,6 +78,31 @@ void compute_indicators(const scenario::Scenario& s, const city::City& c, YearRe
   double gw = 0;
   for (const auto& g : c.greenways) gw += geo::length(g.line);
   y.indicators.push_back({"greenway_km", gw / 1000});
+  // Population: households, housing and schools.
+  const auto& pr = y.population;
+  auto pop = [&](const char* name, double v) { y.indicators.push_back({name, pr.ran ? std::optional<double>(v) : std::nullopt}); };
+  pop("households", static_cast<double>(pr.households));
+  pop("unplaced_households", static_cast<double>(pr.unplaced_households));
+  pop("dwelling_units", static_cast<double>(pr.units));
+  pop("mean_age", pr.mean_age);
+  pop("births", static_cast<double>(pr.births));
+  pop("deaths", static_cast<double>(pr.deaths));
+  pop("net_migration", static_cast<double>(pr.in_migrants) - static_cast<double>(pr.out_migrants));
+  pop("movers", static_cast<double>(pr.movers));
+  {
+    // School seats (primary and middle schools open this year) minus children aged 6-14.
+    double seats = 0;
+    for (const auto& n : norms) {
+      if (n.name != "primary_school" && n.name != "middle_school") continue;
+      for (const auto& f : c.facilities)
+        for (const auto& cls : f.classes)
+          if (std::find(n.sources.begin(), n.sources.end(), cls) != n.sources.end()) {
+            seats += f.capacity >= 0 ? f.capacity : n.default_capacity;
+            break;
+          }
+    }
+    pop("school_seat_balance", seats - static_cast<double>(pr.children_6_14));
+  }
   const auto& t = y.traffic;
   auto traffic = [&](const char* name, double v) { y.indicators.push_back({name, t.ran ? std::optional<double>(v) : std::nullopt}); };
   traffic("mean_commute_min", t.mean_commute_min);

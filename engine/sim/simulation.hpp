@@ -1,8 +1,13 @@
 #pragma once
-// The simulation: owns the state of one scenario run and steps it through named phases.
-// So far the base year only: networks -> attach -> coverage -> indicators.
+// The simulation: owns the state of one scenario run and steps it year by year through fixed,
+// named phases (docs/architecture.md, "The yearly loop"):
+//   interventions -> networks/attach (when roads or greenways changed) -> access (when sites or
+//   networks changed) -> population -> coverage -> traffic -> indicators.
+#include <array>
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -10,6 +15,7 @@
 #include "graph/entry.hpp"
 #include "graph/graph.hpp"
 #include "models/coverage/coverage.hpp"
+#include "models/population/population.hpp"
 #include "scenario/scenario.hpp"
 
 namespace ut::sim {
@@ -33,6 +39,20 @@ struct TrafficResult {
   double mean_commute_min = 0, green_share_pct = 0, congestion_index = 0, vkt_million = 0;
   double relative_gap = 0;
   int assignment_iterations = 0;
+  std::vector<std::uint32_t> parcel_zone;  // per parcel: its traffic zone
+  std::vector<double> zone_commute_min;    // per zone: mean door-to-door time of the trips it produces
+};
+
+// The population model's outcome for one year.
+struct PopulationResult {
+  bool ran = false;
+  std::uint64_t persons = 0, households = 0, units = 0, unplaced_households = 0, children_6_14 = 0;
+  std::uint64_t births = 0, deaths = 0, in_migrants = 0, out_migrants = 0, movers = 0, placed = 0, refused_households = 0;
+  std::uint64_t households_formed = 0, control_total = 0;
+  std::int64_t change = 0;  // persons now minus persons the year before
+  double mean_age = 0;
+  int rounds = 0;
+  std::vector<std::uint32_t> households_per_parcel, units_per_parcel, occupied_per_parcel, children_per_parcel;
 };
 
 // Results of one simulated year, as plain data for the writers and the viewer.
@@ -42,7 +62,12 @@ struct YearResult {
   coverage::Result coverage;       // per class (same order as the scenario's norms)
   std::vector<std::size_t> sites;  // per class: number of serving sites
   std::vector<std::uint8_t> tier_ok[3];  // per parcel: covered at the 5-, 10-, 15-minute tier
+  std::vector<std::uint32_t> residents;  // per parcel
+  std::vector<std::string> land_use;     // per parcel, after this year's rezonings
+  std::vector<double> floor_area_m2;     // per parcel, after this year's rezonings
   TrafficResult traffic;
+  PopulationResult population;
+  std::vector<std::pair<std::string, double>> phase_seconds;
 };
 
 struct NetworkStats {
@@ -53,13 +78,23 @@ struct NetworkStats {
 
 class Simulation {
  public:
-  Simulation(const scenario::Scenario& s, const city::City& c);
+  // `plan` is the city with every scenario intervention tagged with its years (gis_io::load_city).
+  Simulation(const scenario::Scenario& s, const city::City& plan);
 
-  // Phases, in order; each records its wall time under its name.
+  // The base year's networks (what `validate` reports); step_base_year calls it when needed.
   void build_networks();
+  // The base year: synthetic population, coverage, traffic, indicators.
   YearResult step_base_year();
+  // The next year: interventions, population, traffic, coverage, indicators.
+  YearResult step_next_year();
+  // Every year from base_year to end_year.
+  std::vector<YearResult> run(const std::function<void(int)>& on_year = {});
 
+  int year() const { return year_; }
+  const city::City& city() const { return city_; }  // the city as it stands in year()
+  const population::State& population() const { return pop_; }
   const NetworkStats& network_stats() const { return stats_; }
+  // Wall seconds per phase, summed over the years so far, in the order phases first ran.
   const std::vector<std::pair<std::string, double>>& phase_seconds() const { return seconds_; }
   std::vector<std::string> notes() const;
 
@@ -70,15 +105,39 @@ class Simulation {
 
  private:
   const scenario::Scenario& scenario_;
-  const city::City& city_;
+  const city::City& plan_;
+  city::City city_;
+  int year_ = 0;
+  bool networks_built_ = false;
   graph::Graph walk_, drive_;
   std::vector<bool> walk_main_, drive_main_;  // edges of the largest connected component
   std::vector<graph::EntryPoint> parcel_walk_, parcel_drive_;
   NetworkStats stats_;
   std::vector<std::pair<std::string, double>> seconds_;
+  std::vector<std::pair<std::string, double>>* year_seconds_ = nullptr;
   std::vector<std::string> no_data_;
+  std::set<std::string> notes_;
 
+  // Population state and what it needs from the other models.
+  population::Params params_;
+  population::State pop_;
+  std::array<std::array<double, population::kAgeBands>, population::kSizes> size_by_age_{};
+  std::vector<double> units_exact_;  // per parcel, before rounding down
+  geo::Point centre_;                // resident-weighted centre of the base year (price proxy)
+  std::uint64_t base_population_ = 0;
+  coverage::Input access_in_;
+  coverage::Result access_;  // coverage of the current sites and networks (movers' access)
+  TrafficResult last_traffic_;
+
+  template <class F>
+  void timed(const std::string& name, F&& f);
+  void attach_parcels();
   coverage::Input coverage_input();
+  void apply_rezonings(int year);
+  std::uint64_t control_total(int year) const;
+  population::ParcelUtility parcel_utility() const;
+  void population_phase(YearResult& y);
+  void finish_year(YearResult& y);
   void traffic_phase(YearResult& y);  // sim/traffic.cpp
 };
 

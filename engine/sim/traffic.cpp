@@ -299,6 +299,20 @@ void Simulation::traffic_phase(YearResult& y) {
       const double minutes = m == traffic::kCar ? sk.minutes[m][k] + mp.car_terminal_min : sk.minutes[m][k];
       time_sum += t * minutes;
     }
+  out.parcel_zone = zone_of;
+  out.zone_commute_min.assign(nz, 0.0);
+  for (std::uint32_t i = 0; i < nz; ++i) {
+    double t_sum = 0, n_sum = 0;
+    for (int m = 0; m < traffic::kModes; ++m)
+      for (std::uint32_t j = 0; j < nz; ++j) {
+        const std::size_t k = static_cast<std::size_t>(i) * nz + j;
+        const double t = trips.trips[m][k];
+        if (t <= 0) continue;
+        t_sum += t * (m == traffic::kCar ? sk.minutes[m][k] + mp.car_terminal_min : sk.minutes[m][k]);
+        n_sum += t;
+      }
+    out.zone_commute_min[i] = n_sum > 0 ? t_sum / n_sum : 0.0;
+  }
   out.person_trips = out.mode_trips[0] + out.mode_trips[1] + out.mode_trips[2];
   out.mean_commute_min = out.person_trips > 0 ? time_sum / out.person_trips : 0;
   out.green_share_pct = out.person_trips > 0 ? 100 * (out.mode_trips[1] + out.mode_trips[2]) / out.person_trips : 0;

@@ -10,6 +10,7 @@ declare -A allowed=(
   [scenario]="core scenario"
   [models/coverage]="core geo graph models"
   [models/traffic]="core models"
+  [models/population]="core models"
   [tntp]="core models tntp"
   [sim]="core geo graph city scenario models sim"
   [gis_io]="core geo graph city scenario gis_io"
