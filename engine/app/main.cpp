@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "app/assign_cmd.hpp"
+#include "app/compare_cmd.hpp"
 #include "core/error.hpp"
 #include "gis_io/load.hpp"
 #include "gis_io/prepare_osm.hpp"
@@ -113,6 +114,13 @@ int main(int argc, char** argv) {
   cmd_asg->add_flag("--json", asg.json, "Print one JSON object with the results");
   cmd_asg->add_flag("--quiet", asg.quiet, "Print nothing but errors");
 
+  ut::app::CompareArgs cmp;
+  auto* cmd_cmp = app.add_subcommand("compare", "Differences between two run directories (B - A), per year and per parcel");
+  cmd_cmp->add_option("run_a", cmp.a, "Run directory A (the reference, e.g. the baseline)")->required();
+  cmd_cmp->add_option("run_b", cmp.b, "Run directory B (e.g. a what-if)")->required();
+  cmd_cmp->add_option("--out", cmp.out, "Directory to write (default runs/compare-<A>-vs-<B>)");
+  cmd_cmp->add_flag("--quiet", cmp.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -125,6 +133,7 @@ int main(int argc, char** argv) {
     if (threads > 0)
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
     if (*cmd_asg) return ut::app::cmd_assign(asg);
+    if (*cmd_cmp) return ut::app::cmd_compare(cmp);
     if (*cmd_runp) return cmd_run(run, true);
     if (*cmd_val) return cmd_run(val, false);
     if (*cmd_prep) {

@@ -1,0 +1,77 @@
+#include "app/compare_cmd.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "gis_io/run_reader.hpp"
+#include "output/compare.hpp"
+#include "output/run_dir.hpp"
+
+namespace ut::app {
+
+namespace {
+
+std::string show(double v) {
+  if (v != 0 && std::abs(v) < 0.01) return fmt::format("{:.3g}", v);
+  return fmt::format("{:.2f}", v);
+}
+
+}  // namespace
+
+int cmd_compare(const CompareArgs& args) {
+  const auto a = gis_io::read_run(args.a);
+  const auto b = gis_io::read_run(args.b);
+  const auto c = output::compare_runs(a, b);
+  const auto name = [](const gis_io::RunData& r) { return r.scenario.empty() ? r.dir.filename().string() : r.scenario; };
+  const auto out = args.out.empty() ? std::filesystem::path("runs") / fmt::format("compare-{}-vs-{}", name(a), name(b)) : args.out;
+  output::write_comparison(out, a, b, c);
+  if (args.quiet) return 0;
+  const int last = c.years.back();
+  fmt::print("B = {} ({}) minus A = {} ({}), years {}-{}\n", name(b), args.b.string(), name(a), args.a.string(), c.years.front(), last);
+  fmt::print("Indicators in {}:\n  {:<32} {:>14} {:>14} {:>14}\n", last, "indicator", "A", "B", "B - A");
+  int unchanged = 0;
+  for (const auto& d : c.indicators) {
+    if (d.year != last || d.name == "year") continue;
+    if (!d.a || !d.b) {
+      if (d.a.has_value() != d.b.has_value())
+        fmt::print("  {:<32} {:>14} {:>14} {:>14}\n", d.name, d.a ? show(*d.a) : "no data", d.b ? show(*d.b) : "no data", "");
+      continue;
+    }
+    if (*d.a == *d.b) {
+      ++unchanged;
+      continue;
+    }
+    fmt::print("  {:<32} {:>14} {:>14} {:>14}\n", d.name, show(*d.a), show(*d.b), (*d.b > *d.a ? "+" : "") + show(*d.b - *d.a));
+  }
+  fmt::print("  ({} indicators unchanged)\n", unchanged);
+  // Residents by parcel in the final year.
+  const auto& fa = a.parcel_fields;
+  const auto ia = std::find(fa.begin(), fa.end(), "residents") - fa.begin();
+  const auto& fb = b.parcel_fields;
+  const auto ib = std::find(fb.begin(), fb.end(), "residents") - fb.begin();
+  if (ia < static_cast<std::ptrdiff_t>(fa.size()) && ib < static_cast<std::ptrdiff_t>(fb.size())) {
+    double gain = 0, loss = 0;
+    int gained = 0, lost = 0;
+    std::ptrdiff_t best = -1, worst = -1;
+    double best_d = 0, worst_d = 0;
+    for (std::size_t p = 0; p < a.parcel_id.size(); ++p) {
+      const auto& va = a.parcel_years.at(last)[p][static_cast<std::size_t>(ia)];
+      const auto& vb = b.parcel_years.at(last)[p][static_cast<std::size_t>(ib)];
+      if (!va || !vb) continue;
+      const double d = *vb - *va;
+      if (d > 0) gain += d, ++gained;
+      if (d < 0) loss += d, ++lost;
+      if (d > best_d) best_d = d, best = static_cast<std::ptrdiff_t>(p);
+      if (d < worst_d) worst_d = d, worst = static_cast<std::ptrdiff_t>(p);
+    }
+    fmt::print("Residents in {}: {:+.0f} in {} parcels, {:+.0f} in {} parcels", last, gain, gained, loss, lost);
+    if (best >= 0) fmt::print("; largest gain parcel {} ({:+.0f})", a.parcel_id[static_cast<std::size_t>(best)], best_d);
+    if (worst >= 0) fmt::print("; largest loss parcel {} ({:+.0f})", a.parcel_id[static_cast<std::size_t>(worst)], worst_d);
+    fmt::print("\n");
+  }
+  fmt::print("Wrote {}/indicator_diff.csv and {}/parcel_diff.gpkg\n{}\n", out.string(), out.string(), output::kAttribution);
+  return 0;
+}
+
+}  // namespace ut::app

@@ -1,0 +1,148 @@
+#include "output/compare.hpp"
+
+#include <fmt/format.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "core/staging.hpp"
+#include "gis_io/ogr_util.hpp"
+#include "output/run_dir.hpp"
+
+namespace ut::output {
+
+namespace fs = std::filesystem;
+using core::InputError;
+using core::Where;
+
+Comparison compare_runs(const gis_io::RunData& a, const gis_io::RunData& b) {
+  Comparison c;
+  if (a.parcel_id != b.parcel_id)
+    throw InputError(Where{(b.dir / "outputs.gpkg").string(), "layer parcels", "parcel_id"},
+                     "both runs must have the same parcels in the same order (runs of one city)",
+                     fmt::format("{} parcels in A, {} in B", a.parcel_id.size(), b.parcel_id.size()));
+  for (const auto& [year, row] : a.rows)
+    if (b.rows.count(year)) c.years.push_back(year);
+  if (c.years.empty())
+    throw InputError(Where{(b.dir / "indicators.csv").string(), "", "column year"}, "the runs must share at least one simulated year",
+                     fmt::format("A {}-{}, B {}-{}", a.rows.begin()->first, a.rows.rbegin()->first, b.rows.begin()->first, b.rows.rbegin()->first));
+  for (const int y : c.years)
+    for (std::size_t i = 0; i < a.indicators.size(); ++i) {
+      const auto it = std::find(b.indicators.begin(), b.indicators.end(), a.indicators[i]);
+      if (it == b.indicators.end()) continue;
+      c.indicators.push_back({y, a.indicators[i], a.rows.at(y)[i], b.rows.at(y)[static_cast<std::size_t>(it - b.indicators.begin())]});
+    }
+  for (const auto& f : a.parcel_fields)
+    if (std::find(b.parcel_fields.begin(), b.parcel_fields.end(), f) != b.parcel_fields.end()) c.parcel_fields.push_back(f);
+  return c;
+}
+
+namespace {
+
+void check(OGRErr err, const std::string& what) {
+  if (err != OGRERR_NONE) throw std::runtime_error(fmt::format("writing parcel_diff.gpkg: {} failed: {}", what, CPLGetLastErrorMsg()));
+}
+
+std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.6f}", *v) : ""; }
+
+}  // namespace
+
+void write_comparison(const fs::path& dir, const gis_io::RunData& a, const gis_io::RunData& b, const Comparison& c) {
+  core::Staging staging(dir, core::Staging::Kind::directory);
+  const fs::path tmp = staging.temp();
+  {
+    std::ofstream o(tmp / "indicator_diff.csv");
+    o << "year,indicator,a,b,diff,diff_pct\n";
+    for (const auto& d : c.indicators) {
+      std::optional<double> diff, pct;
+      if (d.a && d.b) diff = *d.b - *d.a;
+      if (diff && *d.a != 0) pct = 100 * *diff / std::abs(*d.a);
+      o << d.year << ',' << d.name << ',' << cell(d.a) << ',' << cell(d.b) << ',' << cell(diff) << ',' << cell(pct) << '\n';
+    }
+  }
+  {
+    std::ofstream o(tmp / "ATTRIBUTION.txt");
+    o << "Outputs derived from OpenStreetMap data.\n" << kAttribution << "\n";
+  }
+  gis_io::detail::init_gdal();
+  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
+  {
+    std::unique_ptr<GDALDataset> ds(drv->Create((tmp / "parcel_diff.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!ds) throw std::runtime_error(fmt::format("cannot create parcel_diff.gpkg: {}", CPLGetLastErrorMsg()));
+    OGRSpatialReference srs;
+    srs.importFromWkt(a.crs_wkt.c_str());
+    srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    check(ds->StartTransaction(), "transaction");
+    auto field = [](OGRLayer* l, const std::string& name, OGRFieldType t) {
+      OGRFieldDefn fd(name.c_str(), t);
+      check(l->CreateField(&fd), "field " + name);
+    };
+    auto column = [&](const gis_io::RunData& r, const std::string& f) {
+      return static_cast<std::size_t>(std::find(r.parcel_fields.begin(), r.parcel_fields.end(), f) - r.parcel_fields.begin());
+    };
+    // Final common year: A, B and B - A per field, with the parcel polygons.
+    const int last = c.years.back();
+    OGRLayer* l = ds->CreateLayer("parcel_diff", &srs, wkbMultiPolygon, nullptr);
+    field(l, "parcel_id", OFTInteger64);
+    field(l, "year", OFTInteger);
+    for (const auto& f : c.parcel_fields) {
+      field(l, f + "_a", OFTReal);
+      field(l, f + "_b", OFTReal);
+      field(l, f + "_diff", OFTReal);
+    }
+    auto set_values = [&](OGRFeature& feat, int i, int year, std::size_t p, bool both) {
+      for (const auto& f : c.parcel_fields) {
+        const auto& va = a.parcel_years.at(year)[p][column(a, f)];
+        const auto& vb = b.parcel_years.at(year)[p][column(b, f)];
+        if (both) {
+          if (va) feat.SetField(i, *va); else feat.SetFieldNull(i);
+          if (vb) feat.SetField(i + 1, *vb); else feat.SetFieldNull(i + 1);
+          i += 2;
+        }
+        if (va && vb) feat.SetField(i, *vb - *va); else feat.SetFieldNull(i);
+        ++i;
+      }
+    };
+    for (std::size_t p = 0; p < a.parcel_id.size(); ++p) {
+      OGRFeature feat(l->GetLayerDefn());
+      feat.SetField(0, static_cast<GIntBig>(a.parcel_id[p]));
+      feat.SetField(1, last);
+      set_values(feat, 2, last, p, true);
+      OGRMultiPolygon mp = gis_io::detail::from_multipolygon(a.parcel_shape[p]);
+      feat.SetGeometry(&mp);
+      check(l->CreateFeature(&feat), "parcel_diff feature");
+    }
+    // Every common year: B - A per parcel and field.
+    OGRLayer* ly = ds->CreateLayer("parcel_year_diff", nullptr, wkbNone, nullptr);
+    field(ly, "parcel_id", OFTInteger64);
+    field(ly, "year", OFTInteger);
+    for (const auto& f : c.parcel_fields) field(ly, f + "_diff", OFTReal);
+    for (const int y : c.years)
+      for (std::size_t p = 0; p < a.parcel_id.size(); ++p) {
+        OGRFeature feat(ly->GetLayerDefn());
+        feat.SetField(0, static_cast<GIntBig>(a.parcel_id[p]));
+        feat.SetField(1, y);
+        set_values(feat, 2, y, p, false);
+        check(ly->CreateFeature(&feat), "parcel_year_diff row");
+      }
+    OGRLayer* la = ds->CreateLayer("about", nullptr, wkbNone, nullptr);
+    field(la, "key", OFTString);
+    field(la, "value", OFTString);
+    for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+             {"attribution", kAttribution}, {"run_a", a.dir.string()}, {"run_b", b.dir.string()}, {"scenario_a", a.scenario},
+             {"scenario_b", b.scenario}, {"difference", "B - A"}, {"engine", "urbantwin " UT_VERSION}}) {
+      OGRFeature feat(la->GetLayerDefn());
+      feat.SetField(0, k.c_str());
+      feat.SetField(1, v.c_str());
+      check(la->CreateFeature(&feat), "about row");
+    }
+    check(ds->CommitTransaction(), "commit");
+  }
+  staging.commit();
+}
+
+}  // namespace ut::output
