@@ -24,6 +24,7 @@ struct RunArgs {
   std::filesystem::path scenario;
   std::filesystem::path out;
   unsigned threads = 0;
+  int until = 0;  // 0: the scenario's end_year
   bool quiet = false;
 };
 
@@ -34,7 +35,12 @@ void progress(const RunArgs& a, const std::string& msg) {
 int cmd_run(const RunArgs& a, bool write) {
   const auto t0 = std::chrono::steady_clock::now();
   progress(a, "reading scenario " + a.scenario.string());
-  const auto s = ut::scenario::load_scenario(a.scenario);
+  auto s = ut::scenario::load_scenario(a.scenario);
+  if (a.until != 0) {
+    if (a.until < s.base_year || a.until > s.end_year)
+      throw ut::core::InputError(fmt::format("--until {}: must be a year of the scenario ({}-{})", a.until, s.base_year, s.end_year));
+    s.end_year = a.until;
+  }
   progress(a, "loading layers");
   const auto tl = std::chrono::steady_clock::now();
   const auto city = ut::gis_io::load_city(s);
@@ -84,6 +90,7 @@ int main(int argc, char** argv) {
   cmd_runp->add_option("--out", run.out, "Run directory to write (default runs/<scenario name>)");
   cmd_runp->add_option("--threads", run.threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(1u, 1024u));
+  cmd_runp->add_option("--until", run.until, "Stop after this year (default: the scenario's end_year)");
   cmd_runp->add_flag("--quiet", run.quiet, "Print nothing but errors");
 
   RunArgs val;

@@ -185,7 +185,7 @@ TEST_CASE("Population is conserved every year: change = births - deaths + in - o
   }
 }
 
-TEST_CASE("Capacity is never exceeded, also after units are taken away; the unplaced are counted", "[population]") {
+TEST_CASE("Capacity is never exceeded (also after units are taken away) and the unplaced are counted", "[population]") {
   State s = synthetic(50, 1000, 0.03);
   Params p = Params::chengdu();
   p.move.fill(0.3);

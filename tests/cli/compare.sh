@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `urbantwin compare`: a run against itself differs nowhere; the community-services what-if
+# (facilities opening in 2026) equals the baseline in 2024-2025 and raises kindergarten access in
+# 2026; bad run directories exit 2 and leave an earlier output untouched.
+set -euo pipefail
+ut=$1 src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+sc=$src/scenarios/chengdu-center
+"$ut" run "$sc/baseline.toml" --until 2026 --out "$tmp/base" --quiet
+"$ut" run "$sc/whatif-community-services.toml" --until 2026 --out "$tmp/what" --quiet
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$ut" compare "$tmp/base" "$tmp/base" --out "$tmp/self" > "$tmp/self.txt"
+nonzero=$(awk -F, 'NR > 1 && $5 != "" && $5 != "0.000000" && $5 != "-0.000000"' "$tmp/self/indicator_diff.csv" | wc -l)
+[ "$nonzero" = 0 ] || fail "a run compared with itself has $nonzero non-zero indicator differences"
+n=$(sqlite3 "$tmp/self/parcel_diff.gpkg" "select count(*) from parcel_diff")
+[ "$n" = 1356 ] || fail "parcel_diff has $n parcels, expected 1356"
+moved=$(sqlite3 "$tmp/self/parcel_diff.gpkg" "select count(*) from parcel_year_diff where residents_diff <> 0")
+[ "$moved" = 0 ] || fail "a run compared with itself moves residents in $moved parcel-years"
+grep -q "indicators unchanged" "$tmp/self.txt" || fail "no summary on stdout"
+
+"$ut" compare "$tmp/base" "$tmp/what" --out "$tmp/cmp" > "$tmp/cmp.txt"
+cat "$tmp/cmp.txt"
+for y in 2024 2025; do
+  d=$(awk -F, -v y=$y '$1 == y && $2 == "access_kindergarten_pct" {print $5}' "$tmp/cmp/indicator_diff.csv")
+  [ "$d" = "0.000000" ] || fail "kindergarten access differs in $y ($d) before the what-if's facilities open"
+done
+d=$(awk -F, '$1 == 2026 && $2 == "access_kindergarten_pct" {print ($5 > 0) ? "up" : "not up"}' "$tmp/cmp/indicator_diff.csv")
+[ "$d" = up ] || fail "kindergarten access did not rise in 2026"
+grep -q "access_kindergarten_pct" "$tmp/cmp.txt" || fail "summary does not show the kindergarten access change"
+gained=$(sqlite3 "$tmp/cmp/parcel_diff.gpkg" "select count(*) from parcel_diff where ok_kindergarten_diff > 0")
+[ "$gained" -gt 0 ] || fail "no parcel gained kindergarten access in parcel_diff"
+lost=$(sqlite3 "$tmp/cmp/parcel_diff.gpkg" "select count(*) from parcel_diff where ok_kindergarten_diff < 0")
+[ "$lost" = 0 ] || fail "$lost parcels lost kindergarten access"
+
+# Bad inputs: exit 2, a clear message, the earlier output untouched.
+mkdir -p "$tmp/keep" && echo earlier > "$tmp/keep/marker"
+set +e
+"$ut" compare "$tmp/nope" "$tmp/base" --out "$tmp/keep" 2> "$tmp/err"; rc=$?
+[ $rc = 2 ] && grep -q "run directory must exist" "$tmp/err" || fail "missing run directory: exit $rc, $(cat "$tmp/err")"
+mkdir -p "$tmp/half" && cp "$tmp/base/indicators.csv" "$tmp/half/"
+"$ut" compare "$tmp/base" "$tmp/half" --out "$tmp/keep" 2> "$tmp/err"; rc=$?
+[ $rc = 2 ] && grep -q "outputs.gpkg" "$tmp/err" || fail "run directory without outputs.gpkg: exit $rc, $(cat "$tmp/err")"
+set -e
+[ "$(cat "$tmp/keep/marker")" = earlier ] && [ "$(ls "$tmp/keep")" = marker ] || fail "earlier output damaged"
+echo "compare: self-difference zero, what-if difference from 2026 only, bad inputs exit 2"
