@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   for (std::size_t q = 0; q < parcels; ++q) {
     const double x = static_cast<double>(q) / static_cast<double>(parcels) - 0.5;
     u.base[q] = static_cast<float>(1.0 - 4.0 * x * x);
-    u.school[q] = static_cast<float>((q % 3) * 0.3);
+    u.school[q] = static_cast<float>(static_cast<double>(q % 3) * 0.3);
   }
   const auto table = fit_size_by_age(p);
   for (int y = 2025; y < 2025 + years; ++y) {

@@ -367,14 +367,11 @@ YearResult Simulation::step_next_year() {
     sites_changed = networks_changed || !sites_equal(next.facilities, city_.facilities) || next.greenways.size() != city_.greenways.size();
     next.parcels = std::move(city_.parcels);
     city_ = std::move(next);
+    // Redevelopment adds units everywhere; then the year's rezonings set their parcels' units.
+    const double grow = 1 + scenario_.population.new_units_pct_per_year / 100;
+    for (auto& u : units_exact_) u *= grow;
     apply_rezonings(y.year);
-    if (!units_exact_.empty()) {
-      const double grow = 1 + scenario_.population.new_units_pct_per_year / 100;
-      for (std::size_t p = 0; p < units_exact_.size(); ++p) {
-        units_exact_[p] *= grow;
-        pop_.units[p] = static_cast<std::uint32_t>(std::floor(units_exact_[p] + 1e-9));
-      }
-    }
+    for (std::size_t p = 0; p < units_exact_.size(); ++p) pop_.units[p] = static_cast<std::uint32_t>(std::floor(units_exact_[p] + 1e-9));
   });
   if (networks_changed) {
     build_networks();

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "gis_io/load.hpp"
@@ -190,4 +192,54 @@ TEST_CASE("Chengdu 2024-2026: every year identical for 1, 2 and 8 threads", "[ch
       }
     }
   }
+}
+
+TEST_CASE("Chengdu interventions take effect in their year: removed school, new road, rezoning by polygon, road closed to all",
+          "[chengdu][interventions]") {
+  const std::string gpkg = std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/chengdu-center.gpkg";
+  const auto file = std::filesystem::temp_directory_path() / "ut_interventions.toml";
+  {
+    std::ofstream o(file);
+    o << "name = \"interventions\"\nseed = 5\nbase_year = 2024\nend_year = 2026\ncrs = \"EPSG:32648\"\n";
+    for (const char* role : {"parcels", "roads", "greenways", "facilities"})
+      o << "[layers." << role << "]\nsource = \"" << gpkg << "\"\nlayer = \"" << role << "\"\n";
+    o << "[traffic]\nfeedback_iterations = 1\n"
+         "[[remove_facility]]\nyear = 2025\nid = 136\n"
+         "[[add_road]]\nyear = 2026\nclass = \"tertiary\"\ncrs = \"EPSG:32648\"\n"
+         "wkt = \"LINESTRING(412921.5813052539 3394202.361488879, 413113.2188433289 3394396.056120003)\"\n"
+         "[[close_road]]\nyear = 2026\nroads = [16]\nto = \"all\"\n"
+         "[[rezone]]\nyear = 2025\nland_use = \"residential\"\nunits = 5000\ncrs = \"EPSG:32648\"\n"
+         "polygon = \"POLYGON((412000 3394000, 413000 3394000, 413000 3395000, 412000 3395000, 412000 3394000))\"\n";
+  }
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
+  const auto s = scenario::load_scenario(file);
+  const auto plan = gis_io::load_city(s);
+  REQUIRE(s.rezones.size() == 1);
+  REQUIRE(!plan.rezonings.at(0).parcels.empty());
+  sim::Simulation simulation(s, plan);
+  const auto years = simulation.run();
+  REQUIRE(years.size() == 3);
+  std::size_t ms = 0;
+  while (s.norms[ms].name != "middle_school") ++ms;
+  // The school closes in 2025: sites drop by one and nobody gets closer to a middle school.
+  CHECK(years[1].sites[ms] == years[0].sites[ms] - 1);
+  for (std::size_t p = 0; p < years[0].coverage.classes[ms].cost.size(); ++p)
+    REQUIRE(years[1].coverage.classes[ms].cost[p] >= years[0].coverage.classes[ms].cost[p]);
+  // The rezoned parcels hold 5000 units each from 2025 and fill with residents.
+  for (const auto p : plan.rezonings[0].parcels) {
+    CHECK(years[0].population.units_per_parcel[p] < 5000);
+    CHECK(years[1].population.units_per_parcel[p] == 5000);
+    CHECK(years[1].land_use[p] == "residential");
+  }
+  // The new road carries traffic from 2026; road 16 is gone for cars and walkers from 2026.
+  auto has_road = [](const sim::TrafficResult& t, auto pred) { return std::any_of(t.road_id.begin(), t.road_id.end(), pred); };
+  const auto added = [](std::int64_t id) { return id >= 900000000; };
+  const auto sixteen = [](std::int64_t id) { return id == 16; };
+  CHECK(!has_road(years[1].traffic, added));
+  CHECK(has_road(years[2].traffic, added));
+  CHECK(has_road(years[1].traffic, sixteen));
+  CHECK(!has_road(years[2].traffic, sixteen));
+  const auto notes = simulation.notes();
+  CHECK(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.find("networks rebuilt in 2026") != std::string::npos; }));
+  std::filesystem::remove(file);
 }
