@@ -72,7 +72,7 @@ TEST_CASE("scenario: values are range-checked with key and value in the message"
 }
 
 TEST_CASE("Scenario: interventions with years, population settings and control totals", "[scenario]") {
-  const auto p = write("years.toml", "name = \"y\"\nbase_year = 2024\nend_year = 2035\n" + kLayers + R"(
+  const auto p = write("years.toml", "name = \"y\"\nbase_year = 2024\nend_year = 2035\n" + kLayers + R"toml(
 [population]
 growth_pct_per_year = 1.5
 beta_metro = 0.9
@@ -101,7 +101,7 @@ to = "all"
 year = 2033
 class = "tertiary"
 wkt = "LINESTRING(0 0, 1 1)"
-)");
+)toml");
   const auto s = scenario::load_scenario(p);
   CHECK(s.end_year == 2035);
   CHECK(s.population.growth_pct_per_year == 1.5);
