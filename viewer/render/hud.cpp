@@ -1,0 +1,175 @@
+#include "render/hud.hpp"
+
+#include <fmt/format.h>
+#include <osg/Geode>
+#include <osgDB/ReadFile>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.hpp"
+
+namespace ut::render {
+
+osg::ref_ptr<osgText::Font> load_font(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw core::InputError(core::Where{path, "", "--font"}, "the CJK font file must exist (Debian package fonts-wqy-zenhei)", "missing");
+  osg::ref_ptr<osgText::Font> f = osgText::readRefFontFile(path);
+  if (!f) throw core::InputError(core::Where{path, "", "--font"}, "must be a font OpenSceneGraph's freetype plugin reads", "unreadable");
+  return f;
+}
+
+namespace {
+
+std::string number(double v) {
+  if (std::abs(v) >= 1000) return fmt::format("{:.0f}", v);
+  if (std::abs(v) >= 10) return fmt::format("{:.1f}", v);
+  return fmt::format("{:.2f}", v);
+}
+
+}  // namespace
+
+Hud::Hud(osgText::Font* font, int width, int height) : font_(font), width_(width), height_(height) {
+  camera_ = new osg::Camera;
+  camera_->setReferenceFrame(osg::Transform::ABSOLUTE_RF);
+  camera_->setClearMask(GL_DEPTH_BUFFER_BIT);
+  camera_->setRenderOrder(osg::Camera::POST_RENDER);
+  camera_->setAllowEventFocus(false);
+  camera_->getOrCreateStateSet()->setMode(GL_LIGHTING, osg::StateAttribute::OFF);
+  camera_->getOrCreateStateSet()->setMode(GL_DEPTH_TEST, osg::StateAttribute::OFF);
+  osg::ref_ptr<osg::Geode> g = new osg::Geode;
+  legend_ = new osg::Group;
+  osg::ref_ptr<osg::Geode> lg = new osg::Geode;
+  title_ = text(22, osgText::Text::LEFT_TOP);
+  year_ = text(40, osgText::Text::RIGHT_TOP);
+  legend_title_ = text(16, osgText::Text::LEFT_BOTTOM);
+  legend_lo_ = text(14, osgText::Text::LEFT_TOP);
+  legend_hi_ = text(14, osgText::Text::RIGHT_TOP);
+  legend_mid_ = text(14, osgText::Text::CENTER_TOP);
+  no_data_ = text(14, osgText::Text::LEFT_CENTER);
+  caption_ = text(24, osgText::Text::CENTER_BOTTOM);
+  info_ = text(14, osgText::Text::LEFT_TOP);
+  attribution_ = text(13, osgText::Text::RIGHT_BOTTOM);
+  attribution_->setText("© OpenStreetMap contributors · ODbL", osgText::String::ENCODING_UTF8);
+  bar_ = new osg::Geometry;
+  slider_ = new osg::Geometry;
+  for (auto* t : {legend_title_.get(), legend_lo_.get(), legend_hi_.get(), legend_mid_.get(), no_data_.get()}) lg->addDrawable(t);
+  lg->addDrawable(bar_);
+  legend_->addChild(lg);
+  for (auto* t : {title_.get(), year_.get(), caption_.get(), info_.get(), attribution_.get()}) g->addDrawable(t);
+  g->addDrawable(slider_);
+  camera_->addChild(g);
+  camera_->addChild(legend_);
+  layout();
+}
+
+osgText::Text* Hud::text(float size, osgText::Text::AlignmentType align) {
+  osg::ref_ptr<osgText::Text> t = new osgText::Text;
+  t->setFont(font_.get());
+  t->setCharacterSize(size);
+  t->setAlignment(align);
+  t->setColor(osg::Vec4(1, 1, 1, 1));
+  t->setBackdropType(osgText::Text::OUTLINE);
+  t->setBackdropColor(osg::Vec4(0, 0, 0, 0.85f));
+  t->setDataVariance(osg::Object::DYNAMIC);
+  return t.release();
+}
+
+void Hud::resize(int width, int height) {
+  width_ = width;
+  height_ = height;
+  layout();
+}
+
+void Hud::layout() {
+  camera_->setProjectionMatrixAsOrtho2D(0, width_, 0, height_);
+  camera_->setViewMatrix(osg::Matrix::identity());
+  const float w = static_cast<float>(width_), h = static_cast<float>(height_);
+  title_->setPosition({16, h - 14, 0});
+  year_->setPosition({w - 16, h - 10, 0});
+  legend_title_->setPosition({16, 64, 0});
+  legend_lo_->setPosition({16, 36, 0});
+  legend_hi_->setPosition({276, 36, 0});
+  legend_mid_->setPosition({146, 36, 0});
+  no_data_->setPosition({316, 48, 0});
+  caption_->setPosition({w / 2, 60, 0});
+  info_->setPosition({16, h - 90, 0});
+  attribution_->setPosition({w - 8, 6, 0});
+  // Year slider across the top under the title.
+  slider_->setVertexArray(new osg::Vec3Array);
+}
+
+void Hud::update(const CityScene& scene) {
+  const Label l = label_of(scene.indicator());
+  const std::string what = scene.comparing() ? "差值 difference A − B: " : "";
+  title_->setText(fmt::format("{}{} {}", what, l.zh, l.en), osgText::String::ENCODING_UTF8);
+  year_->setText(std::to_string(scene.year()));
+  legend_title_->setText(fmt::format("{} {}{}", l.zh, l.en, l.unit.empty() ? "" : " (" + l.unit + ")"), osgText::String::ENCODING_UTF8);
+  const Range r = scene.range();
+  legend_lo_->setText(number(r.lo));
+  legend_hi_->setText(number(r.hi));
+  legend_mid_->setText(number((r.lo + r.hi) / 2));
+  no_data_->setText("无数据 no data", osgText::String::ENCODING_UTF8);
+  // Colour bar: 255 thin quads, one per ramp entry, and the no-data swatch.
+  const auto& table = colormap(scene.map_kind());
+  osg::ref_ptr<osg::Vec3Array> v = new osg::Vec3Array;
+  osg::ref_ptr<osg::Vec4Array> c = new osg::Vec4Array;
+  auto quad = [&](float x0, float y0, float x1, float y1, const Rgb& col) {
+    const osg::Vec4 cc(col.r / 255.0f, col.g / 255.0f, col.b / 255.0f, 1);
+    for (const auto& p : {osg::Vec3(x0, y0, 0), osg::Vec3(x1, y0, 0), osg::Vec3(x1, y1, 0), osg::Vec3(x0, y0, 0), osg::Vec3(x1, y1, 0), osg::Vec3(x0, y1, 0)}) {
+      v->push_back(p);
+      c->push_back(cc);
+    }
+  };
+  for (int e = 0; e <= kRampMax; ++e) {
+    const float x = 16 + static_cast<float>(e) * (260.0f / 255);
+    quad(x, 40, x + 260.0f / 255, 58, table[static_cast<std::size_t>(e)]);
+  }
+  quad(290, 40, 306, 56, table[kNoDataIndex]);
+  bar_->setVertexArray(v);
+  bar_->setColorArray(c, osg::Array::BIND_PER_VERTEX);
+  bar_->removePrimitiveSet(0, bar_->getNumPrimitiveSets());
+  bar_->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(v->size())));
+  bar_->setUseDisplayList(false);
+  // Year slider: a track with a tick per year and a knob on the current one.
+  const auto& years = scene.run().years;
+  osg::ref_ptr<osg::Vec3Array> sv = new osg::Vec3Array;
+  osg::ref_ptr<osg::Vec4Array> sc = new osg::Vec4Array;
+  const float x0 = static_cast<float>(width_) * 0.35f, x1 = static_cast<float>(width_) * 0.80f, y = static_cast<float>(height_) - 28;
+  auto box = [&](float a, float b, float c0, float d, osg::Vec4 col) {
+    for (const auto& p : {osg::Vec3(a, b, 0), osg::Vec3(c0, b, 0), osg::Vec3(c0, d, 0), osg::Vec3(a, b, 0), osg::Vec3(c0, d, 0), osg::Vec3(a, d, 0)}) {
+      sv->push_back(p);
+      sc->push_back(col);
+    }
+  };
+  box(x0, y - 2, x1, y + 2, {1, 1, 1, 0.8f});
+  for (std::size_t i = 0; i < years.size(); ++i) {
+    const float x = years.size() > 1 ? x0 + (x1 - x0) * static_cast<float>(i) / static_cast<float>(years.size() - 1) : (x0 + x1) / 2;
+    const bool now = years[i] == scene.year();
+    box(x - (now ? 7.0f : 1.5f), y - (now ? 9.0f : 6.0f), x + (now ? 7.0f : 1.5f), y + (now ? 9.0f : 6.0f), now ? osg::Vec4(1, 0.8f, 0.1f, 1) : osg::Vec4(1, 1, 1, 0.9f));
+  }
+  slider_->setVertexArray(sv);
+  slider_->setColorArray(sc, osg::Array::BIND_PER_VERTEX);
+  slider_->removePrimitiveSet(0, slider_->getNumPrimitiveSets());
+  slider_->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(sv->size())));
+  slider_->setUseDisplayList(false);
+}
+
+bool Hud::slider_year(const CityScene& scene, double x, double y, int& year) const {
+  const auto& years = scene.run().years;
+  const double x0 = width_ * 0.35, x1 = width_ * 0.80, yy = height_ - 28;
+  if (years.empty() || y < yy - 14 || y > yy + 14 || x < x0 - 10 || x > x1 + 10) return false;
+  const double t = years.size() > 1 ? std::clamp((x - x0) / (x1 - x0), 0.0, 1.0) * static_cast<double>(years.size() - 1) : 0;
+  year = years[static_cast<std::size_t>(std::lround(t))];
+  return true;
+}
+
+void Hud::set_caption(const std::string& zh, const std::string& en) {
+  caption_->setText(zh.empty() && en.empty() ? std::string() : zh + "\n" + en, osgText::String::ENCODING_UTF8);
+}
+
+void Hud::set_info(const std::string& t) { info_->setText(t, osgText::String::ENCODING_UTF8); }
+
+void Hud::set_legend_visible(bool on) { legend_->setNodeMask(on ? ~0u : 0u); }
+
+}  // namespace ut::render

@@ -1,0 +1,46 @@
+#pragma once
+// The heads-up display: title and year, the legend (title, units, range, colour bar, a "no data"
+// swatch), a year slider, a caption line (exhibition), an info panel (picked parcel) and the
+// OpenStreetMap attribution, which is always drawn. Chinese and English, in a CJK font.
+#include <osg/Camera>
+#include <osg/Geometry>
+#include <osgText/Font>
+#include <osgText/Text>
+
+#include <string>
+
+#include "render/scene.hpp"
+
+namespace ut::render {
+
+// The CJK font the viewer uses (Debian package fonts-wqy-zenhei).
+inline constexpr const char* kDefaultFont = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc";
+
+// Loads a font file; throws InputError naming the path when it cannot.
+osg::ref_ptr<osgText::Font> load_font(const std::string& path);
+
+class Hud {
+ public:
+  Hud(osgText::Font* font, int width, int height);
+  osg::Camera* camera() const { return camera_.get(); }
+  void resize(int width, int height);
+  // Redraws the texts and the legend for the scene's current indicator, year and range.
+  void update(const CityScene& scene);
+  void set_caption(const std::string& zh, const std::string& en);
+  void set_info(const std::string& text);
+  void set_legend_visible(bool on);
+  // The year slider's screen box (x0, y0, x1, y1) and the year under a screen x, for clicks.
+  bool slider_year(const CityScene& scene, double x, double y, int& year) const;
+
+ private:
+  osg::ref_ptr<osg::Camera> camera_;
+  osg::ref_ptr<osgText::Font> font_;
+  osg::ref_ptr<osgText::Text> title_, year_, legend_title_, legend_lo_, legend_hi_, legend_mid_, no_data_, caption_, info_, attribution_;
+  osg::ref_ptr<osg::Geometry> bar_, slider_;
+  osg::ref_ptr<osg::Group> legend_;
+  int width_, height_;
+  osgText::Text* text(float size, osgText::Text::AlignmentType align);
+  void layout();
+};
+
+}  // namespace ut::render

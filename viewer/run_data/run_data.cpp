@@ -1,0 +1,256 @@
+#include "run_data/run_data.hpp"
+
+#include <fmt/format.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace ut::run_data {
+
+namespace fs = std::filesystem;
+using core::InputError;
+using core::Where;
+
+std::size_t RunData::year_index(int year) const {
+  const auto it = std::find(years.begin(), years.end(), year);
+  if (it == years.end())
+    throw InputError(Where{dir.string(), "", "--year"}, fmt::format("must be a simulated year of the run ({}-{})", years.front(), years.back()),
+                     std::to_string(year));
+  return static_cast<std::size_t>(it - years.begin());
+}
+
+std::size_t RunData::indicator_index(const std::string& name) const {
+  const auto it = std::find(indicators.begin(), indicators.end(), name);
+  if (it == indicators.end())
+    throw InputError(Where{(dir / "outputs.gpkg").string(), "layer parcel_years", "--indicator"},
+                     fmt::format("must be one of: {}", fmt::join(indicators, ", ")), "\"" + name + "\"");
+  return static_cast<std::size_t>(it - indicators.begin());
+}
+
+namespace {
+
+OGRLayer* need_layer(GDALDataset& ds, const std::string& file, const char* name) {
+  OGRLayer* l = ds.GetLayerByName(name);
+  if (l == nullptr) throw InputError(Where{file, std::string("layer ") + name, ""}, "a run's outputs.gpkg must have this layer (written by urbantwin run)", "missing");
+  return l;
+}
+
+int need_field(OGRLayer* l, const std::string& file, const char* name) {
+  const int i = l->GetLayerDefn()->GetFieldIndex(name);
+  if (i < 0) throw InputError(Where{file, std::string("layer ") + l->GetName(), std::string("field ") + name}, "must exist", "missing");
+  return i;
+}
+
+geo::LineString line_of(const OGRGeometry* g) {
+  geo::LineString out;
+  if (g == nullptr) return out;
+  if (wkbFlatten(g->getGeometryType()) == wkbLineString) {
+    const auto* ls = g->toLineString();
+    for (int i = 0; i < ls->getNumPoints(); ++i) out.push_back({ls->getX(i), ls->getY(i)});
+  } else if (wkbFlatten(g->getGeometryType()) == wkbMultiLineString) {
+    for (const auto* part : *g->toMultiLineString())
+      for (int i = 0; i < part->getNumPoints(); ++i) out.push_back({part->getX(i), part->getY(i)});
+  }
+  return out;
+}
+
+void add_polygon(const OGRPolygon& poly, geo::MultiPolygon& out) {
+  geo::Polygon p;
+  for (const auto* ring : poly) {
+    geo::LineString r;
+    for (int i = 0; i < ring->getNumPoints(); ++i) r.push_back({ring->getX(i), ring->getY(i)});
+    p.rings.push_back(std::move(r));
+  }
+  out.push_back(std::move(p));
+}
+
+}  // namespace
+
+RunData load(const fs::path& dir) {
+  static const bool init = [] {
+    GDALAllRegister();
+    CPLSetErrorHandler(CPLQuietErrorHandler);
+    return true;
+  }();
+  (void)init;
+  RunData r;
+  r.dir = dir;
+  if (!fs::is_directory(dir)) throw InputError(Where{dir.string(), "", ""}, "run directory must exist", "not a directory");
+  const fs::path gpkg = dir / "outputs.gpkg", manifest = dir / "manifest.json";
+  for (const auto& f : {gpkg, manifest})
+    if (!fs::exists(f)) throw InputError(Where{f.string(), "", ""}, "a run directory must hold this file (written by urbantwin run)", "missing");
+  try {
+    const auto m = nlohmann::json::parse(std::ifstream(manifest));
+    for (const auto& y : m.at("years")) r.years.push_back(y.get<int>());
+    r.scenario = m.value("scenario", "");
+    r.attribution = m.value("attribution", "");
+  } catch (const std::exception& e) {
+    throw InputError(Where{manifest.string(), "", "years"}, "must be the JSON manifest urbantwin run writes", e.what());
+  }
+  if (r.years.empty()) throw InputError(Where{manifest.string(), "", "years"}, "must list at least one year", "[]");
+  const std::string file = gpkg.string();
+  GDALDatasetUniquePtr ds(GDALDataset::Open(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  if (!ds) throw InputError(Where{file, "", ""}, "must be a GeoPackage GDAL can open", CPLGetLastErrorMsg());
+
+  // Parcels: geometry, a point inside, height from the floor-area ratio.
+  OGRLayer* lp = need_layer(*ds, file, "parcels");
+  const int f_id = need_field(lp, file, "parcel_id");
+  const int f_area = need_field(lp, file, "area_m2");
+  const int f_floor = need_field(lp, file, "floor_area_m2");
+  OGREnvelope env;
+  if (lp->GetExtent(&env, TRUE) != OGRERR_NONE || lp->GetFeatureCount() == 0)
+    throw InputError(Where{file, "layer parcels", ""}, "must hold at least one parcel", "empty");
+  r.origin = {(env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2};
+  r.half_extent = std::max(env.MaxX - env.MinX, env.MaxY - env.MinY) / 2;
+  auto local = [&](double x, double y) { return geo::Point{x - r.origin.x, y - r.origin.y}; };
+  std::map<std::int64_t, std::size_t> index;
+  std::vector<double> area_m2;
+  for (auto& f : *lp) {
+    const OGRGeometry* g = f->GetGeometryRef();
+    if (g == nullptr) continue;
+    geo::MultiPolygon mp;
+    if (wkbFlatten(g->getGeometryType()) == wkbPolygon) add_polygon(*g->toPolygon(), mp);
+    else if (wkbFlatten(g->getGeometryType()) == wkbMultiPolygon)
+      for (const auto* poly : *g->toMultiPolygon()) add_polygon(*poly, mp);
+    for (auto& poly : mp)
+      for (auto& ring : poly.rings)
+        for (auto& pt : ring) pt = local(pt.x, pt.y);
+    OGRPoint inside;
+    geo::Point anchor{0, 0};
+    OGRErr found = OGRERR_FAILURE;
+    if (wkbFlatten(g->getGeometryType()) == wkbPolygon) found = g->toPolygon()->PointOnSurface(&inside);
+    else if (wkbFlatten(g->getGeometryType()) == wkbMultiPolygon) found = g->toMultiPolygon()->PointOnSurface(&inside);
+    if (found == OGRERR_NONE) anchor = local(inside.getX(), inside.getY());
+    const double area = f->GetFieldAsDouble(f_area);
+    const double far = area > 0 ? f->GetFieldAsDouble(f_floor) / area : 0;
+    index[f->GetFieldAsInteger64(f_id)] = r.parcel_id.size();
+    area_m2.push_back(area);
+    r.parcel_id.push_back(f->GetFieldAsInteger64(f_id));
+    r.parcel_shape.push_back(std::move(mp));
+    r.parcel_anchor.push_back(anchor);
+    r.parcel_height.push_back(static_cast<float>(std::clamp(far * 10.0, 3.0, 150.0)));  // FAR / 30 % cover x 3 m storeys
+  }
+
+  // Per-year values: every numeric field of parcel_years.
+  OGRLayer* ly = need_layer(*ds, file, "parcel_years");
+  const int f_pid = need_field(ly, file, "parcel_id"), f_year = need_field(ly, file, "year");
+  std::vector<int> fields;
+  OGRFeatureDefn* def = ly->GetLayerDefn();
+  for (int i = 0; i < def->GetFieldCount(); ++i) {
+    const auto t = def->GetFieldDefn(i)->GetType();
+    if (i == f_pid || i == f_year || (t != OFTInteger && t != OFTInteger64 && t != OFTReal)) continue;
+    fields.push_back(i);
+    r.indicators.push_back(def->GetFieldDefn(i)->GetNameRef());
+  }
+  r.values.assign(fields.size(), std::vector<std::vector<float>>(r.years.size(), std::vector<float>(r.parcel_id.size(), kNoData)));
+  for (auto& f : *ly) {
+    const auto it = index.find(f->GetFieldAsInteger64(f_pid));
+    const auto yi = std::find(r.years.begin(), r.years.end(), f->GetFieldAsInteger(f_year));
+    if (it == index.end() || yi == r.years.end()) continue;
+    const std::size_t y = static_cast<std::size_t>(yi - r.years.begin());
+    for (std::size_t k = 0; k < fields.size(); ++k)
+      if (f->IsFieldSetAndNotNull(fields[k])) r.values[k][y][it->second] = static_cast<float>(f->GetFieldAsDouble(fields[k]));
+  }
+
+  // Derived: residents per hectare of parcel area (residents vary with parcel size; density does not).
+  if (const auto it = std::find(r.indicators.begin(), r.indicators.end(), "residents"); it != r.indicators.end()) {
+    const auto& res = r.values[static_cast<std::size_t>(it - r.indicators.begin())];
+    std::vector<std::vector<float>> dens(r.years.size(), std::vector<float>(r.parcel_id.size(), kNoData));
+    for (std::size_t y = 0; y < r.years.size(); ++y)
+      for (std::size_t p = 0; p < r.parcel_id.size(); ++p)
+        if (area_m2[p] > 0 && !std::isnan(res[y][p])) dens[y][p] = static_cast<float>(res[y][p] / area_m2[p] * 1e4);
+    r.indicators.insert(r.indicators.begin(), "residents_per_ha");
+    r.values.insert(r.values.begin(), std::move(dens));
+  }
+
+  // Links and their per-year v/c (optional: runs without traffic have none).
+  if (OGRLayer* ll = ds->GetLayerByName("links")) {
+    const int f_lid = need_field(ll, file, "link_id"), f_cap = need_field(ll, file, "capacity_veh_h");
+    std::map<std::int64_t, std::size_t> link_index;
+    for (auto& f : *ll) {
+      auto line = line_of(f->GetGeometryRef());
+      for (auto& pt : line) pt = local(pt.x, pt.y);
+      link_index[f->GetFieldAsInteger64(f_lid)] = r.link_line.size();
+      r.link_line.push_back(std::move(line));
+      // Carriageway width: 3.5 m per lane at 1,000 veh/h per lane (capacity / 1000, at least one).
+      r.link_width_m.push_back(static_cast<float>(3.5 * std::max(1.0, std::round(f->GetFieldAsDouble(f_cap) / 1000.0))));
+    }
+    r.link_voc.assign(r.years.size(), std::vector<float>(r.link_line.size(), kNoData));
+    if (OGRLayer* lly = ds->GetLayerByName("link_years")) {
+      const int l_id = need_field(lly, file, "link_id"), l_year = need_field(lly, file, "year"), l_voc = need_field(lly, file, "voc");
+      for (auto& f : *lly) {
+        const auto it = link_index.find(f->GetFieldAsInteger64(l_id));
+        const auto yi = std::find(r.years.begin(), r.years.end(), f->GetFieldAsInteger(l_year));
+        if (it == link_index.end() || yi == r.years.end()) continue;
+        r.link_voc[static_cast<std::size_t>(yi - r.years.begin())][it->second] = static_cast<float>(f->GetFieldAsDouble(l_voc));
+      }
+    }
+  }
+  if (OGRLayer* lg = ds->GetLayerByName("greenways")) {
+    const int f_from = lg->GetLayerDefn()->GetFieldIndex("from_year");
+    for (auto& f : *lg) {
+      auto line = line_of(f->GetGeometryRef());
+      for (auto& pt : line) pt = local(pt.x, pt.y);
+      r.greenway_line.push_back(std::move(line));
+      r.greenway_from.push_back(f_from >= 0 && f->IsFieldSetAndNotNull(f_from) ? f->GetFieldAsInteger(f_from) : -1);
+    }
+  }
+  if (OGRLayer* lf = ds->GetLayerByName("facilities")) {
+    const int f_cls = need_field(lf, file, "classes");
+    const int f_name = lf->GetLayerDefn()->GetFieldIndex("name");
+    const int f_from = lf->GetLayerDefn()->GetFieldIndex("from_year"), f_until = lf->GetLayerDefn()->GetFieldIndex("until_year");
+    for (auto& f : *lf) {
+      const OGRGeometry* g = f->GetGeometryRef();
+      if (g == nullptr || wkbFlatten(g->getGeometryType()) != wkbPoint) continue;
+      Facility fac;
+      fac.at = local(g->toPoint()->getX(), g->toPoint()->getY());
+      std::string cls = f->GetFieldAsString(f_cls);
+      fac.cls = cls.substr(0, cls.find(';'));
+      if (f_name >= 0) fac.name = f->GetFieldAsString(f_name);
+      if (f_from >= 0 && f->IsFieldSetAndNotNull(f_from)) fac.from_year = f->GetFieldAsInteger(f_from);
+      if (f_until >= 0 && f->IsFieldSetAndNotNull(f_until)) fac.until_year = f->GetFieldAsInteger(f_until);
+      r.facilities.push_back(std::move(fac));
+    }
+  }
+  return r;
+}
+
+RunData synthetic(std::size_t parcels, int years) {
+  RunData r;
+  r.scenario = "synthetic";
+  r.attribution = "synthetic data";
+  const std::size_t side = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(parcels))));
+  const double block = 80, street = 20, pitch = block + street;
+  r.half_extent = static_cast<double>(side) * pitch / 2;
+  for (int y = 0; y < years; ++y) r.years.push_back(2024 + y);
+  r.indicators = {"value"};
+  r.values.assign(1, std::vector<std::vector<float>>(static_cast<std::size_t>(years), std::vector<float>(parcels)));
+  for (std::size_t i = 0; i < parcels; ++i) {
+    const double x0 = static_cast<double>(i % side) * pitch - r.half_extent, y0 = static_cast<double>(i / side) * pitch - r.half_extent;
+    geo::Polygon p;
+    p.rings.push_back({{x0, y0}, {x0 + block, y0}, {x0 + block, y0 + block}, {x0, y0 + block}, {x0, y0}});
+    r.parcel_id.push_back(static_cast<std::int64_t>(i));
+    r.parcel_shape.push_back({p});
+    r.parcel_anchor.push_back({x0 + block / 2, y0 + block / 2});
+    r.parcel_height.push_back(static_cast<float>(6 + (i * 7919) % 40));
+    for (int y = 0; y < years; ++y)
+      r.values[0][static_cast<std::size_t>(y)][i] = static_cast<float>((i * 31 + static_cast<std::size_t>(y) * 17) % 1000);
+  }
+  for (std::size_t row = 0; row <= side; ++row) {
+    const double c = static_cast<double>(row) * pitch - r.half_extent - street / 2;
+    r.link_line.push_back({{-r.half_extent, c}, {r.half_extent, c}});
+    r.link_line.push_back({{c, -r.half_extent}, {c, r.half_extent}});
+    r.link_width_m.push_back(7);
+    r.link_width_m.push_back(7);
+  }
+  r.link_voc.assign(static_cast<std::size_t>(years), std::vector<float>(r.link_line.size(), 0.5f));
+  return r;
+}
+
+}  // namespace ut::run_data

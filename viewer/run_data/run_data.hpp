@@ -1,0 +1,59 @@
+#pragma once
+// A run directory as the viewer sees it: parcels, links, greenways and facilities in local
+// coordinates (metres from the run's centre, for float precision), with every per-year value the
+// engine wrote (parcel_years, link_years). Read with GDAL; no OpenSceneGraph here.
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "geo/geometry.hpp"
+
+namespace ut::run_data {
+
+inline constexpr float kNoData = std::numeric_limits<float>::quiet_NaN();
+
+struct Facility {
+  geo::Point at;  // local
+  std::string cls;  // the first class
+  std::string name;
+  int from_year = -1, until_year = -1;  // -1: always / forever
+};
+
+struct RunData {
+  std::filesystem::path dir;
+  std::string scenario, attribution;
+  geo::Point origin;                    // run CRS coordinates of the local origin
+  double half_extent = 1;               // half the larger side of the parcels' bounding box, metres
+  std::vector<int> years;
+  // Parcels (parcels layer order).
+  std::vector<std::int64_t> parcel_id;
+  std::vector<geo::MultiPolygon> parcel_shape;  // local
+  std::vector<geo::Point> parcel_anchor;        // a point inside each parcel (local)
+  std::vector<float> parcel_height;             // metres
+  // Per-year parcel values: indicators[k] has values[k][year index][parcel] (NaN: no data).
+  std::vector<std::string> indicators;
+  std::vector<std::vector<std::vector<float>>> values;
+  // Links (links layer order) and their per-year v/c (NaN: closed that year).
+  std::vector<geo::LineString> link_line;  // local
+  std::vector<float> link_width_m;
+  std::vector<std::vector<float>> link_voc;
+  std::vector<geo::LineString> greenway_line;  // local
+  std::vector<int> greenway_from;              // -1: always
+  std::vector<Facility> facilities;
+
+  std::size_t year_index(int year) const;         // throws InputError for a year the run lacks
+  std::size_t indicator_index(const std::string& name) const;  // throws InputError with the choices
+};
+
+// Reads DIR/outputs.gpkg and DIR/manifest.json's years. Throws core::InputError naming the file,
+// layer and rule (missing directory, missing layer or field).
+RunData load(const std::filesystem::path& dir);
+
+// A synthetic city for benchmarks and tests: n square parcels on a grid, `years` years of values
+// of one indicator ("value"), streets between the blocks.
+RunData synthetic(std::size_t parcels, int years);
+
+}  // namespace ut::run_data
