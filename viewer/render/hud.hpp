@@ -36,7 +36,7 @@ class Hud {
   osg::ref_ptr<osg::Camera> camera_;
   osg::ref_ptr<osgText::Font> font_;
   osg::ref_ptr<osgText::Text> title_, year_, legend_title_, legend_lo_, legend_hi_, legend_mid_, no_data_, caption_, info_, attribution_;
-  osg::ref_ptr<osg::Geometry> bar_, slider_;
+  osg::ref_ptr<osg::Geometry> bar_, slider_, panels_;
   osg::ref_ptr<osg::Group> legend_;
   int width_, height_;
   osgText::Text* text(float size, osgText::Text::AlignmentType align);

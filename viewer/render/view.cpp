@@ -73,7 +73,8 @@ Window::Window(int width, int height, bool offscreen, bool fullscreen) : width_(
   t->y = 0;
   t->width = width_;
   t->height = height_;
-  t->red = t->green = t->blue = t->alpha = 8;
+  t->red = t->green = t->blue = 8;
+  t->alpha = 0;
   t->depth = 24;
   t->samples = 0;  // no multisampling: a parcel's pixels are exactly its colour
   t->doubleBuffer = !offscreen;

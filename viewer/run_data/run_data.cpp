@@ -121,12 +121,13 @@ RunData load(const fs::path& dir) {
     for (auto& poly : mp)
       for (auto& ring : poly.rings)
         for (auto& pt : ring) pt = local(pt.x, pt.y);
-    OGRPoint inside;
-    geo::Point anchor{0, 0};
-    OGRErr found = OGRERR_FAILURE;
-    if (wkbFlatten(g->getGeometryType()) == wkbPolygon) found = g->toPolygon()->PointOnSurface(&inside);
-    else if (wkbFlatten(g->getGeometryType()) == wkbMultiPolygon) found = g->toMultiPolygon()->PointOnSurface(&inside);
-    if (found == OGRERR_NONE) anchor = local(inside.getX(), inside.getY());
+    // A point inside the parcel (GEOS point-on-surface through OGR's C API; the centroid if that fails).
+    geo::Point anchor = mp.empty() ? geo::Point{0, 0} : geo::centroid(mp);
+    if (OGRGeometryH in = OGR_G_PointOnSurface(OGRGeometry::ToHandle(const_cast<OGRGeometry*>(g)))) {
+      const OGRGeometry* pt = OGRGeometry::FromHandle(in);
+      if (wkbFlatten(pt->getGeometryType()) == wkbPoint) anchor = local(pt->toPoint()->getX(), pt->toPoint()->getY());
+      OGR_G_DestroyGeometry(in);
+    }
     const double area = f->GetFieldAsDouble(f_area);
     const double far = area > 0 ? f->GetFieldAsDouble(f_floor) / area : 0;
     index[f->GetFieldAsInteger64(f_id)] = r.parcel_id.size();

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The viewer under Xvfb (Mesa): snapshots of a fixture run (Chengdu 2024-2026) checked pixel by
+# pixel against their sidecars; recolouring by year; the difference of a run with itself; Chinese
+# glyphs; bad inputs; the exhibition tour for 10,000 frames with flat memory.
+set -euo pipefail
+ut=$1 viewer=$2 check=$3 src=$4
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+sc=$src/scenarios/chengdu-center
+runs=$tmp/runs
+mkdir -p "$runs"
+"$ut" run "$sc/baseline.toml" --until 2026 --out "$runs/chengdu-center-baseline" --quiet
+"$ut" run "$sc/whatif-community-services.toml" --until 2026 --out "$runs/chengdu-center-community-services" --quiet
+base=$runs/chengdu-center-baseline what=$runs/chengdu-center-community-services
+v() { xvfb-run -a -s "-screen 0 1280x1024x24" "$viewer" "$@"; }
+top=(--camera top --layers parcels --samples 2000)
+
+# 1. A fixture run renders; every sampled parcel shows exactly the colour its value maps to.
+v "$base" --snapshot "$tmp/density.png" "${top[@]}" > /dev/null
+[ -s "$tmp/density.png" ] && [ -s "$tmp/density.json" ] || fail "no snapshot written"
+"$check" colours "$tmp/density.png"
+v "$base" --snapshot "$tmp/full.png" > /dev/null  # every layer, the overview camera, the HUD
+[ -s "$tmp/full.png" ] || fail "overview snapshot"
+grep -q '"attribution": "© OpenStreetMap contributors, ODbL"' "$tmp/full.json" || fail "attribution missing from the sidecar"
+
+# 2. Another year recolours exactly the parcels whose colour entry changed: kindergartens open in
+#    2026 in the what-if, so only the parcels that gain one change colour.
+v "$what" --snapshot "$tmp/k2025.png" "${top[@]}" --indicator ok_kindergarten --year 2025 > /dev/null
+v "$what" --snapshot "$tmp/k2026.png" "${top[@]}" --indicator ok_kindergarten --year 2026 > /dev/null
+"$check" recolour "$tmp/k2025.png" "$tmp/k2026.png"
+"$check" colours "$tmp/k2026.png"
+
+# 3. The difference of a run with itself is the zero colour everywhere; a real difference is not.
+v "$base" --compare "$base" --snapshot "$tmp/self.png" "${top[@]}" > /dev/null
+"$check" zero "$tmp/self.png"
+v "$what" --compare "$base" --snapshot "$tmp/diff.png" "${top[@]}" --indicator ok_kindergarten > /dev/null
+if "$check" zero "$tmp/diff.png" > /dev/null; then fail "a real difference shows as zero everywhere"; fi
+
+# 4. Chinese glyphs render (not the font's missing-glyph image).
+"$viewer" --check-font > "$tmp/font.json" || fail "font check: $(cat "$tmp/font.json")"
+
+# 5. Bad input: exit 2 with a clear message, never a crash.
+expect2() {
+  local what=$1; shift
+  set +e; v "$@" > /dev/null 2> "$tmp/err"; local rc=$?; set -e
+  [ $rc = 2 ] || fail "$what: exit $rc, $(cat "$tmp/err")"
+  grep -q "$what" "$tmp/err" || fail "message lacks '$what': $(cat "$tmp/err")"
+}
+expect2 "run directory must exist" "$tmp/nope" --snapshot "$tmp/x.png"
+expect2 "must be one of" "$base" --snapshot "$tmp/x.png" --indicator no_such_indicator
+expect2 "must be a simulated year of the run (2024-2026)" "$base" --snapshot "$tmp/x.png" --year 2031
+mkdir -p "$tmp/empty" && cp "$base/manifest.json" "$tmp/empty/"
+ogr2ogr -f GPKG "$tmp/empty/outputs.gpkg" "$base/outputs.gpkg" facilities 2> /dev/null
+expect2 "layer parcels" "$tmp/empty" --snapshot "$tmp/x.png"
+expect2 "must be one of: overview" "$base" --snapshot "$tmp/x.png" --camera nowhere
+[ ! -e "$tmp/x.png" ] || fail "a failed snapshot left a file"
+
+# 6. The exhibition tour (the bundled one, its runs named as siblings) for 10,000 frames
+#    off-screen: resident memory grows by less than 5 % after warm-up.
+for r in upzoning-metro greenway-links; do
+  "$ut" run "$sc/whatif-$r.toml" --until 2026 --out "$runs/chengdu-center-$r" --quiet
+done
+v "$base" --exhibition "$sc/tour.toml" --frames 10000 --size 320x240 --stats "$tmp/tour.json" > /dev/null
+python3 - "$tmp/tour.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("exhibition:", s)
+assert s["frames"] == 10000, s
+assert s["tours_completed"] >= 1, s
+assert s["rss_growth_pct"] < 5, s
+PY
+echo "viewer: snapshots match their sidecars, recolour and zero difference exact, CJK glyphs, bad inputs exit 2, 10,000-frame tour with flat memory"
