@@ -31,5 +31,22 @@ for mod in "${!allowed[@]}"; do
     if [ "$mod" != geo ] && grep -qE '#include <proj' "$f"; then echo "$f includes PROJ: PROJ stays inside geo"; status=1; fi
   done
 done
+# The viewer: run directories and OpenSceneGraph; of the engine only core and geo (never its
+# internals), and nothing of the viewer inside engine/.
+declare -A viewer=(
+  [run_data]="core geo run_data"
+  [render]="core geo run_data render"
+  [app]="core geo run_data render app"
+)
+for mod in "${!viewer[@]}"; do
+  for f in "$src/viewer/$mod"/*.[ch]pp; do
+    while read -r inc; do
+      top=${inc%%/*}
+      case " ${viewer[$mod]} " in *" $top "*) ;; *) echo "$f includes $inc: viewer/$mod may not depend on $top"; status=1;; esac
+    done < <(grep -oE '^#include "[^"]+"' "$f" | sed -E 's/#include "([^"]+)"/\1/')
+    if [ "$mod" = run_data ] && grep -qE '#include <osg' "$f"; then echo "$f: run_data reads files, it does not render"; status=1; fi
+  done
+done
+if grep -rqE '#include "(run_data|render)/' "$src/engine"; then echo "engine/ includes the viewer"; status=1; fi
 [ $status -eq 0 ] && echo "module dependencies follow the architecture"
 exit $status
