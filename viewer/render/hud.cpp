@@ -122,7 +122,7 @@ void Hud::layout() {
 
 void Hud::update(const CityScene& scene) {
   const Label l = label_of(scene.indicator());
-  const std::string what = scene.comparing() ? "差值 difference A − B: " : "";
+  const std::string what = scene.comparing() ? "差值 difference A - B: " : "";
   title_->setText(fmt::format("{}{} {}", what, l.zh, l.en), osgText::String::ENCODING_UTF8);
   year_->setText(std::to_string(scene.year()));
   legend_title_->setText(fmt::format("{} {}{}", l.zh, l.en, l.unit.empty() ? "" : " (" + l.unit + ")"), osgText::String::ENCODING_UTF8);
