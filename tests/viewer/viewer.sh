@@ -36,6 +36,9 @@ v "$base" --compare "$base" --snapshot "$tmp/self.png" "${top[@]}" > /dev/null
 v "$what" --compare "$base" --snapshot "$tmp/diff.png" "${top[@]}" --indicator ok_kindergarten > /dev/null
 if "$check" zero "$tmp/diff.png" > /dev/null; then fail "a real difference shows as zero everywhere"; fi
 
+"$viewer" --version | grep -q urbantwin-viewer || fail "--version"
+"$viewer" --help > /dev/null || fail "--help"
+
 # 4. Chinese glyphs render (not the font's missing-glyph image).
 "$viewer" --check-font > "$tmp/font.json" || fail "font check: $(cat "$tmp/font.json")"
 
@@ -60,7 +63,7 @@ expect2 "must be one of: overview" "$base" --snapshot "$tmp/x.png" --camera nowh
 for r in upzoning-metro greenway-links; do
   "$ut" run "$sc/whatif-$r.toml" --until 2026 --out "$runs/chengdu-center-$r" --quiet
 done
-v "$base" --exhibition "$sc/tour.toml" --frames 10000 --size 320x240 --stats "$tmp/tour.json" > /dev/null
+v "$base" --exhibition "$src/scenarios/tours/chengdu-center.toml" --frames 10000 --size 320x240 --stats "$tmp/tour.json" > /dev/null
 python3 - "$tmp/tour.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -201,7 +201,7 @@ struct Desk : public osgGA::GUIEventHandler {
   render::CityScene* sc;
   render::Hud* hud;
   std::vector<std::string> indicators;
-  bool playing = false;
+  bool playing = false, legend = true;
   double next_step = 0;
   std::size_t camera = 0;
   double half_extent;
@@ -252,9 +252,8 @@ struct Desk : public osgGA::GUIEventHandler {
         const auto pose = render::bookmark(render::bookmark_names()[camera], half_extent);
         manip->setTransformation(pose.eye, pose.center, pose.up);
       } else if (k == 'l') {
-        static bool on = true;
-        on = !on;
-        hud->set_legend_visible(on);
+        legend = !legend;
+        hud->set_legend_visible(legend);
       } else {
         return false;
       }

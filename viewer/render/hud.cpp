@@ -116,8 +116,6 @@ void Hud::layout() {
   panels_->setColorArray(c, osg::Array::BIND_OVERALL);
   panels_->removePrimitiveSet(0, panels_->getNumPrimitiveSets());
   panels_->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(v->size())));
-  // Year slider across the top under the title.
-  slider_->setVertexArray(new osg::Vec3Array);
 }
 
 void Hud::update(const CityScene& scene) {
