@@ -248,9 +248,9 @@ void load_roads(const scenario::Scenario& s, const std::string& crs, std::vector
   }
 }
 
-void load_greenways(const scenario::Scenario& s, const std::string& crs, std::vector<city::Greenway>& out) {
-  if (s.greenways.source.empty()) return;
-  LayerReader r(s.greenways, crs);
+// Greenways of a layer in the greenways format (the scenario's layer, or an add_greenway layer).
+void read_greenways(const scenario::LayerSpec& spec, const std::string& crs, const std::string& origin, std::vector<city::Greenway>& out) {
+  LayerReader r(spec, crs);
   r.expect_type("id", kInteger, "an integer");
   for (auto& fp : r.layer()) {
     const OGRFeature& f = *fp;
@@ -260,7 +260,7 @@ void load_greenways(const scenario::Scenario& s, const std::string& crs, std::ve
     r.check_unique(f, gw.id);
     gw.name = r.text(f, "name");
     gw.level = r.text(f, "level");
-    gw.origin = "layer";
+    gw.origin = origin;
     const OGRGeometry& g = r.geometry(f);
     std::vector<geo::LineString> parts;
     detail::append_lines(g, parts);
@@ -274,6 +274,10 @@ void load_greenways(const scenario::Scenario& s, const std::string& crs, std::ve
       out.push_back(std::move(piece));
     }
   }
+}
+
+void load_greenways(const scenario::Scenario& s, const std::string& crs, std::vector<city::Greenway>& out) {
+  if (!s.greenways.source.empty()) read_greenways(s.greenways, crs, "layer", out);
 }
 
 std::vector<std::string> split_classes(const std::string& text) {
@@ -426,6 +430,28 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
   std::int64_t next_greenway = 900000000;
   for (const auto& g : c.greenways) next_greenway = std::max(next_greenway, g.id + 1);
   for (const auto& add : s.add_greenways) {
+    if (!add.source.empty()) {
+      // Every feature of the layer is a greenway of this addition (ids renumbered after the layer's).
+      scenario::LayerSpec spec;
+      spec.role = "greenways";
+      spec.source = add.source;
+      spec.layer = add.layer;
+      spec.fields = scenario::default_fields("greenways");
+      spec.key = add.key;
+      std::vector<city::Greenway> lines;
+      read_greenways(spec, c.crs, "scenario", lines);
+      std::map<std::int64_t, std::int64_t> ids;
+      for (auto& g : lines) {
+        auto [it, fresh] = ids.emplace(g.id, next_greenway);
+        if (fresh) ++next_greenway;
+        g.id = it->second;
+        if (g.name.empty()) g.name = add.name;
+        if (g.level.empty()) g.level = add.level;
+        g.from_year = add.year;
+        c.greenways.push_back(std::move(g));
+      }
+      continue;
+    }
     const Where w{file, "", "key " + add.key + ".wkt"};
     for (auto& part : scenario_lines(add.wkt, add.crs, c.crs, w)) {
       city::Greenway g{next_greenway, add.name, add.level, std::move(part), "scenario"};

@@ -314,13 +314,19 @@ Scenario load_scenario(const fs::path& file) {
     s.add_facilities.push_back(std::move(f));
   });
   array_of_tables("add_greenway", [&](const toml::table& t, const std::string& k, const std::string& p) {
-    r.check_keys(t, k, {"year", "name", "level", "wkt", "crs"});
+    r.check_keys(t, k, {"year", "name", "level", "wkt", "crs", "source", "layer"});
     AddGreenway g;
     g.key = k;
     g.year = year_of(t, p);
     g.name = r.str(t, p, "name", true);
     g.level = r.str(t, p, "level", false, "community");
-    g.wkt = r.str(t, p, "wkt", true);
+    g.wkt = r.str(t, p, "wkt", false);
+    const std::string src = r.str(t, p, "source", false);
+    if (g.wkt.empty() == src.empty()) r.fail(p + "wkt", "give either wkt = \"LINESTRING(...)\" or source (and layer) of a greenways layer", "");
+    if (!src.empty()) {
+      g.source = fs::path(src).is_absolute() ? fs::path(src) : file.parent_path() / src;
+      g.layer = r.str(t, p, "layer", true);
+    }
     g.crs = r.str(t, p, "crs", false, "EPSG:4326");
     s.add_greenways.push_back(std::move(g));
   });

@@ -103,7 +103,9 @@ struct AddGreenway {
   int year = 0;
   std::string name;
   std::string level;
-  std::string wkt;  // LINESTRING or MULTILINESTRING
+  std::string wkt;  // LINESTRING or MULTILINESTRING; or a layer:
+  std::filesystem::path source;  // any OGR source in the greenways layer format
+  std::string layer;
   std::string crs;  // of the WKT
 };
 

@@ -243,3 +243,31 @@ TEST_CASE("Chengdu interventions take effect in their year: removed school, new 
   CHECK(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.find("networks rebuilt in 2026") != std::string::npos; }));
   std::filesystem::remove(file);
 }
+
+TEST_CASE("Chengdu: a greenway added from a layer acts like the same lines given as WKT", "[chengdu][interventions]") {
+  const std::string dir = std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/";
+  auto wkt = scenario::load_scenario(dir + "whatif-greenway-links.toml");
+  auto layer = wkt;
+  layer.add_greenways.clear();
+  scenario::AddGreenway g;
+  g.key = "add_greenway[1]";
+  g.year = 2025;
+  g.name = "links";
+  g.level = "community";
+  g.source = std::string(UT_SOURCE_DIR) + "/tests/data/greenway_links.geojson";
+  g.layer = "greenway_links";
+  layer.add_greenways.push_back(g);
+  for (auto& a : wkt.add_greenways) a.year = 2025;
+  wkt.end_year = layer.end_year = 2025;
+  wkt.traffic.enabled = layer.traffic.enabled = false;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
+  auto last = [](const scenario::Scenario& s) {
+    const auto c = gis_io::load_city(s);
+    sim::Simulation simulation(s, c);
+    return indicators(simulation.run().back());
+  };
+  const auto a = last(wkt), b = last(layer);
+  CHECK(b.at("greenway_km") == Approx(a.at("greenway_km")).epsilon(1e-9));
+  CHECK(b.at("greenway_access_pct") == a.at("greenway_access_pct"));
+  CHECK(b.at("greenway_access_pct") > 10);
+}

@@ -72,4 +72,15 @@ assert s["frames"] == 10000, s
 assert s["tours_completed"] >= 1, s
 assert s["rss_growth_pct"] < 5, s
 PY
+# 7. A visitor's touch pauses the tour for idle_seconds (45 s = 1,350 frames at the fixed 30 frames
+#    a second), then it resumes; Escape does nothing; the operator's exit key ends it.
+v "$base" --exhibition "$src/scenarios/tours/chengdu-center.toml" --frames 2000 --size 160x120 --touch-at 10 --stats "$tmp/touch.json" > /dev/null
+v "$base" --exhibition "$src/scenarios/tours/chengdu-center.toml" --frames 2000 --size 160x120 --keys-at 5 --stats "$tmp/keys.json" > /dev/null
+python3 - "$tmp/touch.json" "$tmp/keys.json" <<'PY'
+import json, sys
+t, k = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print("touch:", t, "keys:", k)
+assert t["frames_paused_by_input"] == 1350 and t["tour_resumed"] == 1 and t["frames"] == 2000, t
+assert k["ended_by_exit_key"] and 5 * 30 + 30 <= k["frames"] <= 5 * 30 + 33, k  # Escape at 5 s ignored, F12 at 6 s
+PY
 echo "viewer: snapshots match their sidecars, recolour and zero difference exact, CJK glyphs, bad inputs exit 2, 10,000-frame tour with flat memory"

@@ -35,6 +35,7 @@ struct Args {
   fs::path run, compare, snapshot, exhibition, stats, font = render::kDefaultFont;
   std::string indicator, camera = "overview", size = "1280x720", layers = "parcels,links,greenways,facilities";
   int year = 0, frames = 0, samples = 400;
+  double touch_at = -1, keys_at = -1;
   bool window = false, no_legend = false, check_font = false;
 };
 
@@ -313,6 +314,7 @@ int interactive(const Args& a) {
 // Exhibition: the tour runs by itself; any input pauses it for free exploring; after the idle
 // time it resumes. Only the operator's exit key ends the program (Escape does nothing).
 struct Kiosk : public osgGA::GUIEventHandler {
+  const double* clock = nullptr;  // the tour's clock (simulated when headless)
   double last_input = -1e9;
   int exit_key = osgGA::GUIEventAdapter::KEY_F12;
   bool quit = false;
@@ -320,12 +322,12 @@ struct Kiosk : public osgGA::GUIEventHandler {
     switch (ea.getEventType()) {
       case osgGA::GUIEventAdapter::KEYDOWN:
         if (ea.getKey() == exit_key) quit = true;
-        last_input = ea.getTime();
+        last_input = *clock;
         return true;
       case osgGA::GUIEventAdapter::PUSH:
       case osgGA::GUIEventAdapter::DRAG:
       case osgGA::GUIEventAdapter::SCROLL:
-        last_input = ea.getTime();
+        last_input = *clock;
         return false;
       default:
         return false;
@@ -366,7 +368,11 @@ int exhibition(const Args& a) {
   }
   auto& v = win.viewer();
   v.setKeyEventSetsDone(0);  // Escape does not end an exhibition
+  double now = 0;
+  long paused_frames = 0, resumes = 0;
+  bool was_paused = false;
   osg::ref_ptr<Kiosk> kiosk = new Kiosk;
+  kiosk->clock = &now;
   kiosk->exit_key = key_code(tour.exit_key, tour.file);
   v.addEventHandler(kiosk);
   osg::ref_ptr<osgGA::TrackballManipulator> manip = new osgGA::TrackballManipulator;
@@ -381,8 +387,19 @@ int exhibition(const Args& a) {
   double frame_sum = 0;
   long frames = 0, tours = 0;
   while (!v.done() && !kiosk->quit) {
-    const double now = headless ? t : v.elapsedTime();
+    now = headless ? t : v.elapsedTime();
+    if (headless && a.touch_at >= 0 && t >= a.touch_at && t < a.touch_at + dt) {
+      // Test hook: a visitor touches the screen (a mouse press and release in the middle).
+      v.getEventQueue()->mouseButtonPress(static_cast<float>(w) / 2, static_cast<float>(h) / 2, 1);
+      v.getEventQueue()->mouseButtonRelease(static_cast<float>(w) / 2, static_cast<float>(h) / 2, 1);
+    }
+    if (headless && a.keys_at >= 0 && t >= a.keys_at && t < a.keys_at + dt)
+      v.getEventQueue()->keyPress(osgGA::GUIEventAdapter::KEY_Escape);  // must not end the exhibition
+    if (headless && a.keys_at >= 0 && t >= a.keys_at + 1 && t < a.keys_at + 1 + dt) v.getEventQueue()->keyPress(kiosk->exit_key);
     const bool idle = now - kiosk->last_input >= tour.idle_seconds;
+    if (!idle) ++paused_frames;
+    if (idle && was_paused) ++resumes;
+    was_paused = !idle;
     if (idle) {
       if (stop == tour.stops.size() || now - stop_started >= tour.stops[stop].seconds) {
         const bool first = stop == tour.stops.size();
@@ -429,7 +446,8 @@ int exhibition(const Args& a) {
     if (headless && frames >= a.frames) break;
   }
   const long rss_end = rss_kib();
-  nlohmann::ordered_json j{{"frames", frames}, {"tours_completed", tours}, {"mean_frame_ms", frames ? 1000 * frame_sum / static_cast<double>(frames) : 0},
+  nlohmann::ordered_json j{{"frames", frames}, {"ended_by_exit_key", kiosk->quit}, {"tours_completed", tours}, {"mean_frame_ms", frames ? 1000 * frame_sum / static_cast<double>(frames) : 0},
+                           {"frames_paused_by_input", paused_frames}, {"tour_resumed", resumes},
                            {"rss_measured_from_frame", rss_frame}, {"rss_kib_then", rss_start}, {"rss_kib_at_end", rss_end},
                            {"rss_growth_pct", rss_start ? 100.0 * static_cast<double>(rss_end - rss_start) / static_cast<double>(rss_start) : 0}};
   if (!a.stats.empty()) std::ofstream(a.stats) << j.dump(2) << "\n";
@@ -484,6 +502,8 @@ int main(int argc, char** argv) {
   app.add_option("--frames", a.frames, "Exhibition: render this many frames off-screen and exit (tests)")->check(CLI::Range(1, 100000000));
   app.add_option("--stats", a.stats, "Exhibition: write frame and memory figures (JSON) here");
   app.add_flag("--window", a.window, "Exhibition: in a window instead of fullscreen");
+  app.add_option("--touch-at", a.touch_at, "Exhibition with --frames: a visitor touches the screen at this tour second (tests)");
+  app.add_option("--keys-at", a.keys_at, "Exhibition with --frames: Escape at this tour second, the exit key one second later (tests)");
   app.add_option("--font", a.font, "CJK font file (default: WenQuanYi Zen Hei from fonts-wqy-zenhei)");
   app.add_flag("--check-font", a.check_font, "Check that the font renders Chinese glyphs and exit");
   try {
