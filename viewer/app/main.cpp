@@ -384,6 +384,7 @@ int exhibition(const Args& a) {
   double stop_started = 0;
   render::CityScene* current = nullptr;
   long rss_start = 0, rss_frame = 0;
+  std::vector<long> rss_per_tour;  // at the end of each completed tour
   double frame_sum = 0;
   long frames = 0, tours = 0;
   while (!v.done() && !kiosk->quit) {
@@ -409,6 +410,7 @@ int exhibition(const Args& a) {
           // Memory is measured from the start of the second tour: by then every scene has been
           // shown once and its textures and buffers exist.
           if (tours == 1) rss_start = rss_kib(), rss_frame = frames;
+          rss_per_tour.push_back(rss_kib());
         }
         stop_started = now;
         const auto& st = tour.stops[stop];
@@ -449,6 +451,7 @@ int exhibition(const Args& a) {
   nlohmann::ordered_json j{{"frames", frames}, {"ended_by_exit_key", kiosk->quit}, {"tours_completed", tours}, {"mean_frame_ms", frames ? 1000 * frame_sum / static_cast<double>(frames) : 0},
                            {"frames_paused_by_input", paused_frames}, {"tour_resumed", resumes},
                            {"rss_measured_from_frame", rss_frame}, {"rss_kib_then", rss_start}, {"rss_kib_at_end", rss_end},
+                           {"rss_kib_after_each_tour", rss_per_tour},
                            {"rss_growth_pct", rss_start ? 100.0 * static_cast<double>(rss_end - rss_start) / static_cast<double>(rss_start) : 0}};
   if (!a.stats.empty()) std::ofstream(a.stats) << j.dump(2) << "\n";
   if (headless) fmt::print("{}\n", j.dump());

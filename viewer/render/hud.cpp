@@ -21,6 +21,28 @@ osg::ref_ptr<osgText::Font> load_font(const std::string& path) {
 
 namespace {
 
+// A HUD geometry of coloured triangles, filled later through its own arrays.
+osg::Geometry* triangles() {
+  osg::ref_ptr<osg::Geometry> g = new osg::Geometry;
+  g->setVertexArray(new osg::Vec3Array);
+  g->setColorArray(new osg::Vec4Array, osg::Array::BIND_PER_VERTEX);
+  g->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, 0));
+  g->setUseDisplayList(false);
+  g->setUseVertexBufferObjects(true);
+  g->setDataVariance(osg::Object::DYNAMIC);
+  return g.release();
+}
+
+// After its arrays were refilled: the draw count and the buffers follow.
+void finish(osg::Geometry& g) {
+  const auto n = g.getVertexArray()->getNumElements();
+  static_cast<osg::DrawArrays*>(g.getPrimitiveSet(0))->setCount(static_cast<GLsizei>(n));
+  g.getVertexArray()->dirty();
+  g.getColorArray()->dirty();
+  g.getPrimitiveSet(0)->dirty();
+  g.dirtyBound();
+}
+
 std::string number(double v) {
   if (std::abs(v) >= 1000) return fmt::format("{:.0f}", v);
   if (std::abs(v) >= 10) return fmt::format("{:.1f}", v);
@@ -51,8 +73,8 @@ Hud::Hud(osgText::Font* font, int width, int height) : font_(font), width_(width
   info_ = text(14, osgText::Text::LEFT_TOP);
   attribution_ = text(13, osgText::Text::RIGHT_BOTTOM);
   attribution_->setText("© OpenStreetMap contributors · ODbL", osgText::String::ENCODING_UTF8);
-  bar_ = new osg::Geometry;
-  slider_ = new osg::Geometry;
+  bar_ = triangles();
+  slider_ = triangles();
   panels_ = new osg::Geometry;
   panels_->setUseDisplayList(false);
   osg::ref_ptr<osg::Geode> pg = new osg::Geode;  // drawn first: the texts go on top
@@ -131,8 +153,12 @@ void Hud::update(const CityScene& scene) {
   no_data_->setText("无数据 no data", osgText::String::ENCODING_UTF8);
   // Colour bar: 255 thin quads, one per ramp entry, and the no-data swatch.
   const auto& table = colormap(scene.map_kind());
-  osg::ref_ptr<osg::Vec3Array> v = new osg::Vec3Array;
-  osg::ref_ptr<osg::Vec4Array> c = new osg::Vec4Array;
+  // The HUD's arrays are reused (cleared, refilled, marked dirty): an exhibition redraws them at
+  // every stop for hours and must not allocate.
+  osg::Vec3Array* v = static_cast<osg::Vec3Array*>(bar_->getVertexArray());
+  osg::Vec4Array* c = static_cast<osg::Vec4Array*>(bar_->getColorArray());
+  v->clear();
+  c->clear();
   auto quad = [&](float x0, float y0, float x1, float y1, const Rgb& col) {
     const osg::Vec4 cc(col.r / 255.0f, col.g / 255.0f, col.b / 255.0f, 1);
     for (const auto& p : {osg::Vec3(x0, y0, 0), osg::Vec3(x1, y0, 0), osg::Vec3(x1, y1, 0), osg::Vec3(x0, y0, 0), osg::Vec3(x1, y1, 0), osg::Vec3(x0, y1, 0)}) {
@@ -145,15 +171,13 @@ void Hud::update(const CityScene& scene) {
     quad(x, 40, x + 260.0f / 255, 58, table[static_cast<std::size_t>(e)]);
   }
   quad(290, 40, 306, 56, table[kNoDataIndex]);
-  bar_->setVertexArray(v);
-  bar_->setColorArray(c, osg::Array::BIND_PER_VERTEX);
-  bar_->removePrimitiveSet(0, bar_->getNumPrimitiveSets());
-  bar_->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(v->size())));
-  bar_->setUseDisplayList(false);
+  finish(*bar_);
   // Year slider: a track with a tick per year and a knob on the current one.
   const auto& years = scene.run().years;
-  osg::ref_ptr<osg::Vec3Array> sv = new osg::Vec3Array;
-  osg::ref_ptr<osg::Vec4Array> sc = new osg::Vec4Array;
+  osg::Vec3Array* sv = static_cast<osg::Vec3Array*>(slider_->getVertexArray());
+  osg::Vec4Array* sc = static_cast<osg::Vec4Array*>(slider_->getColorArray());
+  sv->clear();
+  sc->clear();
   const float x0 = static_cast<float>(width_) * 0.35f, x1 = static_cast<float>(width_) * 0.80f, y = static_cast<float>(height_) - 28;
   auto box = [&](float a, float b, float c0, float d, osg::Vec4 col) {
     for (const auto& p : {osg::Vec3(a, b, 0), osg::Vec3(c0, b, 0), osg::Vec3(c0, d, 0), osg::Vec3(a, b, 0), osg::Vec3(c0, d, 0), osg::Vec3(a, d, 0)}) {
@@ -167,11 +191,7 @@ void Hud::update(const CityScene& scene) {
     const bool now = years[i] == scene.year();
     box(x - (now ? 7.0f : 1.5f), y - (now ? 9.0f : 6.0f), x + (now ? 7.0f : 1.5f), y + (now ? 9.0f : 6.0f), now ? osg::Vec4(1, 0.8f, 0.1f, 1) : osg::Vec4(1, 1, 1, 0.9f));
   }
-  slider_->setVertexArray(sv);
-  slider_->setColorArray(sc, osg::Array::BIND_PER_VERTEX);
-  slider_->removePrimitiveSet(0, slider_->getNumPrimitiveSets());
-  slider_->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(sv->size())));
-  slider_->setUseDisplayList(false);
+  finish(*slider_);
 }
 
 bool Hud::slider_year(const CityScene& scene, double x, double y, int& year) const {
