@@ -23,6 +23,24 @@ v "$base" --snapshot "$tmp/full.png" > /dev/null  # every layer, the overview ca
 [ -s "$tmp/full.png" ] || fail "overview snapshot"
 grep -q '"attribution": "© OpenStreetMap contributors, ODbL"' "$tmp/full.json" || fail "attribution missing from the sidecar"
 
+# Clicking a parcel picks it: at the pixel the sidecar gives for a parcel, the pick is that
+# parcel, with one value per year.
+read -r pid px py < <(python3 -c "
+import json; j = json.load(open('$tmp/density.json'))
+inside = [q for q in j['parcels'] if not q['may_be_hidden'] and q['margin_px'] >= 3]
+p = inside[len(inside) // 3]
+print(p['parcel_id'], p['x'], p['y'])")
+v "$base" --snapshot "$tmp/pick.png" "${top[@]}" --pick "$px,$py" > /dev/null
+python3 - "$tmp/pick.json" "$pid" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["pick"]
+assert p and p["parcel_id"] == int(sys.argv[2]) and len(p["values"]) == 3, p
+print("pick:", p["parcel_id"], p["values"])
+PY
+# Desk mode starts and keeps running (stopped after 6 s by timeout: exit 124, not a crash).
+set +e; timeout 6 xvfb-run -a -s "-screen 0 1280x1024x24" "$viewer" "$base" --size 640x480; rc=$?; set -e
+[ $rc = 124 ] || fail "desk mode ended with $rc within 6 s"
+
 # 2. Another year recolours exactly the parcels whose colour entry changed: kindergartens open in
 #    2026 in the what-if, so only the parcels that gain one change colour.
 v "$what" --snapshot "$tmp/k2025.png" "${top[@]}" --indicator ok_kindergarten --year 2025 > /dev/null

@@ -33,6 +33,7 @@ namespace {
 
 struct Args {
   fs::path run, compare, snapshot, exhibition, stats, font = render::kDefaultFont;
+  std::string pick;
   std::string indicator, camera = "overview", size = "1280x720", layers = "parcels,links,greenways,facilities";
   int year = 0, frames = 0, samples = 400;
   double touch_at = -1, keys_at = -1;
@@ -178,6 +179,25 @@ int snapshot(const Args& a) {
                        {"margin_px", std::floor(margin_px * 10) / 10},
                        {"value", std::isnan(sc.value(p)) ? nlohmann::json() : nlohmann::json(sc.value(p))}, {"entry", e}, {"rgb", {c.r, c.g, c.b}},
                        {"may_be_hidden", !pose.ortho || under_hud}});
+  }
+  if (!a.pick.empty()) {
+    // What a click at this pixel (x right, y down) picks: the parcel and its values over the years.
+    int px = 0, py = 0;
+    if (std::sscanf(a.pick.c_str(), "%d,%d", &px, &py) != 2)
+      throw core::InputError(core::Where{"", "", "--pick"}, "must be X,Y in pixels", "\"" + a.pick + "\"");
+    nlohmann::json picked;
+    osgUtil::LineSegmentIntersector::Intersections hits;
+    if (win.viewer().computeIntersections(win.viewer().getCamera(), osgUtil::Intersector::WINDOW, static_cast<float>(px) + 0.5f, static_cast<float>(h - py) - 0.5f, hits))
+      for (const auto& hit : hits) {
+        const auto p = sc.parcel_of(hit.drawable.get(), hit.primitiveIndex);
+        if (p < 0) continue;
+        const auto series = sc.series(static_cast<std::size_t>(p));
+        picked = {{"parcel_id", sc.run().parcel_id[static_cast<std::size_t>(p)]}, {"years", sc.run().years}, {"values", nlohmann::json::array()}};
+        for (float v : series) picked["values"].push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(v));
+        picked["info"] = info_text(sc, static_cast<std::size_t>(p));
+        break;
+      }
+    j["pick"] = picked;
   }
   j["draw_calls"] = sc.drawables() + 1;  // + the HUD
   j["triangles"] = sc.triangles();
@@ -501,6 +521,7 @@ int main(int argc, char** argv) {
   app.add_option("--snapshot", a.snapshot, "Render off-screen to this PNG (and a .json sidecar) and exit");
   app.add_option("--samples", a.samples, "Parcels listed with their pixel in the sidecar (default 400)")->check(CLI::Range(0, 1000000));
   app.add_flag("--no-legend", a.no_legend, "Hide the legend (the attribution stays)");
+  app.add_option("--pick", a.pick, "Snapshot: record in the sidecar what a click at pixel X,Y (from the top left) picks");
   app.add_option("--exhibition", a.exhibition, "Run a tour (TOML) fullscreen, unattended");
   app.add_option("--frames", a.frames, "Exhibition: render this many frames off-screen and exit (tests)")->check(CLI::Range(1, 100000000));
   app.add_option("--stats", a.stats, "Exhibition: write frame and memory figures (JSON) here");
