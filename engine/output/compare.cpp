@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
+#include "output/gpkg.hpp"
 #include "gis_io/ogr_util.hpp"
 #include "output/run_dir.hpp"
 
@@ -43,10 +44,6 @@ Comparison compare_runs(const gis_io::RunData& a, const gis_io::RunData& b) {
 
 namespace {
 
-void check(OGRErr err, const std::string& what) {
-  if (err != OGRERR_NONE) throw std::runtime_error(fmt::format("writing parcel_diff.gpkg: {} failed: {}", what, CPLGetLastErrorMsg()));
-}
-
 std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.6f}", *v) : ""; }
 
 }  // namespace
@@ -64,29 +61,19 @@ void write_comparison(const fs::path& dir, const gis_io::RunData& a, const gis_i
       o << d.year << ',' << d.name << ',' << cell(d.a) << ',' << cell(d.b) << ',' << cell(diff) << ',' << cell(pct) << '\n';
     }
   }
+  detail::write_attribution(tmp);
   {
-    std::ofstream o(tmp / "ATTRIBUTION.txt");
-    o << "Outputs derived from OpenStreetMap data.\n" << kAttribution << "\n";
-  }
-  gis_io::detail::init_gdal();
-  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
-  {
-    std::unique_ptr<GDALDataset> ds(drv->Create((tmp / "parcel_diff.gpkg").c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!ds) throw std::runtime_error(fmt::format("cannot create parcel_diff.gpkg: {}", CPLGetLastErrorMsg()));
+    detail::Gpkg g(tmp / "parcel_diff.gpkg");
     OGRSpatialReference srs;
     srs.importFromWkt(a.crs_wkt.c_str());
     srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    check(ds->StartTransaction(), "transaction");
-    auto field = [](OGRLayer* l, const std::string& name, OGRFieldType t) {
-      OGRFieldDefn fd(name.c_str(), t);
-      check(l->CreateField(&fd), "field " + name);
-    };
+    auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t) { g.field(l, name, t); };
     auto column = [&](const gis_io::RunData& r, const std::string& f) {
       return static_cast<std::size_t>(std::find(r.parcel_fields.begin(), r.parcel_fields.end(), f) - r.parcel_fields.begin());
     };
     // Final common year: A, B and B - A per field, with the parcel polygons.
     const int last = c.years.back();
-    OGRLayer* l = ds->CreateLayer("parcel_diff", &srs, wkbMultiPolygon, nullptr);
+    OGRLayer* l = g.layer("parcel_diff", &srs, wkbMultiPolygon);
     field(l, "parcel_id", OFTInteger64);
     field(l, "year", OFTInteger);
     for (const auto& f : c.parcel_fields) {
@@ -114,10 +101,10 @@ void write_comparison(const fs::path& dir, const gis_io::RunData& a, const gis_i
       set_values(feat, 2, last, p, true);
       OGRMultiPolygon mp = gis_io::detail::from_multipolygon(a.parcel_shape[p]);
       feat.SetGeometry(&mp);
-      check(l->CreateFeature(&feat), "parcel_diff feature");
+      g.add(l, feat, "parcel_diff feature");
     }
     // Every common year: B - A per parcel and field.
-    OGRLayer* ly = ds->CreateLayer("parcel_year_diff", nullptr, wkbNone, nullptr);
+    OGRLayer* ly = g.layer("parcel_year_diff", nullptr, wkbNone);
     field(ly, "parcel_id", OFTInteger64);
     field(ly, "year", OFTInteger);
     for (const auto& f : c.parcel_fields) field(ly, f + "_diff", OFTReal);
@@ -127,20 +114,11 @@ void write_comparison(const fs::path& dir, const gis_io::RunData& a, const gis_i
         feat.SetField(0, static_cast<GIntBig>(a.parcel_id[p]));
         feat.SetField(1, y);
         set_values(feat, 2, y, p, false);
-        check(ly->CreateFeature(&feat), "parcel_year_diff row");
+        g.add(ly, feat, "parcel_year_diff row");
       }
-    OGRLayer* la = ds->CreateLayer("about", nullptr, wkbNone, nullptr);
-    field(la, "key", OFTString);
-    field(la, "value", OFTString);
-    for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-             {"attribution", kAttribution}, {"run_a", a.dir.string()}, {"run_b", b.dir.string()}, {"scenario_a", a.scenario},
-             {"scenario_b", b.scenario}, {"difference", "B - A"}, {"engine", "urbantwin " UT_VERSION}}) {
-      OGRFeature feat(la->GetLayerDefn());
-      feat.SetField(0, k.c_str());
-      feat.SetField(1, v.c_str());
-      check(la->CreateFeature(&feat), "about row");
-    }
-    check(ds->CommitTransaction(), "commit");
+    g.about({{"attribution", kAttribution}, {"run_a", a.dir.string()}, {"run_b", b.dir.string()}, {"scenario_a", a.scenario},
+             {"scenario_b", b.scenario}, {"difference", "B - A"}, {"engine", "urbantwin " UT_VERSION}});
+    g.commit();
   }
   staging.commit();
 }

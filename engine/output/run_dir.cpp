@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "core/staging.hpp"
+#include "output/gpkg.hpp"
 #include "graph/graph.hpp"
 #include "gis_io/ogr_util.hpp"
 
@@ -21,10 +22,6 @@ namespace ut::output {
 namespace fs = std::filesystem;
 
 namespace {
-
-void check(OGRErr err, const std::string& what) {
-  if (err != OGRERR_NONE) throw std::runtime_error(fmt::format("writing outputs.gpkg: {} failed: {}", what, CPLGetLastErrorMsg()));
-}
 
 std::string format_value(double v) { return fmt::format("{:.6f}", v); }
 
@@ -35,11 +32,8 @@ bool is_count(const std::string& name) {
 }
 
 // Per-parcel value fields shared by `parcels` (final year) and `parcel_years` (every year).
-void parcel_value_fields(OGRLayer* l, const scenario::Scenario& s) {
-  auto field = [&](const std::string& name, OGRFieldType t) {
-    OGRFieldDefn fd(name.c_str(), t);
-    check(l->CreateField(&fd), "field " + name);
-  };
+void parcel_value_fields(const detail::Gpkg& out, OGRLayer* l, const scenario::Scenario& s) {
+  auto field = [&](const std::string& name, OGRFieldType t) { out.field(l, name, t); };
   field("residents", OFTInteger);
   field("households", OFTInteger);
   field("dwelling_units", OFTInteger);
@@ -94,25 +88,18 @@ LinkKey link_key(const sim::TrafficResult& t, std::size_t a) {
 
 void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years) {
   const sim::YearResult& y = years.back();
-  gis_io::detail::init_gdal();
-  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
-  std::unique_ptr<GDALDataset> ds(drv->Create(file.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  if (!ds) throw std::runtime_error(fmt::format("cannot create {}: {}", file.string(), CPLGetLastErrorMsg()));
+  detail::Gpkg out(file);
   OGRSpatialReference srs;
   srs.SetFromUserInput(plan.crs.c_str());
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  check(ds->StartTransaction(), "transaction");
-  auto field = [](OGRLayer* l, const std::string& name, OGRFieldType t) {
-    OGRFieldDefn fd(name.c_str(), t);
-    check(l->CreateField(&fd), "field " + name);
-  };
+  auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t) { out.field(l, name, t); };
   // Parcels: land use and floor area as they stand in the final year (after rezonings).
-  OGRLayer* lp = ds->CreateLayer("parcels", &srs, wkbMultiPolygon, nullptr);
+  OGRLayer* lp = out.layer("parcels", &srs, wkbMultiPolygon);
   field(lp, "parcel_id", OFTInteger64);
   field(lp, "land_use", OFTString);
   field(lp, "area_m2", OFTReal);
   field(lp, "floor_area_m2", OFTReal);
-  parcel_value_fields(lp, s);
+  parcel_value_fields(out, lp, s);
   const auto& P = plan.parcels;
   for (std::size_t p = 0; p < P.size(); ++p) {
     OGRFeature f(lp->GetLayerDefn());
@@ -123,23 +110,23 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     set_parcel_values(f, 4, s, y, p);
     OGRMultiPolygon mp = gis_io::detail::from_multipolygon(P.shape[p]);
     f.SetGeometry(&mp);
-    check(lp->CreateFeature(&f), "parcel feature");
+    out.add(lp, f, "parcel feature");
   }
 
-  OGRLayer* lpy = ds->CreateLayer("parcel_years", nullptr, wkbNone, nullptr);
+  OGRLayer* lpy = out.layer("parcel_years", nullptr, wkbNone);
   field(lpy, "parcel_id", OFTInteger64);
   field(lpy, "year", OFTInteger);
-  parcel_value_fields(lpy, s);
+  parcel_value_fields(out, lpy, s);
   for (const auto& yr : years)
     for (std::size_t p = 0; p < P.size(); ++p) {
       OGRFeature f(lpy->GetLayerDefn());
       f.SetField(0, static_cast<GIntBig>(P.id[p]));
       f.SetField(1, yr.year);
       set_parcel_values(f, 2, s, yr, p);
-      check(lpy->CreateFeature(&f), "parcel_years row");
+      out.add(lpy, f, "parcel_years row");
     }
 
-  OGRLayer* lf = ds->CreateLayer("facilities", &srs, wkbPoint, nullptr);
+  OGRLayer* lf = out.layer("facilities", &srs, wkbPoint);
   field(lf, "facility_id", OFTInteger64);
   field(lf, "classes", OFTString);
   field(lf, "name", OFTString);
@@ -161,10 +148,10 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     set_year(f, 7, fac.until_year);
     OGRPoint pt(fac.location.x, fac.location.y);
     f.SetGeometry(&pt);
-    check(lf->CreateFeature(&f), "facility feature");
+    out.add(lf, f, "facility feature");
   }
 
-  OGRLayer* lg = ds->CreateLayer("greenways", &srs, wkbLineString, nullptr);
+  OGRLayer* lg = out.layer("greenways", &srs, wkbLineString);
   field(lg, "greenway_id", OFTInteger64);
   field(lg, "name", OFTString);
   field(lg, "level", OFTString);
@@ -181,7 +168,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     set_year(f, 5, g.from_year);
     OGRLineString ls = gis_io::detail::from_line(g.line);
     f.SetGeometry(&ls);
-    check(lg->CreateFeature(&f), "greenway feature");
+    out.add(lg, f, "greenway feature");
   }
 
   // Links: every directed road link of any year, with stable ids (first appearance order);
@@ -206,7 +193,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     }
     std::vector<std::int64_t> final_index(first.size(), -1);
     for (std::size_t a = 0; a < year_ids.back().size(); ++a) final_index[static_cast<std::size_t>(year_ids.back()[a])] = static_cast<std::int64_t>(a);
-    OGRLayer* ll = ds->CreateLayer("links", &srs, wkbLineString, nullptr);
+    OGRLayer* ll = out.layer("links", &srs, wkbLineString);
     for (const char* n : {"link_id", "road_id", "direction"}) field(ll, n, OFTInteger64);
     for (const char* n : {"capacity_veh_h", "volume_veh_h", "voc", "time_ff_min", "time_min", "length_m"}) field(ll, n, OFTReal);
     const auto& t = y.traffic;
@@ -233,9 +220,9 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
       f.SetField(8, src.length_m[a0]);
       OGRLineString ls = gis_io::detail::from_line(src.line[a0]);
       f.SetGeometry(&ls);
-      check(ll->CreateFeature(&f), "link feature");
+      out.add(ll, f, "link feature");
     }
-    OGRLayer* lly = ds->CreateLayer("link_years", nullptr, wkbNone, nullptr);
+    OGRLayer* lly = out.layer("link_years", nullptr, wkbNone);
     field(lly, "link_id", OFTInteger64);
     field(lly, "year", OFTInteger);
     for (const char* n : {"volume_veh_h", "voc", "time_min"}) field(lly, n, OFTReal);
@@ -248,22 +235,13 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
         f.SetField(2, ty.volume[a]);
         f.SetField(3, ty.volume[a] / ty.capacity[a]);
         f.SetField(4, ty.time_min[a]);
-        check(lly->CreateFeature(&f), "link_years row");
+        out.add(lly, f, "link_years row");
       }
     }
   }
 
-  OGRLayer* la = ds->CreateLayer("about", nullptr, wkbNone, nullptr);
-  field(la, "key", OFTString);
-  field(la, "value", OFTString);
-  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"attribution", kAttribution}, {"scenario", s.name}, {"engine", "urbantwin " UT_VERSION}}) {
-    OGRFeature f(la->GetLayerDefn());
-    f.SetField(0, k.c_str());
-    f.SetField(1, v.c_str());
-    check(la->CreateFeature(&f), "about row");
-  }
-  check(ds->CommitTransaction(), "commit");
+  out.about({{"attribution", kAttribution}, {"scenario", s.name}, {"engine", "urbantwin " UT_VERSION}});
+  out.commit();
 }
 
 }  // namespace
@@ -294,10 +272,7 @@ void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city:
     std::ofstream o(tmp / "indicators.csv");
     o << indicators_csv(years);
   }
-  {
-    std::ofstream o(tmp / "ATTRIBUTION.txt");
-    o << "Outputs derived from OpenStreetMap data.\n" << kAttribution << "\n";
-  }
+  detail::write_attribution(tmp);
   write_gpkg(tmp / "outputs.gpkg", s, c, years);
 
   nlohmann::ordered_json m;
