@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "graph/graph.hpp"
+#include "sim/access.hpp"
 
 namespace ut::sim {
 
@@ -19,29 +19,17 @@ void compute_indicators(const scenario::Scenario& s, const city::City& c, YearRe
       if (ok[p]) covered += res[p];
     return 100.0 * static_cast<double>(covered) / static_cast<double>(population);
   };
-  // Per class: parcel within the norm's threshold.
-  std::vector<std::vector<std::uint8_t>> within(norms.size(), std::vector<std::uint8_t>(np, 0));
-  for (std::size_t k = 0; k < norms.size(); ++k) {
-    const std::uint32_t t = Simulation::threshold(norms[k]);
-    const auto& cost = y.coverage.classes[k].cost;
-    for (std::size_t p = 0; p < np; ++p) within[k][p] = cost[p] != graph::kUnreached && cost[p] <= t;
-  }
+  const auto within = within_threshold(norms, y.coverage);
   y.indicators.clear();
   y.indicators.push_back({"year", y.year});
   y.indicators.push_back({"population", static_cast<double>(population)});
-  // Tiers do not nest (GB 50180-2018): each tier checks its own classes; classes without data
-  // are left out (and named in the manifest's notes).
-  const int tiers[3] = {5, 10, 15};
+  // Tiers do not nest (GB 50180-2018); classes without data are left out (and named in the
+  // manifest's notes).
+  auto tiers = tier_flags(norms, within, y.sites, np);
   for (int t = 0; t < 3; ++t) {
-    y.tier_ok[t].assign(np, 1);
-    bool any = false;
-    for (std::size_t k = 0; k < norms.size(); ++k) {
-      if (norms[k].tier != tiers[t] || y.sites[k] == 0) continue;
-      any = true;
-      for (std::size_t p = 0; p < np; ++p) y.tier_ok[t][p] &= within[k][p];
-    }
-    if (!any) y.tier_ok[t].assign(np, 0);
-    y.indicators.push_back({"coverage_" + std::to_string(tiers[t]) + "min_pct", any ? pct(y.tier_ok[t]) : std::nullopt});
+    const auto i = static_cast<std::size_t>(t);
+    y.tier_ok[t] = std::move(tiers.ok[i]);
+    y.indicators.push_back({"coverage_" + std::to_string(kTierMinutes[t]) + "min_pct", tiers.has_data[i] ? pct(y.tier_ok[t]) : std::nullopt});
   }
   auto find = [&](const std::string& name) -> std::ptrdiff_t {
     for (std::size_t k = 0; k < norms.size(); ++k)

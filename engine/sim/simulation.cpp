@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "city/networks.hpp"
+#include "sim/access.hpp"
 #include "sim/indicators.hpp"
 #include "sim/snap.hpp"
 
@@ -224,31 +225,21 @@ population::ParcelUtility Simulation::parcel_utility() const {
   population::ParcelUtility u;
   u.base.assign(np, 0.0f);
   u.school.assign(np, 0.0f);
-  auto within = [&](const char* name) {
-    std::vector<std::uint8_t> ok(np, 0);
-    for (std::size_t k = 0; k < scenario_.norms.size(); ++k) {
-      if (scenario_.norms[k].name != name || access_.classes.size() <= k) continue;
-      const std::uint32_t t = threshold(scenario_.norms[k]);
-      for (std::size_t p = 0; p < np; ++p) ok[p] = access_.classes[k].cost[p] <= t;
-    }
-    return ok;
+  const auto within = within_threshold(scenario_.norms, access_);
+  const std::vector<std::uint8_t> none(np, 0);
+  auto of = [&](const char* name) -> const std::vector<std::uint8_t>& {
+    for (std::size_t k = 0; k < scenario_.norms.size(); ++k)
+      if (scenario_.norms[k].name == name && !within[k].empty()) return within[k];
+    return none;
   };
-  const auto park = within("park"), gw = within("greenway"), metro = within("metro");
-  const auto primary = within("primary_school"), middle = within("middle_school");
-  // Tiers: a parcel passes a tier when every class of it with sites is within its radius.
-  std::vector<int> tiers(np, 0);
-  for (int tier : {5, 10, 15}) {
-    std::vector<std::uint8_t> ok(np, 1);
-    bool any = false;
-    for (std::size_t k = 0; k < scenario_.norms.size(); ++k) {
-      if (scenario_.norms[k].tier != tier || access_in_.classes.size() <= k || access_in_.classes[k].sites.empty()) continue;
-      any = true;
-      const std::uint32_t t = threshold(scenario_.norms[k]);
-      for (std::size_t p = 0; p < np; ++p) ok[p] &= access_.classes[k].cost[p] <= t;
-    }
-    if (any)
-      for (std::size_t p = 0; p < np; ++p) tiers[p] += ok[p];
-  }
+  const auto &park = of("park"), &gw = of("greenway"), &metro = of("metro");
+  const auto &primary = of("primary_school"), &middle = of("middle_school");
+  std::vector<std::size_t> sites;
+  for (const auto& c : access_in_.classes) sites.push_back(c.sites.size());
+  const auto tier = tier_flags(scenario_.norms, within, sites, np);
+  std::vector<int> tiers(np, 0);  // tiers passed, 0-3
+  for (const auto& ok : tier.ok)
+    for (std::size_t p = 0; p < np; ++p) tiers[p] += ok[p];
   const auto& tr = last_traffic_;
   for (std::size_t p = 0; p < np; ++p) {
     const double km = std::hypot(P.centroid[p].x - centre_.x, P.centroid[p].y - centre_.y) / 1000;
@@ -364,7 +355,7 @@ YearResult Simulation::step_next_year() {
   timed("interventions", [&] {
     city::City next = city::at_year(plan_, y.year);
     networks_changed = !lines_equal(next, city_);
-    sites_changed = networks_changed || !sites_equal(next.facilities, city_.facilities) || next.greenways.size() != city_.greenways.size();
+    sites_changed = networks_changed || !sites_equal(next.facilities, city_.facilities);  // greenways are part of the networks
     next.parcels = std::move(city_.parcels);
     city_ = std::move(next);
     // Redevelopment adds units everywhere; then the year's rezonings set their parcels' units.

@@ -90,9 +90,6 @@ class Simulation {
   // Every year from base_year to end_year.
   std::vector<YearResult> run(const std::function<void(int)>& on_year = {});
 
-  int year() const { return year_; }
-  const city::City& city() const { return city_; }  // the city as it stands in year()
-  const population::State& population() const { return pop_; }
   const NetworkStats& network_stats() const { return stats_; }
   // Wall seconds per phase, summed over the years so far, in the order phases first ran.
   const std::vector<std::pair<std::string, double>>& phase_seconds() const { return seconds_; }

@@ -23,6 +23,12 @@ std::vector<std::uint8_t> oldest_member(const State& s) {
 
 }  // namespace
 
+std::vector<std::uint32_t> household_sizes(const State& s) {
+  std::vector<std::uint32_t> n(s.households.size(), 0);
+  for (const auto h : s.persons.hh) ++n[h];
+  return n;
+}
+
 void remove_households(State& s, const std::vector<std::uint8_t>& keep) {
   auto& H = s.households;
   std::vector<std::uint32_t> remap(H.size(), kNone);
@@ -131,8 +137,7 @@ Demography demography(State& s, const Params& p, std::uint64_t seed, int year) {
     ++d.births;
   }
   P = std::move(next);
-  std::vector<std::uint32_t> members(H.size(), 0);
-  for (std::size_t i = 0; i < P.size(); ++i) ++members[P.hh[i]];
+  const auto members = household_sizes(s);
   std::vector<std::uint8_t> keep(H.size());
   for (std::size_t h = 0; h < H.size(); ++h) {
     keep[h] = members[h] > 0;
@@ -157,8 +162,7 @@ Migration migrate(State& s, const Params& p, const std::array<std::array<double,
     tbb::parallel_for(std::size_t{0}, s.households.size(), [&](std::size_t h) {
       keep[h] = rng.uniform(s.households.key[h], 0) < rate ? 0 : 1;
     });
-    std::vector<std::uint32_t> members(s.households.size(), 0);
-    for (std::size_t i = 0; i < s.persons.size(); ++i) ++members[s.persons.hh[i]];
+    const auto members = household_sizes(s);
     for (std::size_t h = 0; h < keep.size(); ++h)
       if (!keep[h]) {
         ++m.out_households;

@@ -148,6 +148,9 @@ Placement relocate(State& s, const Params& p, const ParcelUtility& u, const Migr
 // propensity drawn once per person.
 void update_status(State& s, const Params& p, std::uint64_t seed);
 
+// Persons per household (index order).
+std::vector<std::uint32_t> household_sizes(const State& s);
+
 // Removes the households with keep[h] == 0 and their persons; the rest keep their order.
 void remove_households(State& s, const std::vector<std::uint8_t>& keep);
 

@@ -162,8 +162,7 @@ Placement relocate(State& s, const Params& p, const ParcelUtility& u, const Migr
     if (placed_now == 0) break;
   }
   // In-migrants without a unit do not arrive.
-  std::vector<std::uint32_t> size(nh, 0);
-  for (std::size_t i = 0; i < s.persons.size(); ++i) ++size[s.persons.hh[i]];
+  const auto size = household_sizes(s);
   std::vector<std::uint8_t> keep(nh, 1);
   bool refused = false;
   for (std::size_t h = mig.first_new; h < nh; ++h) {
