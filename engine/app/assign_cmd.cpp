@@ -5,7 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
+#include <optional>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -16,6 +17,13 @@
 namespace ut::app {
 
 namespace {
+// Numeric options: finite and within a readable range (main.cpp's CLI11 checks let nan through,
+// and print the largest double in full when they refuse inf).
+void check_option(const char* name, double v, double lo, bool lo_open, double hi, const char* range) {
+  if (!std::isfinite(v) || (lo_open ? !(v > lo) : !(v >= lo)) || !(v <= hi))
+    throw core::InputError(fmt::format("{}: must be {} (got {})", name, range, v));
+}
+
 double peak_rss_mib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -26,9 +34,31 @@ double peak_rss_mib() {
 int cmd_assign(const AssignArgs& a) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
+  check_option("--gap", a.gap, 0, true, 1, "a number greater than 0 and at most 1");
+  check_option("--toll-factor", a.toll_factor, 0, false, traffic::kMaxCostFactor, "a number between 0 and 1e6");
+  check_option("--distance-factor", a.distance_factor, 0, false, traffic::kMaxCostFactor, "a number between 0 and 1e6");
+  if (a.max_iter < 1 || a.max_iter > 1'000'000)
+    throw core::InputError(fmt::format("--max-iter: must be an integer between 1 and 1000000 (got {})", a.max_iter));
+  // --flows-out is checked (never an input, an earlier file only with --overwrite) and locked
+  // before the network is read.
+  std::optional<core::Staging> staging;
+  if (!a.flows_out.empty())
+    staging.emplace(core::Staging::Spec{a.flows_out, core::Staging::Kind::file, "flows", a.overwrite, {a.net, a.trips}, "--flows-out"});
   auto net = tntp::read_net(a.net);
   const auto demand = tntp::read_trips(a.trips, net);
   net.set_cost_factors(a.toll_factor, a.distance_factor);
+  // Input limits (docs/traffic.md): every link's cost and slope at a flow equal to the total
+  // demand stay finite and below 1e200, checked once here so that no solver can overflow.
+  if (const auto breach = traffic::check_cost_limits(net, demand.total)) {
+    const std::uint32_t l = breach->link;
+    throw core::InputError(
+        core::Where{a.net.string(),
+                    net.source_line.empty() ? std::string() : fmt::format("line {}", net.source_line[l]),
+                    fmt::format("link {} -> {}", net.node_label[net.tail[l]], net.node_label[net.head[l]])},
+        fmt::format("{} (total demand from {}, --toll-factor {}, --distance-factor {})", breach->rule, a.trips.string(),
+                    a.toll_factor, a.distance_factor),
+        fmt::format("{}", breach->value));
+  }
   const double parse_s = std::chrono::duration<double>(clock::now() - t0).count();
 
   traffic::Options opt;
@@ -44,18 +74,21 @@ int cmd_assign(const AssignArgs& a) {
     throw core::InputError(a.net.string() + " with " + a.trips.string() + ": " + e.what());
   }
   const double solve_s = std::chrono::duration<double>(clock::now() - ts).count();
+  // Never report or write a result that is not a number (the solvers check too).
+  bool finite = std::isfinite(res.eval.relative_gap) && std::isfinite(res.eval.objective) &&
+                std::isfinite(res.eval.tstt) && std::isfinite(res.eval.sptt);
+  for (std::uint32_t l = 0; finite && l < net.link_count(); ++l)
+    finite = std::isfinite(res.flow[l]) && std::isfinite(res.cost[l]);
+  if (!finite)
+    throw core::InputError(a.net.string() + " with " + a.trips.string() +
+                           ": the assignment produced a result that is not a finite number (rule: the network must "
+                           "stay within the input limits of docs/traffic.md)");
 
-  if (!a.flows_out.empty()) {
-    core::Staging stage(a.flows_out, core::Staging::Kind::file);
-    {
-      std::ofstream out(stage.temp());
-      out << "from to volume cost\n";
-      for (std::uint32_t l = 0; l < net.link_count(); ++l)
-        out << fmt::format("{} {} {:.17g} {:.17g}\n", net.node_label[net.tail[l]], net.node_label[net.head[l]],
-                           res.flow[l], res.cost[l]);
-      if (!out) throw core::InputError(core::Where{a.flows_out.string(), "", ""}, "the flows file must be writable", a.flows_out.string());
-    }
-    stage.commit();
+  if (staging) {
+    std::string text = "from to volume cost\n";
+    for (std::uint32_t l = 0; l < net.link_count(); ++l)
+      text += fmt::format("{} {} {:.17g} {:.17g}\n", net.node_label[net.tail[l]], net.node_label[net.head[l]], res.flow[l], res.cost[l]);
+    staging->write_and_commit([&](const std::filesystem::path& tmp) { core::write_file(tmp, text); });
   }
   const double total_s = std::chrono::duration<double>(clock::now() - t0).count();
   if (a.json) {

@@ -14,6 +14,7 @@ struct AssignArgs {
   unsigned threads = 0;
   bool json = false;
   bool quiet = false;
+  bool overwrite = false;  // replace an earlier --flows-out file
 };
 
 int cmd_assign(const AssignArgs& a);

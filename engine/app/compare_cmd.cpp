@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 #include "gis_io/run_reader.hpp"
 #include "output/compare.hpp"
@@ -20,12 +21,16 @@ std::string show(double v) {
 }  // namespace
 
 int cmd_compare(const CompareArgs& args) {
+  // An output named on the command line is checked (and locked) before anything is read.
+  std::optional<core::Staging> staging;
+  if (!args.out.empty()) staging.emplace(output::compare_output_spec(args.out, args.a, args.b, args.overwrite));
   const auto a = gis_io::read_run(args.a);
   const auto b = gis_io::read_run(args.b);
   const auto c = output::compare_runs(a, b);
   const auto name = [](const gis_io::RunData& r) { return r.scenario.empty() ? r.dir.filename().string() : r.scenario; };
   const auto out = args.out.empty() ? std::filesystem::path("runs") / fmt::format("compare-{}-vs-{}", name(a), name(b)) : args.out;
-  output::write_comparison(out, a, b, c);
+  if (!staging) staging.emplace(output::compare_output_spec(out, args.a, args.b, args.overwrite));
+  output::write_comparison(*staging, a, b, c);
   if (args.quiet) return 0;
   const int last = c.years.back();
   fmt::print("B = {} ({}) minus A = {} ({}), years {}-{}\n", name(b), args.b.string(), name(a), args.a.string(), c.years.front(), last);

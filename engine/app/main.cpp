@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "app/assign_cmd.hpp"
 #include "app/compare_cmd.hpp"
 #include "core/error.hpp"
+#include "core/staging.hpp"
 #include "gis_io/load.hpp"
 #include "gis_io/prepare_osm.hpp"
 #include "output/run_dir.hpp"
@@ -26,6 +28,7 @@ struct RunArgs {
   unsigned threads = 0;
   int until = 0;  // 0: the scenario's end_year
   bool quiet = false;
+  bool overwrite = false;
 };
 
 void progress(const RunArgs& a, const std::string& msg) {
@@ -38,9 +41,17 @@ int cmd_run(const RunArgs& a, bool write) {
   auto s = ut::scenario::load_scenario(a.scenario);
   if (a.until != 0) {
     if (a.until < s.base_year || a.until > s.end_year)
-      throw ut::core::InputError(fmt::format("--until {}: must be a year of the scenario ({}-{})", a.until, s.base_year, s.end_year));
+      throw ut::core::InputError(ut::core::Where{a.scenario.string(), "", "option --until"},
+                                 fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year,
+                                             s.end_year),
+                                 std::to_string(a.until));
     s.end_year = a.until;
   }
+  // The output is checked (not an input, not someone else's folder, writable) and locked before
+  // any work, so a refused output costs nothing and no simulation is lost to it.
+  std::optional<ut::core::Staging> staging;
+  const auto out = a.out.empty() ? std::filesystem::path("runs") / s.name : a.out;
+  if (write) staging.emplace(ut::output::run_output_spec(out, s, a.overwrite));
   progress(a, "loading layers");
   const auto tl = std::chrono::steady_clock::now();
   const auto city = ut::gis_io::load_city(s);
@@ -63,9 +74,8 @@ int cmd_run(const RunArgs& a, bool write) {
   for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
   info.notes = sim.notes();
   info.network = sim.network_stats();
-  const auto out = a.out.empty() ? std::filesystem::path("runs") / s.name : a.out;
   progress(a, "writing " + out.string());
-  ut::output::write_run_dir(out, s, city, years, info);
+  ut::output::write_run_dir(*staging, s, city, years, info);
   if (!a.quiet) {
     fmt::print("{}: {} parcels, {}-{}, {} residents in {}, {:.2f} s\n", out.string(), city.parcels.size(),
                years.front().year, years.back().year, years.back().indicators[1].value.value_or(0), years.back().year,
@@ -92,6 +102,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1024u));
   cmd_runp->add_option("--until", run.until, "Stop after this year (default: the scenario's end_year)");
   cmd_runp->add_flag("--quiet", run.quiet, "Print nothing but errors");
+  cmd_runp->add_flag("--overwrite", run.overwrite, "Replace an earlier run directory of the same path (never anything else)");
 
   RunArgs val;
   auto* cmd_val = app.add_subcommand("validate", "Check a scenario and its layers without running it");
@@ -102,24 +113,26 @@ int main(int argc, char** argv) {
   cmd_prep->add_option("osm", prep.osm, "OpenStreetMap extract (.osm or .osm.pbf)")->required();
   cmd_prep->add_option("--metro", prep.metro, "Metro stations (any OGR source with type=subway_station points)");
   cmd_prep->add_option("--out", prep.out, "GeoPackage to write")->required();
-  cmd_prep->add_option("--residents-per-km2", prep.residents_per_km2, "Residents per km2 of land in the study area")
-      ->check(CLI::PositiveNumber);
+  cmd_prep->add_option("--residents-per-km2", prep.residents_per_km2, "Residents per km2 of land in the study area (checked by prepare-osm: (0, 200000])");
+  bool prep_overwrite = false;
+  cmd_prep->add_flag("--overwrite", prep_overwrite, "Replace an earlier GeoPackage of the same path (never an input)");
 
   ut::app::AssignArgs asg;
   auto* cmd_asg = app.add_subcommand("assign", "User-equilibrium traffic assignment of a TNTP network and trip table");
   cmd_asg->add_option("--net", asg.net, "Network file (TNTP _net.tntp)")->required();
   cmd_asg->add_option("--trips", asg.trips, "Trip table (TNTP _trips.tntp)")->required();
-  cmd_asg->add_option("--gap", asg.gap, "Stop at this relative gap (TSTT - SPTT) / SPTT")->check(CLI::PositiveNumber);
+  cmd_asg->add_option("--gap", asg.gap, "Stop at this relative gap (TSTT - SPTT) / SPTT");
   cmd_asg->add_option("--max-iter", asg.max_iter, "Most outer iterations")->check(CLI::Range(1, 1000000));
   cmd_asg->add_option("--threads", asg.threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(1u, 1024u));
-  cmd_asg->add_option("--toll-factor", asg.toll_factor, "Generalised cost per unit of toll")->check(CLI::NonNegativeNumber);
-  cmd_asg->add_option("--distance-factor", asg.distance_factor, "Generalised cost per unit of length")->check(CLI::NonNegativeNumber);
+  cmd_asg->add_option("--toll-factor", asg.toll_factor, "Generalised cost per unit of toll");
+  cmd_asg->add_option("--distance-factor", asg.distance_factor, "Generalised cost per unit of length");
   cmd_asg->add_option("--flows-out", asg.flows_out, "Write link flows here: one row per link in net-file order, 'from to volume cost'");
   cmd_asg->add_option("--algorithm", asg.algorithm, "b (Algorithm B, default) or fw (Frank-Wolfe, a cross-check)")
       ->check(CLI::IsMember({"b", "fw"}));
   cmd_asg->add_flag("--json", asg.json, "Print one JSON object with the results");
   cmd_asg->add_flag("--quiet", asg.quiet, "Print nothing but errors");
+  cmd_asg->add_flag("--overwrite", asg.overwrite, "Replace an earlier --flows-out file (never an input)");
 
   ut::app::CompareArgs cmp;
   auto* cmd_cmp = app.add_subcommand("compare", "Differences between two run directories (B - A), per year and per parcel");
@@ -127,6 +140,7 @@ int main(int argc, char** argv) {
   cmd_cmp->add_option("run_b", cmp.b, "Run directory B (e.g. a what-if)")->required();
   cmd_cmp->add_option("--out", cmp.out, "Directory to write (default runs/compare-<A>-vs-<B>)");
   cmd_cmp->add_flag("--quiet", cmp.quiet, "Print nothing but errors");
+  cmd_cmp->add_flag("--overwrite", cmp.overwrite, "Replace an earlier comparison directory of the same path (never anything else)");
 
   try {
     app.parse(argc, argv);
@@ -144,6 +158,7 @@ int main(int argc, char** argv) {
     if (*cmd_runp) return cmd_run(run, true);
     if (*cmd_val) return cmd_run(val, false);
     if (*cmd_prep) {
+      ut::core::check_output({prep.out, ut::core::Staging::Kind::file, "GeoPackage", prep_overwrite, {prep.osm, prep.metro}, "--out"});
       const auto report = ut::gis_io::prepare_osm(prep);
       fmt::print("wrote {} (CRS {})\n", prep.out.string(), report.crs);
       for (const auto& [k, v] : report.counts) fmt::print("  {:<45} {}\n", k, v);

@@ -33,4 +33,27 @@ inline bool drive_by_class(const std::string& cls) {
   return no.count(cls) == 0;
 }
 
+// Lane capacity (veh/h/lane) by road class: urban values of CJJ 37-2012 rounded down for
+// signalised intersections; docs/traffic.md. Other classes: 600.
+inline double default_lane_capacity(const std::string& cls) {
+  static const std::map<std::string, double> cap = {
+      {"motorway", 1800}, {"motorway_link", 1200}, {"trunk", 1600},     {"trunk_link", 1000},
+      {"primary", 1200},  {"primary_link", 1000},  {"secondary", 1000}, {"secondary_link", 800},
+      {"tertiary", 800},  {"tertiary_link", 700}};
+  auto it = cap.find(cls);
+  return it == cap.end() ? 600 : it->second;
+}
+
+// Every class the rules above know (the OSM highway values prepare-osm keeps, and the few other
+// path classes): a road of any other class is an error unless the scenario declares it
+// ([road_classes.NAME], docs/scenario-format.md).
+inline const std::set<std::string>& known_road_classes() {
+  static const std::set<std::string> known = {
+      "motorway",  "motorway_link",  "trunk",    "trunk_link",    "primary",     "primary_link",
+      "secondary", "secondary_link", "tertiary", "tertiary_link", "residential", "unclassified",
+      "road",      "living_street",  "service",  "footway",       "pedestrian",  "path",
+      "steps",     "cycleway",       "track",    "bridleway",     "corridor"};
+  return known;
+}
+
 }  // namespace ut::city

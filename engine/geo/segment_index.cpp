@@ -1,7 +1,10 @@
 #include "geo/segment_index.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace ut::geo {
 
@@ -12,8 +15,14 @@ SegmentIndex::SegmentIndex(std::vector<Point> a, std::vector<Point> b, double ce
     box_.add(b_[i]);
   }
   if (box_.empty()) return;
-  nx_ = static_cast<std::int64_t>((box_.max_x - box_.min_x) / cell_) + 1;
-  ny_ = static_cast<std::int64_t>((box_.max_y - box_.min_y) / cell_) + 1;
+  // Inputs are validated (finite, within limits::kMaxExtentM): a grid beyond that is a bug, not
+  // something to allocate.
+  const double fx = (box_.max_x - box_.min_x) / cell_ + 1, fy = (box_.max_y - box_.min_y) / cell_ + 1;
+  if (!(cell_ > 0) || !std::isfinite(fx) || !std::isfinite(fy) || fx * fy > kMaxCells)
+    throw std::length_error(
+        fmt::format("segment index: {} x {} cells of {} m exceed {} cells", fx, fy, cell_, kMaxCells));
+  nx_ = static_cast<std::int64_t>(fx);
+  ny_ = static_cast<std::int64_t>(fy);
   std::vector<std::uint32_t> count(static_cast<std::size_t>(nx_ * ny_) + 1, 0);
   auto visit = [&](std::size_t i, auto&& f) {
     const std::int64_t x0 = cx(std::min(a_[i].x, b_[i].x)), x1 = cx(std::max(a_[i].x, b_[i].x));

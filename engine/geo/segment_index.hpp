@@ -21,6 +21,8 @@ class SegmentIndex {
   // Nearest segment within max_distance; ties broken by the lower segment index (deterministic).
   NearestSegment nearest(const Point& p, double max_distance) const;
   std::size_t size() const { return a_.size(); }
+  // Most grid cells an index may have (std::length_error beyond: 400 MB of cell offsets).
+  static constexpr double kMaxCells = 1e8;
 
  private:
   std::vector<Point> a_, b_;

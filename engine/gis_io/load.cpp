@@ -9,18 +9,68 @@
 #include <set>
 #include <unordered_set>
 
+#include "city/land_use.hpp"
 #include "city/road_rules.hpp"
 #include "core/error.hpp"
 #include "core/suggest.hpp"
 #include "geo/projection.hpp"
 #include "gis_io/ogr_util.hpp"
+#include "scenario/limits.hpp"
 
 namespace ut::gis_io {
 
 using core::InputError;
 using core::Where;
+namespace limits = scenario::limits;
 
 namespace {
+
+std::string xy(const geo::Point& p) { return fmt::format("({}, {})", p.x, p.y); }
+
+// Every vertex of an OGR geometry.
+void collect_points(const OGRGeometry& g, std::vector<geo::Point>& out) {
+  const auto type = wkbFlatten(g.getGeometryType());
+  if (type == wkbPoint) {
+    if (!g.IsEmpty()) out.push_back({g.toPoint()->getX(), g.toPoint()->getY()});
+  } else if (OGR_GT_IsSubClassOf(type, wkbGeometryCollection)) {
+    for (const OGRGeometry* part : *g.toGeometryCollection()) collect_points(*part, out);
+  } else if (OGR_GT_IsCurve(type)) {
+    std::vector<geo::LineString> lines;
+    detail::append_lines(g, lines);
+    for (const auto& l : lines) out.insert(out.end(), l.begin(), l.end());
+  } else if (OGR_GT_IsSurface(type)) {
+    geo::MultiPolygon mp;
+    detail::append_polygons(g, mp);
+    for (const auto& poly : mp)
+      for (const auto& ring : poly.rings) out.insert(out.end(), ring.begin(), ring.end());
+  }
+}
+
+// Road classes: the built-in ones (city/road_rules.hpp) and the scenario's [road_classes].
+bool road_class_known(const scenario::Scenario& s, const std::string& cls) {
+  return city::known_road_classes().count(cls) != 0 || s.road_classes.count(cls) != 0;
+}
+std::string road_class_rule(const scenario::Scenario& s, const std::string& cls) {
+  std::vector<std::string> names(city::known_road_classes().begin(), city::known_road_classes().end());
+  for (const auto& [k, v] : s.road_classes) names.push_back(k);
+  const std::string near = core::nearest(cls, names);
+  return fmt::format(
+      "road class must be an OSM highway class the engine knows or a [road_classes.NAME] of the scenario{}",
+      near.empty() ? " (docs/scenario-format.md lists them)" : fmt::format(" (did you mean '{}'?)", near));
+}
+
+// Land uses: empty, the built-in ones (city/land_use.hpp) or the scenario's [land_uses].
+bool land_use_known(const scenario::Scenario& s, const std::string& lu) {
+  return lu.empty() || city::builtin_land_uses().count(lu) != 0 || s.land_uses.count(lu) != 0;
+}
+std::string land_use_rule(const scenario::Scenario& s, const std::string& lu) {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : city::builtin_land_uses()) names.push_back(k);
+  for (const auto& [k, v] : s.land_uses) names.push_back(k);
+  const std::string near = core::nearest(lu, names);
+  return fmt::format("land use must be one of: {} (or a [land_uses.NAME] of the scenario){}", fmt::join(names, ", "),
+                     near.empty() ? "" : fmt::format("; did you mean '{}'?", near));
+}
 
 std::set<std::string> known_classes(const scenario::Scenario& s) {
   std::set<std::string> classes;
@@ -34,7 +84,7 @@ std::set<std::string> known_classes(const scenario::Scenario& s) {
 class LayerReader {
  public:
   LayerReader(const scenario::LayerSpec& spec, const std::string& target_crs) : spec_(spec) {
-    ds_ = detail::open_vector(spec.source.string());
+    ds_ = detail::open_vector(spec.source.string(), spec.key + ".source");
     layer_ = ds_->GetLayerByName(spec.layer.c_str());
     if (layer_ == nullptr) {
       std::vector<std::string> names;
@@ -54,7 +104,24 @@ class LayerReader {
     srs->exportToWkt(&wkt);
     source_crs_ = wkt != nullptr ? wkt : "";
     CPLFree(wkt);
-    if (!target_crs.empty()) proj_ = std::make_unique<geo::Projection>(source_crs_, target_crs);
+    // Its area of use (looked up by its identifier when it has one: WKT1 carries none).
+    std::string id = source_crs_;
+    const char* auth = srs->GetAuthorityName(nullptr);
+    const char* code = srs->GetAuthorityCode(nullptr);
+    if (auth != nullptr && code != nullptr) id = fmt::format("{}:{}", auth, code);
+    domain_ = geo::crs_domain(id, limits::kDomainMarginDeg);
+    if (!target_crs.empty()) {
+      try {
+        proj_ = std::make_unique<geo::Projection>(source_crs_, target_crs);
+      } catch (const InputError&) {
+        const auto info = geo::crs_info(source_crs_);
+        const bool local = info && info->kind == geo::CrsInfo::Kind::engineering;
+        throw InputError(Where{file(), "layer " + spec.layer, ""},
+                         fmt::format("the layer's CRS must be transformable to the run's CRS {}{}", target_crs,
+                                     local ? " (a local/engineering CRS is not)" : ""),
+                         srs->GetName() != nullptr ? fmt::format("\"{}\"", srs->GetName()) : "");
+      }
+    }
 
     OGRFeatureDefn* defn = layer_->GetLayerDefn();
     const auto& required = scenario::required_fields(spec.role);
@@ -81,10 +148,25 @@ class LayerReader {
   std::string file() const { return spec_.source.string(); }
   OGRLayer& layer() { return *layer_; }
   const std::string& source_crs() const { return source_crs_; }
+  const geo::Domain& domain() const { return domain_; }
+  Where where() const { return Where{file(), "layer " + spec_.layer, ""}; }
 
+  // The feature's FID, and its id where the id field is set: "feature 3 (parcel_id 17)".
   Where where(const OGRFeature& f) const {
-    return Where{file(), "layer " + spec_.layer, fmt::format("feature {}", f.GetFID())};
+    std::string feature = fmt::format("feature {}", f.GetFID());
+    auto it = field_.find("id");
+    if (it != field_.end() && f.IsFieldSetAndNotNull(it->second))
+      feature += fmt::format(" ({} {})", spec_.fields.at("id"), f.GetFieldAsString(it->second));
+    return Where{file(), "layer " + spec_.layer, feature};
   }
+  Where where(const OGRFeature& f, const std::string& logical) const {
+    Where w = where(f);
+    w.feature_or_key += ", field " + spec_.fields.at(logical);
+    return w;
+  }
+
+  // Every projected point must lie in this box (the parcels' extent widened), named in messages.
+  void limit_to(const geo::BBox* box) { allowed_ = box; }
 
   bool has(const std::string& logical) const { return field_.count(logical) != 0; }
 
@@ -107,6 +189,27 @@ class LayerReader {
     return f.GetFieldAsInteger64(field_.at(logical));
   }
   double real(const OGRFeature& f, const std::string& logical) const { return f.GetFieldAsDouble(field_.at(logical)); }
+  // A whole number in [lo, hi] where an integer is meant: integer fields as they are, real fields
+  // only when they hold a whole number (2.5 lanes is an error, not 2); never wrapped or truncated.
+  std::int64_t whole(const OGRFeature& f, const std::string& logical, std::int64_t lo, std::int64_t hi) const {
+    const int idx = field_.at(logical);
+    std::int64_t v = 0;
+    if (layer_->GetLayerDefn()->GetFieldDefn(idx)->GetType() == OFTReal) {
+      const double d = f.GetFieldAsDouble(idx);
+      if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+        throw InputError(where(f, logical),
+                         fmt::format("{} must be a number in [{}, {}] with no fractional part", logical, lo, hi),
+                         fmt::format("{}", d));
+      v = static_cast<std::int64_t>(d);
+    } else {
+      v = f.GetFieldAsInteger64(idx);
+    }
+    if (v < lo || v > hi)
+      throw InputError(where(f, logical),
+                       fmt::format("{} must be a number in [{}, {}] with no fractional part", logical, lo, hi),
+                       std::to_string(v));
+    return v;
+  }
   std::string text(const OGRFeature& f, const std::string& logical) const {
     auto it = field_.find(logical);
     return it == field_.end() ? std::string() : std::string(f.GetFieldAsString(it->second));
@@ -118,12 +221,31 @@ class LayerReader {
     if (g == nullptr || g->IsEmpty()) throw InputError(where(f), "geometry must not be empty", "empty");
     return *g;
   }
+  // Source coordinates: finite, inside the source CRS's area of use; then in the run's CRS: inside
+  // ±limits::kMaxCoordinateM and the allowed box.
   void project(const OGRFeature& f, geo::Point* pts, std::size_t n) const {
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
       if (!std::isfinite(pts[i].x) || !std::isfinite(pts[i].y))
-        throw InputError(where(f), "coordinates must be finite numbers", fmt::format("({}, {})", pts[i].x, pts[i].y));
+        throw InputError(where(f), "coordinates must be finite numbers", xy(pts[i]));
+      if (!domain_.contains(pts[i]))
+        throw InputError(
+            where(f), fmt::format("coordinates must lie within the area of use of the layer's CRS ({})", domain_.text),
+            xy(pts[i]));
+    }
     if (proj_ && !proj_->apply(pts, n))
       throw InputError(where(f), "coordinates must be transformable to the run's CRS", "out of the CRS's domain");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(std::abs(pts[i].x) <= limits::kMaxCoordinateM && std::abs(pts[i].y) <= limits::kMaxCoordinateM))
+        throw InputError(where(f),
+                         fmt::format("coordinates in the run's CRS must lie within ±{:g} m", limits::kMaxCoordinateM),
+                         xy(pts[i]));
+      if (allowed_ != nullptr && !(pts[i].x >= allowed_->min_x && pts[i].x <= allowed_->max_x &&
+                                   pts[i].y >= allowed_->min_y && pts[i].y <= allowed_->max_y))
+        throw InputError(
+            where(f),
+            fmt::format("features must lie within {:g} km of the parcels' extent", limits::kMaxMarginM / 1000),
+            xy(pts[i]) + " in the run's CRS");
+    }
   }
 
   void check_unique(const OGRFeature& f, std::int64_t id) {
@@ -137,6 +259,8 @@ class LayerReader {
   OGRLayer* layer_ = nullptr;
   std::string source_crs_;
   std::unique_ptr<geo::Projection> proj_;
+  geo::Domain domain_;
+  const geo::BBox* allowed_ = nullptr;
   std::map<std::string, int> field_;
   std::unordered_set<std::int64_t> ids_;
 };
@@ -144,20 +268,61 @@ class LayerReader {
 constexpr std::initializer_list<OGRFieldType> kNumeric = {OFTInteger, OFTInteger64, OFTReal};
 constexpr std::initializer_list<OGRFieldType> kInteger = {OFTInteger, OFTInteger64};
 
+// The run's CRS: the scenario's (projected, in metres: every distance and area is measured in
+// it), or the UTM zone of the parcels' centre.
 std::string choose_crs(const scenario::Scenario& s) {
   if (!s.crs.empty()) {
-    if (!geo::crs_is_known(s.crs))
-      throw InputError(Where{s.file.string(), "", "key crs"}, "must be a coordinate reference system PROJ knows",
-                       "\"" + s.crs + "\"");
+    const Where w{s.file.string(), "", "key crs"};
+    const auto info = geo::crs_info(s.crs);
+    if (!info) throw InputError(w, "must be a coordinate reference system PROJ knows", "\"" + s.crs + "\"");
+    const std::string shown = fmt::format("\"{}\" ({})", s.crs.substr(0, 120), info->name);
+    if (info->kind == geo::CrsInfo::Kind::engineering)
+      throw InputError(
+          w, "must be a projected CRS in metres, not a local/engineering CRS (it cannot be related to the layers' CRS)",
+          shown);
+    if (info->kind != geo::CrsInfo::Kind::projected)
+      throw InputError(w,
+                       "must be a projected CRS in metres (distances and areas are measured in it; a geographic CRS "
+                       "measures degrees)",
+                       shown);
+    if (info->unit_factor != 1.0)
+      throw InputError(w, "must be a projected CRS in metres", fmt::format("{}, unit {}", shown, info->unit));
     return s.crs;
   }
   LayerReader parcels(s.parcels, "");
   OGREnvelope env;
   if (parcels.layer().GetExtent(&env, TRUE) != OGRERR_NONE)
     throw InputError(Where{parcels.file(), "layer " + s.parcels.layer, ""}, "layer must have features", "no extent");
+  for (const geo::Point corner : {geo::Point{env.MinX, env.MinY}, geo::Point{env.MaxX, env.MaxY}}) {
+    if (std::isfinite(corner.x) && std::isfinite(corner.y) && parcels.domain().contains(corner)) continue;
+    // Name the first feature with a vertex outside (the UTM zone of a point that is nowhere means nothing).
+    for (auto& fp : parcels.layer()) {
+      const OGRGeometry* g = fp->GetGeometryRef();
+      if (g == nullptr) continue;
+      std::vector<geo::Point> pts;
+      collect_points(*g, pts);
+      for (auto& p : pts) parcels.project(*fp, &p, 1);
+    }
+    throw InputError(
+        parcels.where(),
+        fmt::format("the layer's extent must lie within the area of use of its CRS ({})", parcels.domain().text),
+        fmt::format("({}, {}) - ({}, {})", env.MinX, env.MinY, env.MaxX, env.MaxY));
+  }
   geo::Point c{(env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2};
-  geo::Projection to_ll(parcels.source_crs(), "EPSG:4326");
-  if (!to_ll.apply(&c, 1))
+  std::unique_ptr<geo::Projection> to_ll;
+  try {
+    to_ll = std::make_unique<geo::Projection>(parcels.source_crs(), "EPSG:4326");
+  } catch (const InputError&) {
+    const auto info = geo::crs_info(parcels.source_crs());
+    const bool local = info && info->kind == geo::CrsInfo::Kind::engineering;
+    throw InputError(
+        parcels.where(),
+        fmt::format(
+            "the layer's CRS must be transformable to lon/lat (to choose the run's UTM zone){}",
+            local ? "; a local/engineering CRS is not: give a projected crs in the scenario and the layers" : ""),
+        info ? "\"" + info->name + "\"" : "");
+  }
+  if (!to_ll->apply(&c, 1))
     throw InputError(Where{parcels.file(), "layer " + s.parcels.layer, ""}, "extent must be transformable to lon/lat", "");
   return geo::utm_epsg_for(c.x, c.y);
 }
@@ -166,11 +331,16 @@ void check_valid(const LayerReader& r, const OGRFeature& f, const OGRGeometry& g
   if (!g.IsValid()) throw InputError(r.where(f), "geometry must be valid (OGC simple features)", "invalid");
 }
 
-void load_parcels(const scenario::Scenario& s, const std::string& crs, city::Parcels& out) {
+// Loads the parcels and returns the box every other feature must lie in: their extent (at most
+// limits::kMaxExtentM across) widened by limits::kMaxMarginM.
+geo::BBox load_parcels(const scenario::Scenario& s, const std::string& crs, city::Parcels& out) {
   LayerReader r(s.parcels, crs);
   r.expect_type("id", kInteger, "an integer");
   r.expect_type("residents", kNumeric, "numeric");
   r.expect_type("floor_area", kNumeric, "numeric");
+  geo::BBox box;
+  std::int64_t fid[4] = {0, 0, 0, 0};  // the features at min x, max x, min y, max y
+  std::uint64_t total = 0;
   for (auto& fp : r.layer()) {
     const OGRFeature& f = *fp;
     if (!r.is_set(f, "id")) throw InputError(r.where(f), "parcel id must be set", "null");
@@ -183,22 +353,62 @@ void load_parcels(const scenario::Scenario& s, const std::string& crs, city::Par
     geo::MultiPolygon mp;
     detail::append_polygons(g, mp);
     for (auto& poly : mp)
-      for (auto& ring : poly.rings) r.project(f, ring.data(), ring.size());
+      for (auto& ring : poly.rings) {
+        r.project(f, ring.data(), ring.size());
+        for (const auto& p : ring) {
+          if (p.x < box.min_x) fid[0] = f.GetFID();
+          if (p.x > box.max_x) fid[1] = f.GetFID();
+          if (p.y < box.min_y) fid[2] = f.GetFID();
+          if (p.y > box.max_y) fid[3] = f.GetFID();
+          box.add(p);
+        }
+      }
     check_valid(r, f, g);
-    const double residents = r.is_set(f, "residents") ? r.real(f, "residents") : 0;
-    if (!(residents >= 0) || residents > 1e8)
-      throw InputError(r.where(f), "residents must be a number in [0, 1e8]", fmt::format("{}", residents));
+    // NULL residents count as 0 (a layer where every parcel has none is rejected below).
+    const auto residents = r.is_set(f, "residents")
+                               ? r.whole(f, "residents", 0, static_cast<std::int64_t>(limits::kMaxResidentsPerParcel))
+                               : std::int64_t{0};
     const double floor_area = r.is_set(f, "floor_area") ? r.real(f, "floor_area") : 0;
-    if (!(floor_area >= 0)) throw InputError(r.where(f), "floor area must be >= 0", fmt::format("{}", floor_area));
+    if (!(floor_area >= 0 && floor_area <= limits::kMaxFloorAreaM2))
+      throw InputError(r.where(f, "floor_area"),
+                       fmt::format("floor area must be a number in [0, {:g}] m2", limits::kMaxFloorAreaM2),
+                       fmt::format("{}", floor_area));
+    std::string land_use = r.text(f, "land_use");
+    if (!land_use_known(s, land_use))
+      throw InputError(r.where(f, "land_use"), land_use_rule(s, land_use), "\"" + land_use + "\"");
+    total += static_cast<std::uint64_t>(residents);
     out.id.push_back(id);
-    out.land_use.push_back(r.text(f, "land_use"));
+    out.land_use.push_back(std::move(land_use));
     out.area_m2.push_back(geo::area(mp));
     out.floor_area_m2.push_back(floor_area);
-    out.residents.push_back(static_cast<std::uint32_t>(std::llround(residents)));
+    out.residents.push_back(static_cast<std::uint32_t>(residents));
     out.centroid.push_back(geo::centroid(mp));
     out.shape.push_back(std::move(mp));
   }
-  if (out.size() == 0) throw InputError(Where{r.file(), "layer " + s.parcels.layer, ""}, "layer must hold parcels", "0 features");
+  if (out.size() == 0) throw InputError(r.where(), "layer must hold parcels", "0 features");
+  const std::string field = "field " + s.parcels.fields.at("residents");
+  if (total == 0)
+    throw InputError(
+        Where{r.file(), "layer " + s.parcels.layer, field},
+        "no residents in the parcels layer: the residents field must hold a positive number in at least one parcel",
+        fmt::format("NULL or 0 in all {} parcels", out.size()));
+  if (total > limits::kMaxPersons)
+    throw InputError(
+        Where{r.file(), "layer " + s.parcels.layer, field},
+        fmt::format("the parcels' residents must add up to at most {} persons (the population model's limit)",
+                    limits::kMaxPersons),
+        std::to_string(total));
+  const double w = box.max_x - box.min_x, h = box.max_y - box.min_y;
+  if (w > limits::kMaxExtentM || h > limits::kMaxExtentM) {
+    const bool wide = w > limits::kMaxExtentM;
+    throw InputError(
+        r.where(),
+        fmt::format("parcels must span at most {:g} km east-west and north-south", limits::kMaxExtentM / 1000),
+        fmt::format("{:.0f} km {} between features {} and {}", (wide ? w : h) / 1000,
+                    wide ? "east-west" : "north-south", fid[wide ? 0 : 2], fid[wide ? 1 : 3]));
+  }
+  return geo::BBox{box.min_x - limits::kMaxMarginM, box.min_y - limits::kMaxMarginM, box.max_x + limits::kMaxMarginM,
+                   box.max_y + limits::kMaxMarginM};
 }
 
 int parse_oneway(const LayerReader& r, const OGRFeature& f) {
@@ -210,8 +420,10 @@ int parse_oneway(const LayerReader& r, const OGRFeature& f) {
   throw InputError(r.where(f), "oneway must be 0, 1 or -1 (or no/yes)", "\"" + v + "\"");
 }
 
-void load_roads(const scenario::Scenario& s, const std::string& crs, std::vector<city::Road>& out) {
+void load_roads(const scenario::Scenario& s, const std::string& crs, const geo::BBox& allowed,
+                std::vector<city::Road>& out) {
   LayerReader r(s.roads, crs);
+  r.limit_to(&allowed);
   r.expect_type("id", kInteger, "an integer");
   r.expect_type("speed", kNumeric, "numeric");
   r.expect_type("lanes", kNumeric, "numeric");
@@ -225,14 +437,25 @@ void load_roads(const scenario::Scenario& s, const std::string& crs, std::vector
     r.check_unique(f, road.id);
     road.road_class = r.text(f, "class");
     if (road.road_class.empty()) throw InputError(r.where(f), "road class must be set", "empty");
-    road.speed_kmh = r.is_set(f, "speed") ? r.real(f, "speed") : city::default_speed_kmh(road.road_class);
+    if (!road_class_known(s, road.road_class))
+      throw InputError(r.where(f, "class"), road_class_rule(s, road.road_class), "\"" + road.road_class + "\"");
+    const auto custom = s.road_classes.find(road.road_class);
+    const bool is_custom = custom != s.road_classes.end();
+    road.speed_kmh = r.is_set(f, "speed") ? r.real(f, "speed")
+                     : is_custom          ? custom->second.speed_kmh
+                                          : city::default_speed_kmh(road.road_class);
     if (!(road.speed_kmh > 0 && road.speed_kmh <= 200))
       throw InputError(r.where(f), "speed must be in (0, 200] km/h", fmt::format("{}", road.speed_kmh));
-    road.lanes = r.is_set(f, "lanes") ? static_cast<int>(r.integer(f, "lanes")) : 1;
-    if (road.lanes < 1 || road.lanes > 20) throw InputError(r.where(f), "lanes must be in 1..20", std::to_string(road.lanes));
+    road.lanes = r.is_set(f, "lanes") ? static_cast<int>(r.whole(f, "lanes", 1, limits::kMaxLanes))
+                 : is_custom          ? custom->second.lanes
+                                      : 1;
     road.oneway = parse_oneway(r, f);
-    road.walk = r.is_set(f, "walk") ? r.integer(f, "walk") != 0 : city::walk_by_class(road.road_class);
-    road.drive = r.is_set(f, "drive") ? r.integer(f, "drive") != 0 : city::drive_by_class(road.road_class);
+    auto flag = [&](const char* logical, bool fallback) {
+      if (!r.is_set(f, logical)) return fallback;
+      return r.whole(f, logical, 0, 1) != 0;
+    };
+    road.walk = flag("walk", is_custom ? custom->second.walk : city::walk_by_class(road.road_class));
+    road.drive = flag("drive", is_custom ? custom->second.drive : city::drive_by_class(road.road_class));
     const OGRGeometry& g = r.geometry(f);
     std::vector<geo::LineString> parts;
     detail::append_lines(g, parts);
@@ -249,8 +472,10 @@ void load_roads(const scenario::Scenario& s, const std::string& crs, std::vector
 }
 
 // Greenways of a layer in the greenways format (the scenario's layer, or an add_greenway layer).
-void read_greenways(const scenario::LayerSpec& spec, const std::string& crs, const std::string& origin, std::vector<city::Greenway>& out) {
+void read_greenways(const scenario::LayerSpec& spec, const std::string& crs, const geo::BBox& allowed,
+                    const std::string& origin, std::vector<city::Greenway>& out) {
   LayerReader r(spec, crs);
+  r.limit_to(&allowed);
   r.expect_type("id", kInteger, "an integer");
   for (auto& fp : r.layer()) {
     const OGRFeature& f = *fp;
@@ -276,8 +501,9 @@ void read_greenways(const scenario::LayerSpec& spec, const std::string& crs, con
   }
 }
 
-void load_greenways(const scenario::Scenario& s, const std::string& crs, std::vector<city::Greenway>& out) {
-  if (!s.greenways.source.empty()) read_greenways(s.greenways, crs, "layer", out);
+void load_greenways(const scenario::Scenario& s, const std::string& crs, const geo::BBox& allowed,
+                    std::vector<city::Greenway>& out) {
+  if (!s.greenways.source.empty()) read_greenways(s.greenways, crs, allowed, "layer", out);
 }
 
 std::vector<std::string> split_classes(const std::string& text) {
@@ -308,8 +534,10 @@ void check_classes(const scenario::Scenario& s, const std::vector<std::string>& 
   }
 }
 
-void load_facilities(const scenario::Scenario& s, const std::string& crs, std::vector<city::Facility>& out) {
+void load_facilities(const scenario::Scenario& s, const std::string& crs, const geo::BBox& allowed,
+                     std::vector<city::Facility>& out) {
   LayerReader r(s.facilities, crs);
+  r.limit_to(&allowed);
   r.expect_type("id", kInteger, "an integer");
   r.expect_type("capacity", kNumeric, "numeric");
   for (auto& fp : r.layer()) {
@@ -325,6 +553,9 @@ void load_facilities(const scenario::Scenario& s, const std::string& crs, std::v
     if (r.is_set(f, "capacity")) {
       fac.capacity = r.real(f, "capacity");
       if (!(fac.capacity >= 0)) throw InputError(r.where(f), "capacity must be >= 0", fmt::format("{}", fac.capacity));
+      if (!(fac.capacity <= limits::kMaxCapacity))
+        throw InputError(r.where(f, "capacity"), fmt::format("capacity must be at most {:g}", limits::kMaxCapacity),
+                         fmt::format("{}", fac.capacity));
     }
     const OGRGeometry& g = r.geometry(f);
     const auto type = wkbFlatten(g.getGeometryType());
@@ -345,15 +576,38 @@ void load_facilities(const scenario::Scenario& s, const std::string& crs, std::v
   }
 }
 
-// Geometry given in a scenario key, as OGR geometry in the run's CRS.
-std::unique_ptr<OGRGeometry> scenario_geometry(const std::string& wkt, const std::string& crs, const std::string& target,
-                                               const Where& w) {
+// Coordinates a scenario key gives in `crs`: finite and within its area of use.
+void check_source_points(const std::vector<geo::Point>& pts, const std::string& crs, const Where& w) {
+  const geo::Domain domain = geo::crs_domain(crs, limits::kDomainMarginDeg);
+  for (const auto& p : pts) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) throw InputError(w, "coordinates must be finite numbers", xy(p));
+    if (!domain.contains(p))
+      throw InputError(w, fmt::format("coordinates must lie within the area of use of its crs ({})", domain.text),
+                       xy(p));
+  }
+}
+
+// The same coordinates in the run's CRS: within the box around the parcels.
+void check_run_points(const std::vector<geo::Point>& pts, const geo::BBox& allowed, const Where& w) {
+  for (const auto& p : pts)
+    if (!(p.x >= allowed.min_x && p.x <= allowed.max_x && p.y >= allowed.min_y && p.y <= allowed.max_y))
+      throw InputError(w, fmt::format("must lie within {:g} km of the parcels' extent", limits::kMaxMarginM / 1000),
+                       xy(p) + " in the run's CRS");
+}
+
+// Geometry given in a scenario key, as OGR geometry in the run's CRS; inside `allowed` when given
+// (lines join the networks; a rezoning polygon only selects parcels and may be larger).
+std::unique_ptr<OGRGeometry> scenario_geometry(const std::string& wkt, const std::string& crs,
+                                               const std::string& target, const geo::BBox* allowed, const Where& w) {
   OGRGeometry* raw = nullptr;
   if (OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &raw) != OGRERR_NONE || raw == nullptr)
     throw InputError(w, "must be valid WKT", "\"" + wkt.substr(0, 80) + "\"");
   std::unique_ptr<OGRGeometry> geom(raw);
   if (geom->IsEmpty()) throw InputError(w, "must not be empty", "\"" + wkt.substr(0, 80) + "\"");
   if (!geo::crs_is_known(crs)) throw InputError(w, "crs must be a CRS PROJ knows", "\"" + crs + "\"");
+  std::vector<geo::Point> pts;
+  collect_points(*geom, pts);
+  check_source_points(pts, crs, w);
   OGRSpatialReference from, to;
   from.SetFromUserInput(crs.c_str());
   to.SetFromUserInput(target.c_str());
@@ -361,12 +615,18 @@ std::unique_ptr<OGRGeometry> scenario_geometry(const std::string& wkt, const std
   to.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&from, &to));
   if (!ct || geom->transform(ct.get()) != OGRERR_NONE) throw InputError(w, "coordinates must be transformable to the run's CRS", "");
+  pts.clear();
+  collect_points(*geom, pts);
+  for (const auto& p : pts)
+    if (!std::isfinite(p.x) || !std::isfinite(p.y))
+      throw InputError(w, "coordinates must be transformable to the run's CRS", xy(p));
+  if (allowed != nullptr) check_run_points(pts, *allowed, w);
   return geom;
 }
 
 std::vector<geo::LineString> scenario_lines(const std::string& wkt, const std::string& crs, const std::string& target,
-                                            const Where& w) {
-  const auto geom = scenario_geometry(wkt, crs, target, w);
+                                            const geo::BBox& allowed, const Where& w) {
+  const auto geom = scenario_geometry(wkt, crs, target, &allowed, w);
   std::vector<geo::LineString> parts;
   detail::append_lines(*geom, parts);
   if (parts.empty()) throw InputError(w, "must be a LINESTRING or MULTILINESTRING", wkt.substr(0, 40));
@@ -375,17 +635,25 @@ std::vector<geo::LineString> scenario_lines(const std::string& wkt, const std::s
   return parts;
 }
 
-geo::Point scenario_point(double x, double y, const std::string& crs, const std::string& target, const Where& w) {
+geo::Point scenario_point(double x, double y, const std::string& crs, const std::string& target,
+                          const geo::BBox& allowed, const Where& w) {
   geo::Point pt{x, y};
   if (!geo::crs_is_known(crs)) throw InputError(w, "crs must be a CRS PROJ knows", "\"" + crs + "\"");
-  geo::Projection p(crs, target);
-  if (!p.apply(&pt, 1)) throw InputError(w, "x, y must be transformable to the run's CRS", "");
+  check_source_points({pt}, crs, w);
+  std::unique_ptr<geo::Projection> p;
+  try {
+    p = std::make_unique<geo::Projection>(crs, target);
+  } catch (const InputError&) {
+    throw InputError(w, fmt::format("crs must be transformable to the run's CRS {}", target), "\"" + crs + "\"");
+  }
+  if (!p->apply(&pt, 1)) throw InputError(w, "x, y must be transformable to the run's CRS", "");
+  check_run_points({pt}, allowed, w);
   return pt;
 }
 
 // The scenario's interventions, resolved against the layers: ids checked, geometry in the run's
 // CRS, each feature tagged with the years it exists.
-void resolve_interventions(const scenario::Scenario& s, city::City& c) {
+void resolve_interventions(const scenario::Scenario& s, const geo::BBox& allowed, city::City& c) {
   const std::string file = s.file.string();
   std::int64_t next_facility = 900000000;
   for (const auto& f : c.facilities) next_facility = std::max(next_facility, f.id + 1);
@@ -399,7 +667,7 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
     f.capacity = add.capacity;
     f.origin = "scenario";
     f.from_year = add.year;
-    f.location = scenario_point(add.x, add.y, add.crs, c.crs, w);
+    f.location = scenario_point(add.x, add.y, add.crs, c.crs, allowed, w);
     c.facilities.push_back(std::move(f));
   }
   for (const auto& line : s.add_metro_lines) {
@@ -412,7 +680,7 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
       f.classes = {"metro"};
       f.origin = "scenario";
       f.from_year = line.year;
-      f.location = scenario_point(st.x, st.y, line.crs, c.crs, w);
+      f.location = scenario_point(st.x, st.y, line.crs, c.crs, allowed, w);
       c.facilities.push_back(std::move(f));
     }
   }
@@ -439,7 +707,7 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
       spec.fields = scenario::default_fields("greenways");
       spec.key = add.key;
       std::vector<city::Greenway> lines;
-      read_greenways(spec, c.crs, "scenario", lines);
+      read_greenways(spec, c.crs, allowed, "scenario", lines);
       std::map<std::int64_t, std::int64_t> ids;
       for (auto& g : lines) {
         auto [it, fresh] = ids.emplace(g.id, next_greenway);
@@ -453,7 +721,7 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
       continue;
     }
     const Where w{file, "", "key " + add.key + ".wkt"};
-    for (auto& part : scenario_lines(add.wkt, add.crs, c.crs, w)) {
+    for (auto& part : scenario_lines(add.wkt, add.crs, c.crs, allowed, w)) {
       city::Greenway g{next_greenway, add.name, add.level, std::move(part), "scenario"};
       g.from_year = add.year;
       c.greenways.push_back(std::move(g));
@@ -464,16 +732,23 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
   for (const auto& r : c.roads) next_road = std::max(next_road, r.id + 1);
   for (const auto& add : s.add_roads) {
     const Where w{file, "", "key " + add.key + ".wkt"};
+    if (!road_class_known(s, add.road_class))
+      throw InputError(Where{file, "", "key " + add.key + ".class"}, road_class_rule(s, add.road_class),
+                       "\"" + add.road_class + "\"");
+    const auto custom = s.road_classes.find(add.road_class);
+    const bool is_custom = custom != s.road_classes.end();
     city::Road road;
     road.id = next_road++;
     road.road_class = add.road_class;
-    road.speed_kmh = add.speed_kmh > 0 ? add.speed_kmh : city::default_speed_kmh(add.road_class);
-    road.lanes = add.lanes > 0 ? add.lanes : city::default_lanes(add.road_class);
+    road.speed_kmh = add.speed_kmh > 0 ? add.speed_kmh
+                     : is_custom       ? custom->second.speed_kmh
+                                       : city::default_speed_kmh(add.road_class);
+    road.lanes = add.lanes > 0 ? add.lanes : is_custom ? custom->second.lanes : city::default_lanes(add.road_class);
     road.oneway = add.oneway;
     road.walk = add.walk;
     road.drive = add.drive;
     road.from_year = add.year;
-    for (auto& part : scenario_lines(add.wkt, add.crs, c.crs, w)) {
+    for (auto& part : scenario_lines(add.wkt, add.crs, c.crs, allowed, w)) {
       city::Road piece = road;
       piece.line = std::move(part);
       c.roads.push_back(std::move(piece));
@@ -496,6 +771,9 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
   std::map<std::int64_t, std::uint32_t> parcel_index;
   for (std::size_t p = 0; p < c.parcels.size(); ++p) parcel_index.emplace(c.parcels.id[p], static_cast<std::uint32_t>(p));
   for (const auto& z : s.rezones) {
+    if (!land_use_known(s, z.land_use))
+      throw InputError(Where{file, "", "key " + z.key + ".land_use"}, land_use_rule(s, z.land_use),
+                       "\"" + z.land_use + "\"");
     city::Rezoning out;
     out.key = z.key;
     out.year = z.year;
@@ -511,31 +789,82 @@ void resolve_interventions(const scenario::Scenario& s, city::City& c) {
     }
     if (!z.polygon_wkt.empty()) {
       const Where w{file, "", "key " + z.key + ".polygon"};
-      const auto geom = scenario_geometry(z.polygon_wkt, z.crs, c.crs, w);
+      const auto geom = scenario_geometry(z.polygon_wkt, z.crs, c.crs, nullptr, w);
       const auto type = wkbFlatten(geom->getGeometryType());
       if (type != wkbPolygon && type != wkbMultiPolygon) throw InputError(w, "must be a POLYGON or MULTIPOLYGON", z.polygon_wkt.substr(0, 40));
+      if (!geom->IsValid())
+        throw InputError(w, "must be a valid polygon (OGC simple features: closed rings that do not cross themselves)",
+                         "\"" + z.polygon_wkt.substr(0, 60) + "\"");
       for (std::size_t p = 0; p < c.parcels.size(); ++p) {
         const OGRPoint pt(c.parcels.centroid[p].x, c.parcels.centroid[p].y);
         if (geom->Contains(&pt)) out.parcels.push_back(static_cast<std::uint32_t>(p));
       }
       if (out.parcels.empty()) throw InputError(w, "must contain the centroid of at least one parcel", z.polygon_wkt.substr(0, 60));
     }
+    // The floor area a FAR gives stays within limits (and so do the dwelling units derived from it).
+    if (z.far >= 0)
+      for (const std::uint32_t p : out.parcels)
+        if (z.far * c.parcels.area_m2[p] > limits::kMaxFloorAreaM2)
+          throw InputError(Where{file, "", "key " + z.key + ".far"},
+                           fmt::format("far x parcel area must be at most {:g} m2 (parcel {} has {:.0f} m2)",
+                                       limits::kMaxFloorAreaM2, c.parcels.id[p], c.parcels.area_m2[p]),
+                           fmt::format("{}", z.far));
     c.rezonings.push_back(std::move(out));
   }
+}
+
+// The scenario's own tables extend the built-in ones; they may not redefine them.
+void check_scenario_tables(const scenario::Scenario& s) {
+  for (const auto& [name, rc] : s.road_classes)
+    if (city::known_road_classes().count(name))
+      throw InputError(
+          Where{s.file.string(), "", "key road_classes." + name},
+          "must name a new road class; the built-in classes keep their rules (set speed_kmh, lanes per road instead)",
+          "\"" + name + "\"");
+  for (const auto& [name, lu] : s.land_uses)
+    if (name.empty() || city::builtin_land_uses().count(name))
+      throw InputError(Where{s.file.string(), "", "key land_uses." + name}, "must name a new, non-empty land use",
+                       "\"" + name + "\"");
+}
+
+// The population the scenario asks for stays within limits::kMaxPersons in every year.
+void check_population(const scenario::Scenario& s, const city::Parcels& parcels) {
+  const auto& ps = s.population;
+  if (!ps.enabled || !s.control_totals.empty() || ps.growth_pct_per_year <= 0) return;
+  double base = 0;
+  for (const auto r : parcels.residents) base += r;
+  const double last = base * std::pow(1 + ps.growth_pct_per_year / 100, s.end_year - s.base_year);
+  if (last > static_cast<double>(limits::kMaxPersons))
+    throw InputError(
+        Where{s.file.string(), "", "key population.growth_pct_per_year"},
+        fmt::format("must keep the population at most {} persons (the base year's {:.0f} grow to {:.0f} by {})",
+                    limits::kMaxPersons, base, last, s.end_year),
+        fmt::format("{}", ps.growth_pct_per_year));
 }
 
 }  // namespace
 
 city::City load_city(const scenario::Scenario& s) {
   detail::init_gdal();
+  check_scenario_tables(s);
   city::City c;
   c.crs = choose_crs(s);
   c.crs_wkt = geo::crs_wkt(c.crs);
-  load_parcels(s, c.crs, c.parcels);
-  load_roads(s, c.crs, c.roads);
-  load_greenways(s, c.crs, c.greenways);
-  load_facilities(s, c.crs, c.facilities);
-  resolve_interventions(s, c);
+  const geo::BBox allowed = load_parcels(s, c.crs, c.parcels);
+  check_population(s, c.parcels);
+  if (!s.crs.empty()) {
+    // The run's CRS must be meant for where the parcels are.
+    const geo::Domain run = geo::crs_domain(s.crs, limits::kDomainMarginDeg);
+    const geo::Point centre{(allowed.min_x + allowed.max_x) / 2, (allowed.min_y + allowed.max_y) / 2};
+    if (!run.contains(centre))
+      throw InputError(Where{s.file.string(), "", "key crs"},
+                       fmt::format("must be a CRS whose area of use ({}) holds the parcels", run.text),
+                       fmt::format("\"{}\"; parcels' centre {}", s.crs, xy(centre)));
+  }
+  load_roads(s, c.crs, allowed, c.roads);
+  load_greenways(s, c.crs, allowed, c.greenways);
+  load_facilities(s, c.crs, allowed, c.facilities);
+  resolve_interventions(s, allowed, c);
   return c;
 }
 

@@ -17,14 +17,20 @@ void init_gdal() {
   });
 }
 
-GDALDatasetUniquePtr open_vector(const std::string& path) {
+GDALDatasetUniquePtr open_vector(const std::string& path) { return open_vector(path, ""); }
+
+GDALDatasetUniquePtr open_vector(const std::string& path, const std::string& named_by) {
   init_gdal();
   CPLErrorReset();
   GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
   if (!ds) {
     std::string why = CPLGetLastErrorMsg();
     if (why.empty()) why = "not found or not a vector format GDAL reads";
-    throw core::InputError(core::Where{path, "", ""}, "data source must exist and be readable by GDAL", why);
+    throw core::InputError(core::Where{path, "", ""},
+                           named_by.empty()
+                               ? "data source must exist and be readable by GDAL"
+                               : "data source named by " + named_by + " must exist and be readable by GDAL",
+                           why);
   }
   return ds;
 }

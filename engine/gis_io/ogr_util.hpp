@@ -14,6 +14,8 @@ void init_gdal();
 
 // Opens a vector data source read-only; throws InputError naming the file when it cannot.
 GDALDatasetUniquePtr open_vector(const std::string& path);
+// The same, for a source a scenario key names ("layers.roads.source"): the message says which key.
+GDALDatasetUniquePtr open_vector(const std::string& path, const std::string& named_by);
 
 // Flattens OGR geometries into our plain types (no reprojection). Curves are linearised.
 geo::LineString to_line(const OGRLineString& ls);

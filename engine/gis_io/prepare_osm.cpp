@@ -5,10 +5,17 @@
 #include <ogr_spatialref.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "city/road_rules.hpp"
 #include "core/error.hpp"
@@ -78,14 +85,365 @@ bool contains_any(const std::string& s, std::initializer_list<const char*> parts
   return false;
 }
 
-double leading_number(const std::string& s, double fallback) {
+// The number a tag value starts with ("50", "30 mph" in km/h), if it lies in (0, max]; else fallback.
+double leading_number(const std::string& s, double fallback, double max) {
   try {
     std::size_t used = 0;
-    const double v = std::stod(s, &used);
-    if (used > 0 && std::isfinite(v) && v > 0) return s.find("mph") != std::string::npos ? v * 1.609344 : v;
+    double v = std::stod(s, &used);
+    if (s.find("mph") != std::string::npos) v *= 1.609344;
+    if (used > 0 && std::isfinite(v) && v > 0 && v <= max) return v;
   } catch (const std::exception&) {
   }
   return fallback;
+}
+
+std::string number(double v) { return fmt::format("{:.10g}", v); }
+
+void check_options(const PrepareOptions& o) {
+  const std::string file = o.osm.string();
+  if (!(o.residents_per_km2 > 0 && o.residents_per_km2 <= kMaxResidentsPerKm2))
+    throw InputError(Where{file, "", "option --residents-per-km2"},
+                     fmt::format("must be a number greater than 0 and at most {}", kMaxResidentsPerKm2),
+                     number(o.residents_per_km2));
+  if (!(o.context_m >= 0 && o.context_m <= kMaxContextM))
+    throw InputError(Where{file, "", "option context_m"},
+                     fmt::format("must be a number of metres from 0 to {}", kMaxContextM), number(o.context_m));
+}
+
+// The study-area box (lon = x, lat = y) against the rules in prepare_osm.hpp.
+void check_bounds(const OGREnvelope& b, const Where& where) {
+  const std::pair<const char*, double> lats[] = {{"minlat", b.MinY}, {"maxlat", b.MaxY}};
+  const std::pair<const char*, double> lons[] = {{"minlon", b.MinX}, {"maxlon", b.MaxX}};
+  for (const auto& [k, v] : lats)
+    if (!(v >= -90 && v <= 90))
+      throw InputError(where, fmt::format("{} must be a latitude from -90 to 90", k), number(v));
+  for (const auto& [k, v] : lons)
+    if (!(v >= -180 && v <= 180))
+      throw InputError(where, fmt::format("{} must be a longitude from -180 to 180", k), number(v));
+  if (!(b.MinY < b.MaxY))
+    throw InputError(where, "minlat must be less than maxlat",
+                     "minlat " + number(b.MinY) + " >= maxlat " + number(b.MaxY));
+  if (!(b.MinX < b.MaxX))
+    throw InputError(where, "minlon must be less than maxlon (a box across the antimeridian is not supported)",
+                     "minlon " + number(b.MinX) + " >= maxlon " + number(b.MaxX));
+  if (b.MinY < -80 || b.MaxY > 84)
+    throw InputError(where, "the box must lie between 80 S and 84 N (UTM)",
+                     "minlat " + number(b.MinY) + ", maxlat " + number(b.MaxY));
+  if (b.MaxX - b.MinX > kMaxStudySpanDeg || b.MaxY - b.MinY > kMaxStudySpanDeg)
+    throw InputError(where,
+                     fmt::format("the box must span at most {} degrees each way (one UTM zone)", kMaxStudySpanDeg),
+                     fmt::format("{:.6g} x {:.6g} degrees", b.MaxX - b.MinX, b.MaxY - b.MinY));
+}
+
+// Text from the file as a message shows it: one line, and short, whatever the file holds.
+std::string one_line(const std::string& text, std::size_t max = 80) {
+  std::size_t n = std::min(max, text.size());
+  while (n > 0 && n < text.size() && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // UTF-8 boundary
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += static_cast<unsigned char>(text[i]) < 0x20 ? '?' : text[i];
+  if (n < text.size()) out += "...";
+  return out;
+}
+
+bool parse_int(const std::string& s, std::int64_t& v) {
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
+
+bool parse_real(const std::string& s, double& v) {
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
+}
+
+// What the scan of an OSM XML file found (see XmlScan).
+struct XmlFacts {
+  long bounds_line = 0;  // 0: no <bounds>
+  OGREnvelope bounds;
+  bool gdal_node_index = true;  // node ids increasing and within what GDAL's own node index takes
+  long long ways_partial = 0;   // ways with some of their nodes absent from the extract
+  long long ways_short = 0;     // ways with fewer than two distinct nodes in the extract
+};
+
+// GDAL's OSM driver reads numbers with atof ("abc" is 0), keeps node coordinates as 32-bit
+// integers (a latitude of -999 overflows), drops ways with missing nodes without a word and, at an
+// XML error, stops but still returns what it read. So an .osm XML file is first scanned here: one
+// streaming pass, tags and attributes only (expat, inside GDAL, checks the rest of the syntax),
+// memory proportional to the number of nodes and way nodes.
+class XmlScan {
+ public:
+  explicit XmlScan(const fs::path& path) : path_(path), in_(path, std::ios::binary) {}
+  XmlFacts run();
+
+ private:
+  const fs::path& path_;
+  std::ifstream in_;
+  std::vector<char> buf_ = std::vector<char>(std::size_t{1} << 20);
+  std::size_t pos_ = 0, end_ = 0;
+  long line_ = 1;
+  std::string name_;
+  std::vector<std::pair<std::string, std::string>> attrs_;
+
+  int get() {
+    if (pos_ == end_) {
+      in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+      end_ = static_cast<std::size_t>(in_.gcount());
+      pos_ = 0;
+      if (end_ == 0) return EOF;
+    }
+    const char c = buf_[pos_++];
+    if (c == '\n') ++line_;
+    return static_cast<unsigned char>(c);
+  }
+  [[noreturn]] void fail(long line, const std::string& element, const std::string& rule,
+                         const std::string& value) const {
+    throw InputError(Where{path_.string(), fmt::format("line {}", line), one_line(element)}, rule, one_line(value));
+  }
+  [[noreturn]] void truncated(long line) const {
+    fail(line, "", "must be well-formed XML: the file ends inside this markup (truncated?)", "");
+  }
+  void skip_past(std::string_view end, long start);
+  bool read_tag(long start, int c);  // name (from its first letter c) and attributes; true for <name .../>
+  const std::string* attr(const char* key) const {
+    for (const auto& [k, v] : attrs_)
+      if (k == key) return &v;
+    return nullptr;
+  }
+  std::int64_t id_attr(const char* key, long line, const std::string& element) const {
+    const std::string* v = attr(key);
+    std::int64_t id = 0;
+    if (v == nullptr || !parse_int(*v, id))
+      fail(line, element, fmt::format("{} must be an integer (64-bit)", key), v ? *v : "none");
+    return id;
+  }
+  double coord_attr(const char* key, double limit, long line, const std::string& element) const {
+    const std::string* v = attr(key);
+    double d = 0;
+    if (v == nullptr || !parse_real(*v, d) || d < -limit || d > limit)
+      fail(line, element, fmt::format("{} must be a number from {} to {}", key, -limit, limit), v ? *v : "none");
+    return d;
+  }
+};
+
+void XmlScan::skip_past(std::string_view end, long start) {
+  std::string tail;
+  for (int c = get(); c != EOF; c = get()) {
+    tail.push_back(static_cast<char>(c));
+    if (tail.size() > end.size()) tail.erase(0, 1);
+    if (tail == end) return;
+  }
+  truncated(start);
+}
+
+bool XmlScan::read_tag(long start, int c) {
+  name_.clear();
+  attrs_.clear();
+  auto space = [](int ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
+  for (; c != EOF && !space(c) && c != '/' && c != '>'; c = get()) name_.push_back(static_cast<char>(c));
+  for (;;) {
+    while (space(c)) c = get();
+    if (c == EOF) truncated(start);
+    if (c == '>') return false;
+    if (c == '/') {
+      if (get() != '>') fail(start, "<" + name_ + ">", "must be well-formed XML: '/' must end the tag", "");
+      return true;
+    }
+    std::string key, value;
+    for (; c != EOF && !space(c) && c != '=' && c != '>' && c != '/'; c = get()) key.push_back(static_cast<char>(c));
+    while (space(c)) c = get();
+    if (c != '=') {
+      if (c == EOF) truncated(start);
+      fail(start, "<" + name_ + ">", "must be well-formed XML: every attribute needs a quoted value", key);
+    }
+    c = get();
+    while (space(c)) c = get();
+    if (c != '"' && c != '\'') {
+      if (c == EOF) truncated(start);
+      fail(start, "<" + name_ + ">", "must be well-formed XML: every attribute needs a quoted value", key);
+    }
+    const int quote = c;
+    for (c = get(); c != quote; c = get()) {
+      if (c == EOF) truncated(start);
+      value.push_back(static_cast<char>(c));
+    }
+    attrs_.emplace_back(std::move(key), std::move(value));
+    c = get();
+  }
+}
+
+XmlFacts XmlScan::run() {
+  if (!in_) throw InputError(Where{path_.string(), "", ""}, "must be readable", std::strerror(errno));
+  // GDAL's own node index takes increasing ids from 0 up to 2^16 * INT_MAX; we stay well inside.
+  constexpr std::int64_t kGdalIndexMax = std::int64_t{1} << 46;
+  XmlFacts facts;
+  std::vector<std::int64_t> nodes, refs;  // node ids in file order; way node references
+  std::vector<std::size_t> way_end;       // the end of each way's references in refs
+  bool in_way = false, root_closed = false;
+  long prev_node_line = 0;
+  std::int64_t owner = 0;  // the way or relation being read
+  for (int c = get(); c != EOF; c = get()) {
+    if (c != '<') continue;  // character data: only whitespace matters in an OSM file
+    const long start = line_;
+    c = get();
+    if (c == '!') {
+      c = get();
+      if (c == '-') {
+        if (get() != '-') fail(start, "", "must be well-formed XML: a comment starts with <!--", "");
+        skip_past("-->", start);
+      } else if (c == '[') {
+        skip_past("]]>", start);
+      } else {
+        skip_past(">", start);  // <!DOCTYPE ...>
+      }
+      continue;
+    }
+    if (c == '?') {
+      skip_past("?>", start);
+      continue;
+    }
+    if (c == '/') {
+      std::string end;
+      for (c = get(); c != EOF && c != '>'; c = get()) end.push_back(static_cast<char>(c));
+      if (c == EOF) truncated(start);
+      while (!end.empty() && std::isspace(static_cast<unsigned char>(end.back()))) end.pop_back();
+      if (end == "way" && in_way) {
+        in_way = false;
+        way_end.push_back(refs.size());
+      } else if (end == "osm") {
+        root_closed = true;
+      }
+      continue;
+    }
+    if (c == EOF) truncated(start);
+    const bool empty = read_tag(start, c);
+    if (name_ == "osm") {
+      root_closed = empty;
+    } else if (name_ == "bounds") {
+      if (facts.bounds_line != 0)
+        fail(start, "bounds", "must appear once",
+             fmt::format("a second <bounds>, the first at line {}", facts.bounds_line));
+      facts.bounds_line = start;
+      double v[4];
+      const char* keys[] = {"minlat", "minlon", "maxlat", "maxlon"};
+      for (int i = 0; i < 4; ++i) {
+        const std::string* t = attr(keys[i]);
+        if (t == nullptr || !parse_real(*t, v[i]))
+          fail(start, "bounds", fmt::format("{} must be a number", keys[i]), t ? *t : "none");
+      }
+      facts.bounds.MinY = v[0];
+      facts.bounds.MinX = v[1];
+      facts.bounds.MaxY = v[2];
+      facts.bounds.MaxX = v[3];
+    } else if (name_ == "node") {
+      const std::int64_t id = id_attr("id", start, "node");
+      const std::string element = fmt::format("node {}", id);
+      coord_attr("lat", 90, start, element);
+      coord_attr("lon", 180, start, element);
+      if (!nodes.empty() && id == nodes.back())
+        fail(start, element, "node ids must be unique", fmt::format("{} again, first at line {}", id, prev_node_line));
+      if (id < 0 || id >= kGdalIndexMax || (!nodes.empty() && id < nodes.back())) facts.gdal_node_index = false;
+      nodes.push_back(id);
+      prev_node_line = start;
+    } else if (name_ == "way") {
+      owner = id_attr("id", start, "way");
+      if (empty) way_end.push_back(refs.size());
+      in_way = !empty;
+    } else if (name_ == "nd" && in_way) {
+      refs.push_back(id_attr("ref", start, fmt::format("way {}", owner)));
+    } else if (name_ == "relation") {
+      owner = id_attr("id", start, "relation");
+    } else if (name_ == "member") {
+      id_attr("ref", start, fmt::format("relation {}", owner));
+    }
+  }
+  if (!root_closed) fail(line_, "", "must be well-formed OSM XML ending with </osm> (truncated?)", "end of file");
+  if (in_way) way_end.push_back(refs.size());
+  if (!facts.gdal_node_index) {
+    std::sort(nodes.begin(), nodes.end());
+    const auto dup = std::adjacent_find(nodes.begin(), nodes.end());
+    if (dup != nodes.end())
+      throw InputError(Where{path_.string(), "", fmt::format("node {}", *dup)}, "node ids must be unique",
+                       fmt::format("{} twice", *dup));
+  }
+  std::size_t begin = 0;
+  std::vector<std::int64_t> present;
+  for (const std::size_t end : way_end) {
+    present.clear();
+    for (std::size_t i = begin; i < end; ++i)
+      if (std::binary_search(nodes.begin(), nodes.end(), refs[i])) present.push_back(refs[i]);
+    const std::size_t found = present.size();
+    std::sort(present.begin(), present.end());
+    if (std::unique(present.begin(), present.end()) - present.begin() < 2)
+      ++facts.ways_short;
+    else if (found < end - begin)
+      ++facts.ways_partial;
+    begin = end;
+  }
+  return facts;
+}
+
+// OSM XML: starts with '<' (after a byte-order mark and blanks) and has "<osm" in its first
+// kilobyte, as GDAL's OSM driver identifies it; a PBF file starts with a binary length.
+bool is_osm_xml(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[1024] = {};
+  in.read(head, sizeof head);
+  std::string_view h(head, static_cast<std::size_t>(in.gcount()));
+  if (h.substr(0, 3) == "\xEF\xBB\xBF") h.remove_prefix(3);
+  const auto first = h.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && h[first] == '<' && h.find("<osm") != std::string_view::npos;
+}
+
+// Collects the first failure GDAL reports while it reads (expat errors, bad PBF blocks): the OSM
+// driver reports them through CPLError and then simply returns no more features.
+class ReadErrors {
+ public:
+  ReadErrors() { CPLPushErrorHandlerEx(&ReadErrors::handler, this); }
+  ~ReadErrors() { CPLPopErrorHandler(); }
+  ReadErrors(const ReadErrors&) = delete;
+  ReadErrors& operator=(const ReadErrors&) = delete;
+  void check(const fs::path& file) const {
+    if (first_.empty()) return;
+    std::string where;
+    const auto at = first_.find(" at line ");  // expat's position (GDAL's PBF messages give its own source line)
+    if (first_.rfind("XML parsing", 0) == 0 && at != std::string::npos)
+      where = "line " + std::to_string(std::atol(first_.c_str() + at + 9));
+    throw InputError(Where{file.string(), where, ""}, "must be a well-formed OpenStreetMap file",
+                     one_line(first_, 200));
+  }
+
+ private:
+  std::string first_;
+  static void CPL_STDCALL handler(CPLErr e, CPLErrorNum, const char* msg) {
+    auto* self = static_cast<ReadErrors*>(CPLGetErrorHandlerUserData());
+    if (e >= CE_Failure && self->first_.empty()) self->first_ = msg != nullptr && *msg ? msg : "unknown GDAL error";
+  }
+};
+
+// Opens the file with GDAL's OSM driver only, configured from memory (no temporary file).
+GDALDatasetUniquePtr open_osm(const fs::path& osm) {
+  detail::init_gdal();
+  std::error_code ec;
+  const auto size = fs::file_size(osm, ec);
+  if (ec) throw InputError(Where{osm.string(), "", ""}, "must be an existing, readable file", ec.message());
+  if (size == 0)
+    throw InputError(Where{osm.string(), "", ""}, "must be an OpenStreetMap file (.osm XML or .osm.pbf) GDAL can read",
+                     "an empty file");
+  const std::string conf = fmt::format("/vsimem/urbantwin-osmconf-{}.ini", static_cast<const void*>(&osm));
+  VSIFCloseL(VSIFileFromMemBuffer(conf.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(kOsmConf)),
+                                  static_cast<vsi_l_offset>(std::strlen(kOsmConf)), FALSE));
+  const std::string conf_option = "CONFIG_FILE=" + conf;
+  const char* const drivers[] = {"OSM", nullptr};
+  const char* const options[] = {conf_option.c_str(), nullptr};
+  CPLErrorReset();
+  GDALDatasetUniquePtr ds(GDALDataset::Open(osm.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, options, nullptr));
+  VSIUnlink(conf.c_str());
+  if (!ds) {
+    std::string why = CPLGetLastErrorMsg();
+    if (why.empty()) why = "neither OSM XML nor OSM PBF";
+    throw InputError(Where{osm.string(), "", ""}, "must be an OpenStreetMap file (.osm XML or .osm.pbf) GDAL can read",
+                     why);
+  }
+  return ds;
 }
 
 struct Road {
@@ -146,6 +504,13 @@ class Preparer {
     if (c->transform(to_utm_.get()) != OGRERR_NONE) return nullptr;
     return c;
   }
+  // The next feature of an OSM layer; a read error GDAL reports on the way is an InputError.
+  OGRFeatureUniquePtr next(OGRLayer& layer) {
+    ReadErrors errors;
+    OGRFeatureUniquePtr f(layer.GetNextFeature());
+    errors.check(opt_.osm);
+    return f;
+  }
   void read_lines(GDALDataset& ds);
   void read_polygons(GDALDataset& ds);
   void read_points(GDALDataset& ds);
@@ -159,6 +524,7 @@ class Preparer {
 
 void Preparer::read_lines(GDALDataset& ds) {
   OGRLayer* lines = ds.GetLayerByName("lines");
+  const double kMaxSpeedKmh = 300, kMaxLanes = 20;  // tags beyond these are typing errors: class default
   static const std::set<std::string> block_classes = {
       "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
       "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "road"};
@@ -166,22 +532,39 @@ void Preparer::read_lines(GDALDataset& ds) {
       "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
       "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "road", "service",
       "footway", "pedestrian", "path", "steps", "cycleway", "track"};
-  for (auto& f : *lines) {
+  while (OGRFeatureUniquePtr f = next(*lines)) {
     GeomPtr g = metric(f->GetGeometryRef());
     if (!g) continue;
+    std::vector<geo::LineString> parts;  // a way whose nodes all sit at one place is no line
+    detail::append_lines(*g, parts);
+    double length = 0;
+    for (const auto& p : parts) length += geo::length(p);
+    if (!(length > 0)) continue;
     const std::string hw = field(*f, "highway");
     const std::string ww = field(*f, "waterway");
     const std::string rw = field(*f, "railway");
     const std::string name = field(*f, "name");
     if (road_classes.count(hw)) {
       GeomPtr clipped(g->Intersection(context_.get()));
+      const auto type = clipped ? wkbFlatten(clipped->getGeometryType()) : wkbUnknown;
+      if (clipped && !clipped->IsEmpty() && type != wkbLineString && type != wkbMultiLineString) {
+        std::vector<geo::LineString> in;  // a collection (the line touches the edge): its lines only
+        detail::append_lines(*clipped, in);
+        auto lines_only = std::make_unique<OGRMultiLineString>();
+        for (const auto& p : in)
+          if (p.size() >= 2 && geo::length(p) > 0) {
+            OGRLineString ls = detail::from_line(p);
+            lines_only->addGeometry(&ls);
+          }
+        clipped = std::move(lines_only);
+      }
       if (clipped && !clipped->IsEmpty()) {
         Road r;
         r.cls = hw;
         r.name = name;
         r.osm_id = field(*f, "osm_id");
-        r.speed = leading_number(field(*f, "maxspeed"), city::default_speed_kmh(hw));
-        r.lanes = static_cast<int>(leading_number(field(*f, "lanes"), city::default_lanes(hw)));
+        r.speed = leading_number(field(*f, "maxspeed"), city::default_speed_kmh(hw), kMaxSpeedKmh);
+        r.lanes = static_cast<int>(leading_number(field(*f, "lanes"), city::default_lanes(hw), kMaxLanes));
         const std::string ow = field(*f, "oneway");
         r.oneway = (ow == "yes" || ow == "1" || ow == "true") ? 1 : ow == "-1" ? -1 : 0;
         if (ow.empty() && (hw == "motorway" || field(*f, "junction") == "roundabout")) r.oneway = 1;
@@ -212,12 +595,15 @@ void Preparer::read_polygons(GDALDataset& ds) {
       {"grass", "park"},              {"recreation_ground", "park"}, {"forest", "park"},
       {"meadow", "park"},             {"village_green", "park"},    {"cemetery", "other"},
       {"military", "other"},          {"garages", "other"}};
-  for (auto& f : *polys) {
+  while (OGRFeatureUniquePtr f = next(*polys)) {
     GeomPtr g = metric(f->GetGeometryRef());
     if (!g) continue;
     if (!g->IsValid()) {
       GeomPtr fixed(g->MakeValid());
       if (!fixed) continue;
+      geo::MultiPolygon parts;  // a ring of coincident nodes has no area left once made valid
+      detail::append_polygons(*fixed, parts);
+      if (!(geo::area(parts) > 0)) continue;
       g = std::move(fixed);
     }
     const std::string landuse = field(*f, "landuse");
@@ -263,7 +649,7 @@ void Preparer::read_polygons(GDALDataset& ds) {
 
 void Preparer::read_points(GDALDataset& ds) {
   OGRLayer* pts = ds.GetLayerByName("points");
-  for (auto& f : *pts) {
+  while (OGRFeatureUniquePtr f = next(*pts)) {
     const std::string amenity = field(*f, "amenity");
     if (amenity.empty()) continue;
     GeomPtr g = metric(f->GetGeometryRef());
@@ -282,6 +668,8 @@ void Preparer::read_metro() {
   if (opt_.metro.empty()) return;
   auto ds = detail::open_vector(opt_.metro.string());
   OGRLayer* layer = ds->GetLayer(0);
+  if (layer == nullptr)
+    throw InputError(Where{opt_.metro.string(), "", ""}, "must have a layer of metro stations", "none");
   std::set<std::string> seen;
   for (auto& f : *layer) {
     if (field(*f, "type") != "subway_station") continue;
@@ -320,9 +708,13 @@ void Preparer::make_blocks() {
   OGRPoint p0;
   outline.StartPoint(&p0);
   GeomPtr noded(all.Union(&p0));
-  if (!noded) throw InputError("prepare-osm: noding the street network failed (GEOS)");
+  if (!noded)
+    throw InputError(Where{opt_.osm.string(), "", ""}, "the street network must be noded by GEOS",
+                     CPLGetLastErrorMsg());
   GeomPtr polys(noded->Polygonize());
-  if (!polys) throw InputError("prepare-osm: polygonizing the street network failed (GEOS)");
+  if (!polys)
+    throw InputError(Where{opt_.osm.string(), "", ""}, "the street network must be polygonized by GEOS",
+                     CPLGetLastErrorMsg());
   // Water (river surfaces, ponds) is not land: cut it out of the blocks.
   OGRMultiPolygon water_mp;
   for (auto& w : water_) {
@@ -345,6 +737,7 @@ void Preparer::make_blocks() {
     // Keep only polygons of a real block: not traffic islands or slivers between carriageways.
     geo::MultiPolygon kept;
     for (auto& part : mp) {
+      if (part.rings.empty() || part.rings[0].empty()) continue;  // what is left of a block under water
       const double a = geo::area(part);
       const double perim = geo::length(part.rings[0]);
       const double compact = 4 * M_PI * a / (perim * perim);
@@ -410,7 +803,18 @@ void Preparer::allocate_residents() {
     land_km2 += b.area / 1e6;
     res_floor += b.res_floor;
   }
-  const auto total = static_cast<long long>(std::llround(land_km2 * opt_.residents_per_km2));
+  // Bounded: land <= study area <= kMaxStudyAreaKm2 and residents_per_km2 <= kMaxResidentsPerKm2
+  // (checked first), so the total fits the GeoPackage's 32-bit field.
+  const double wanted = std::round(land_km2 * opt_.residents_per_km2);
+  if (!(wanted >= 0 && wanted <= INT32_MAX))
+    throw InputError(Where{opt_.osm.string(), "", "option --residents-per-km2"},
+                     "land area x residents per km2 must be at most 2147483647 residents", number(wanted));
+  long long total = static_cast<long long>(wanted);
+  if (res_floor <= 0 && total > 0) {
+    report_.notes.push_back(
+        fmt::format("no residential floor area in the study area: {} residents not allocated", total));
+    total = 0;
+  }
   // Largest-remainder allocation: integer residents that sum exactly to the total.
   std::vector<std::pair<double, std::size_t>> rem;
   long long given = 0;
@@ -588,22 +992,37 @@ void Preparer::write() {
 }
 
 PrepareReport Preparer::run() {
-  detail::init_gdal();
-  const fs::path conf = fs::temp_directory_path() / fmt::format("urbantwin-osmconf-{}.ini", ::getpid());
-  {
-    std::ofstream o(conf);
-    o << kOsmConf;
-  }
-  CPLSetConfigOption("OSM_CONFIG_FILE", conf.c_str());
-  auto ds = detail::open_vector(opt_.osm.string());
-  CPLSetConfigOption("OSM_CONFIG_FILE", nullptr);
-  fs::remove(conf);
+  check_options(opt_);
+  const std::string file = opt_.osm.string();
+  // XML: checked by our own scan first (PBF is binary and checked by GDAL's reader).
+  std::optional<XmlFacts> xml;
+  if (is_osm_xml(opt_.osm)) xml = XmlScan(opt_.osm).run();
+  // Negative (unsaved JOSM), huge or unsorted node ids: GDAL's SQLite node index takes them.
+  std::optional<CPLConfigOptionSetter> sqlite_index;
+  if (xml && !xml->gdal_node_index) sqlite_index.emplace("OSM_USE_CUSTOM_INDEXING", "NO", false);
+  auto ds = open_osm(opt_.osm);
   OGRLayer* lines = ds->GetLayerByName("lines");
   if (lines == nullptr || ds->GetLayerByName("points") == nullptr || ds->GetLayerByName("multipolygons") == nullptr)
-    throw InputError(Where{opt_.osm.string(), "", ""}, "must be an OSM file (layers points, lines, multipolygons)", "");
+    throw InputError(Where{file, "", ""}, "must be an OSM file (layers points, lines, multipolygons)", "");
   OGREnvelope box;  // the OSM driver reports the file's <bounds>: the study area
-  if (lines->GetExtent(&box, FALSE) != OGRERR_NONE)
-    throw InputError(Where{opt_.osm.string(), "", ""}, "OSM file must declare its bounds", "none");
+  const Where bounds_where{file, xml ? fmt::format("line {}", xml->bounds_line) : "", xml ? "bounds" : "header bbox"};
+  if (xml && xml->bounds_line != 0) check_bounds(xml->bounds, bounds_where);
+  OGRErr have_box = OGRERR_NONE;
+  {
+    ReadErrors errors;
+    have_box = lines->GetExtent(&box, FALSE);
+    errors.check(opt_.osm);
+  }
+  if (have_box != OGRERR_NONE || (xml && xml->bounds_line == 0))
+    throw InputError(Where{file, "", ""},
+                     "OSM file must declare its bounds (<bounds minlat= minlon= maxlat= maxlon=/>)", "none");
+  check_bounds(box, bounds_where);
+  if (xml && xml->ways_partial > 0)
+    report_.notes.push_back(fmt::format(
+        "{} way(s) reference nodes absent from the extract: kept with the nodes present", xml->ways_partial));
+  if (xml && xml->ways_short > 0)
+    report_.notes.push_back(
+        fmt::format("{} way(s) have fewer than two distinct nodes in the extract: skipped", xml->ways_short));
   const std::string crs = geo::utm_epsg_for((box.MinX + box.MaxX) / 2, (box.MinY + box.MaxY) / 2);
   report_.crs = crs;
   wgs84_.SetWellKnownGeogCS("WGS84");
@@ -611,6 +1030,8 @@ PrepareReport Preparer::run() {
   utm_.SetFromUserInput(crs.c_str());
   utm_.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   to_utm_.reset(OGRCreateCoordinateTransformation(&wgs84_, &utm_));
+  if (!to_utm_)
+    throw std::runtime_error(fmt::format("prepare-osm: no transformation to {}: {}", crs, CPLGetLastErrorMsg()));
   OGRPolygon study_ll;
   {
     OGRLinearRing ring;
@@ -624,12 +1045,25 @@ PrepareReport Preparer::run() {
     study_ll.addRing(&ring);
   }
   study_ = metric(&study_ll);
+  if (!study_ || wkbFlatten(study_->getGeometryType()) != wkbPolygon)
+    throw InputError(bounds_where, fmt::format("the box must be projectable to {}", crs), CPLGetLastErrorMsg());
+  const double study_km2 = study_->toPolygon()->get_Area() / 1e6;
+  if (!(study_km2 <= kMaxStudyAreaKm2))
+    throw InputError(bounds_where, fmt::format("the study area must be at most {} km2", kMaxStudyAreaKm2),
+                     fmt::format("{:.6g} km2", study_km2));
   context_.reset(study_->Buffer(opt_.context_m, 8));
-  report_.figures["study_area_km2"] = study_->toPolygon()->get_Area() / 1e6;
+  if (!context_) throw std::runtime_error("prepare-osm: buffering the study area failed (GEOS)");
+  report_.figures["study_area_km2"] = study_km2;
 
   read_points(*ds);
   read_lines(*ds);
   read_polygons(*ds);
+  sqlite_index.reset();
+  ds.reset();
+  if (roads_.empty())
+    throw InputError(Where{file, "layer lines", ""},
+                     "must contain roads: ways tagged highway=motorway ... track within the study area or its context",
+                     "none");
   read_metro();
 
   // Facility classes from OSM tags; a point inside an area site of the same amenity is the same site.
@@ -690,6 +1124,9 @@ PrepareReport Preparer::run() {
   }
 
   make_blocks();
+  if (blocks_.empty())
+    throw InputError(bounds_where, "the study area must contain land: a block of at least 1000 m2 outside water",
+                     "none");
   assign_land_use();
   allocate_residents();
   select_greenways();

@@ -8,6 +8,12 @@
 
 namespace ut::gis_io {
 
+// Ranges checked by prepare_osm() whatever its caller (InputError, exit code 2, otherwise).
+constexpr double kMaxResidentsPerKm2 = 200000;  // residents_per_km2: a number > 0 and <= this
+constexpr double kMaxContextM = 10000;          // context_m: a number from 0 to this (metres)
+constexpr double kMaxStudyAreaKm2 = 10000;      // the <bounds> box, projected
+constexpr double kMaxStudySpanDeg = 6;          // the <bounds> box, in either direction (one UTM zone)
+
 struct PrepareOptions {
   std::filesystem::path osm;    // .osm or .osm.pbf
   std::filesystem::path metro;  // optional: metro stations (points with type=subway_station)
@@ -23,6 +29,20 @@ struct PrepareReport {
   std::vector<std::string> notes;           // absent classes, assumptions made
 };
 
+// What the OSM file must satisfy (InputError naming the file, the line or element and the bad
+// value otherwise; nothing is written):
+// - an OpenStreetMap file GDAL's OSM driver reads: .osm XML (well-formed, not truncated) or .osm.pbf;
+// - a <bounds> box (PBF: the header bbox) of latitudes/longitudes in range, min < max, inside the
+//   UTM band (80 S to 84 N), at most kMaxStudySpanDeg wide and high and kMaxStudyAreaKm2 in area;
+// - XML only (scanned before GDAL, which reads numbers with atof): every node has an integer id,
+//   unique, and lat/lon numbers in range; every way, relation, nd and member id is an integer;
+// - at least one highway way within the study area or its context, and some land: at least one
+//   block outside water.
+// Accepted, with a note in the report: ways referencing nodes absent from the extract (kept with
+// the nodes present), ways with fewer than two distinct nodes (skipped), a study area without
+// residential floor area (no residents). Node ids that are negative, huge or unsorted are read
+// with GDAL's SQLite node index. maxspeed/lanes tags that are not a number in (0, 300] km/h or
+// (0, 20] lanes fall back to the class default.
 PrepareReport prepare_osm(const PrepareOptions& options);
 
 }  // namespace ut::gis_io

@@ -1,7 +1,11 @@
 #pragma once
-// Reads a run directory that `urbantwin run` wrote (indicators.csv, outputs.gpkg): what
-// `urbantwin compare` and other readers need. Throws core::InputError naming the file, layer
-// and rule when the directory is not a complete run directory.
+// Reads a run directory that `urbantwin run` wrote (manifest.json, indicators.csv, outputs.gpkg):
+// what `urbantwin compare` and other readers need. Strict: the tables are checked against the
+// manifest while they are read (indicators.csv: the header's cells on every row, one row per
+// manifest year in order, each cell empty or a finite number; parcel_years: exactly one row per
+// parcel of `parcels` and manifest year; the columns every run has). Throws core::InputError
+// naming the file, the table or layer, the row and the rule when the directory is not a complete
+// run directory of urbantwin.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -15,14 +19,16 @@ namespace ut::gis_io {
 
 struct RunData {
   std::filesystem::path dir;
-  std::string scenario;  // from the about table
+  std::string scenario;  // from manifest.json
   std::string crs_wkt;
-  std::vector<std::string> indicators;                // indicators.csv columns after `year`
-  std::map<int, std::vector<std::optional<double>>> rows;  // year -> values (nullopt: no data)
-  std::vector<std::int64_t> parcel_id;                // parcels layer order
+  std::vector<int> years;                                  // manifest.json years (increasing)
+  std::vector<std::string> indicators;                     // indicators.csv columns after `year`
+  std::map<int, std::vector<std::optional<double>>> rows;  // year -> values (nullopt: no data); every year of `years`
+  std::vector<std::int64_t> parcel_id;                     // parcels layer order (unique)
   std::vector<geo::MultiPolygon> parcel_shape;
-  std::vector<std::string> parcel_fields;             // numeric fields of parcel_years after parcel_id, year
-  // (year, parcel index) -> values of parcel_fields (nullopt: no data)
+  std::vector<std::string> parcel_fields;  // numeric fields of parcel_years after parcel_id, year
+  // year -> parcel index -> values of parcel_fields (nullopt: no data); every year of `years`,
+  // every parcel.
   std::map<int, std::vector<std::vector<std::optional<double>>>> parcel_years;
 };
 

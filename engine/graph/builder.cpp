@@ -1,8 +1,11 @@
 #include "graph/builder.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace ut::graph {
@@ -15,6 +18,9 @@ struct KeyHash {
   }
 };
 
+// Largest coordinate the builder accepts (metres): grid keys of 1 cm stay exact in int64.
+constexpr double kMaxCoordinate = 1e12;
+
 std::uint32_t find(std::vector<std::uint32_t>& parent, std::uint32_t x) {
   while (parent[x] != x) x = parent[x] = parent[parent[x]];
   return x;
@@ -23,6 +29,16 @@ std::uint32_t find(std::vector<std::uint32_t>& parent, std::uint32_t x) {
 }  // namespace
 
 Graph build_graph(const std::vector<LineInput>& lines, const BuildOptions& options) {
+  // 0. Coordinates are validated by gis_io (finite, within scenario::limits::kMaxCoordinateM);
+  // anything else here is a bug, and converting it to a grid key below would be undefined.
+  for (const auto& line : lines)
+    for (const auto& p : line.points)
+      if (!(std::abs(p.x) <= kMaxCoordinate && std::abs(p.y) <= kMaxCoordinate))
+        throw std::invalid_argument(
+            fmt::format("build_graph: coordinate ({}, {}) outside +-{:g}", p.x, p.y, kMaxCoordinate));
+  if (!(options.merge_m >= 1e-6 && options.snap_m >= 0))
+    throw std::invalid_argument(fmt::format("build_graph: merge_m {} / snap_m {}", options.merge_m, options.snap_m));
+
   // 1. Vertices -> provisional nodes (exact match on a merge_m grid).
   std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::uint32_t, KeyHash> key_to_node;
   std::vector<geo::Point> xy;

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
@@ -22,15 +22,24 @@ using core::Where;
 
 Comparison compare_runs(const gis_io::RunData& a, const gis_io::RunData& b) {
   Comparison c;
-  if (a.parcel_id != b.parcel_id)
-    throw InputError(Where{(b.dir / "outputs.gpkg").string(), "layer parcels", "parcel_id"},
-                     "both runs must have the same parcels in the same order (runs of one city)",
-                     fmt::format("{} parcels in A, {} in B", a.parcel_id.size(), b.parcel_id.size()));
-  for (const auto& [year, row] : a.rows)
-    if (b.rows.count(year)) c.years.push_back(year);
+  // gis_io::read_run checked each run against its manifest: every year of `years` has its
+  // indicator row and one parcel_years row per parcel, so the look-ups below cannot miss.
+  if (a.parcel_id != b.parcel_id) {
+    const Where w{(b.dir / "outputs.gpkg").string(), "layer parcels", "parcel_id"};
+    const std::string rule = "both runs must have the same parcels in the same order (runs of one city)";
+    if (a.parcel_id.size() != b.parcel_id.size())
+      throw InputError(w, rule, fmt::format("{} parcels in A, {} in B", a.parcel_id.size(), b.parcel_id.size()));
+    const auto d = std::mismatch(a.parcel_id.begin(), a.parcel_id.end(), b.parcel_id.begin());
+    throw InputError(w, rule,
+                     fmt::format("parcel {} of {} is parcel_id {} in A, {} in B", d.first - a.parcel_id.begin() + 1,
+                                 a.parcel_id.size(), *d.first, *d.second));
+  }
+  for (const int year : a.years)
+    if (std::find(b.years.begin(), b.years.end(), year) != b.years.end()) c.years.push_back(year);
   if (c.years.empty())
-    throw InputError(Where{(b.dir / "indicators.csv").string(), "", "column year"}, "the runs must share at least one simulated year",
-                     fmt::format("A {}-{}, B {}-{}", a.rows.begin()->first, a.rows.rbegin()->first, b.rows.begin()->first, b.rows.rbegin()->first));
+    throw InputError(Where{(b.dir / "manifest.json").string(), "", "key years"},
+                     "the runs must share at least one simulated year",
+                     fmt::format("A {}-{}, B {}-{}", a.years.front(), a.years.back(), b.years.front(), b.years.back()));
   for (const int y : c.years)
     for (std::size_t i = 0; i < a.indicators.size(); ++i) {
       const auto it = std::find(b.indicators.begin(), b.indicators.end(), a.indicators[i]);
@@ -48,18 +57,21 @@ std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.6f
 
 }  // namespace
 
-void write_comparison(const fs::path& dir, const gis_io::RunData& a, const gis_io::RunData& b, const Comparison& c) {
-  core::Staging staging(dir, core::Staging::Kind::directory);
-  const fs::path tmp = staging.temp();
+core::Staging::Spec compare_output_spec(const fs::path& dir, const fs::path& run_a, const fs::path& run_b, bool overwrite) {
+  return core::Staging::Spec{dir, core::Staging::Kind::directory, "compare", overwrite, {run_a, run_b}, "--out"};
+}
+
+void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gis_io::RunData& b, const Comparison& c) {
+  staging.write_and_commit([&](const fs::path& tmp) {
   {
-    std::ofstream o(tmp / "indicator_diff.csv");
-    o << "year,indicator,a,b,diff,diff_pct\n";
+    std::string o = "year,indicator,a,b,diff,diff_pct\n";
     for (const auto& d : c.indicators) {
       std::optional<double> diff, pct;
       if (d.a && d.b) diff = *d.b - *d.a;
       if (diff && *d.a != 0) pct = 100 * *diff / std::abs(*d.a);
-      o << d.year << ',' << d.name << ',' << cell(d.a) << ',' << cell(d.b) << ',' << cell(diff) << ',' << cell(pct) << '\n';
+      o += fmt::format("{},{},{},{},{},{}\n", d.year, d.name, cell(d.a), cell(d.b), cell(diff), cell(pct));
     }
+    core::write_file(tmp / "indicator_diff.csv", o);
   }
   detail::write_attribution(tmp);
   {
@@ -120,7 +132,20 @@ void write_comparison(const fs::path& dir, const gis_io::RunData& a, const gis_i
              {"scenario_b", b.scenario}, {"difference", "B - A"}, {"engine", "urbantwin " UT_VERSION}});
     g.commit();
   }
-  staging.commit();
+  nlohmann::ordered_json m;
+  m["engine"] = "urbantwin";
+  m["kind"] = "compare";
+  m["version"] = UT_VERSION;
+  m["run_a"] = fs::absolute(a.dir).lexically_normal().string();
+  m["run_b"] = fs::absolute(b.dir).lexically_normal().string();
+  m["scenario_a"] = a.scenario;
+  m["scenario_b"] = b.scenario;
+  m["difference"] = "B - A";
+  m["years"] = c.years;
+  m["attribution"] = kAttribution;
+  m["outputs"] = {"manifest.json", "indicator_diff.csv", "parcel_diff.gpkg", "ATTRIBUTION.txt"};
+  core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
+  });
 }
 
 }  // namespace ut::output

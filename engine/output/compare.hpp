@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/staging.hpp"
 #include "gis_io/run_reader.hpp"
 
 namespace ut::output {
@@ -23,9 +24,17 @@ struct Comparison {
 };
 
 // Checks that the runs can be compared (same parcels, at least one common year); throws
-// core::InputError naming the run directory otherwise.
+// core::InputError naming the run directory otherwise. `a` and `b` come from gis_io::read_run,
+// which has checked each run's tables against its manifest (complete years and parcels).
 Comparison compare_runs(const gis_io::RunData& a, const gis_io::RunData& b);
 
-void write_comparison(const std::filesystem::path& dir, const gis_io::RunData& a, const gis_io::RunData& b, const Comparison& c);
+// The output rules of a comparison directory (core::Staging): never one of the runs, never inside
+// or around them; an earlier comparison is replaced only with `overwrite`.
+core::Staging::Spec compare_output_spec(const std::filesystem::path& dir, const std::filesystem::path& run_a,
+                                        const std::filesystem::path& run_b, bool overwrite);
+
+// Writes indicator_diff.csv, parcel_diff.gpkg, ATTRIBUTION.txt and manifest.json into the
+// staging's temporary folder and commits it.
+void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gis_io::RunData& b, const Comparison& c);
 
 }  // namespace ut::output

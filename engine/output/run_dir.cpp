@@ -263,25 +263,48 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
   return out;
 }
 
-void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city::City& c,
+std::vector<fs::path> scenario_inputs(const scenario::Scenario& s) {
+  std::vector<fs::path> in{s.file};
+  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities})
+    if (!l->source.empty()) in.push_back(l->source);
+  for (const auto& g : s.add_greenways)
+    if (!g.source.empty()) in.push_back(g.source);
+  return in;
+}
+
+core::Staging::Spec run_output_spec(const fs::path& dir, const scenario::Scenario& s, bool overwrite) {
+  return core::Staging::Spec{dir, core::Staging::Kind::directory, "run", overwrite, scenario_inputs(s), "--out"};
+}
+
+namespace {
+void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
+                 const RunInfo& info);
+}  // namespace
+
+void write_run_dir(core::Staging& staging, const scenario::Scenario& s, const city::City& c,
                    const std::vector<sim::YearResult>& years, const RunInfo& info) {
   if (years.empty()) throw std::logic_error("write_run_dir: no simulated year");
-  core::Staging staging(dir, core::Staging::Kind::directory);
-  const fs::path tmp = staging.temp();
-  {
-    std::ofstream o(tmp / "indicators.csv");
-    o << indicators_csv(years);
-  }
+  staging.write_and_commit([&](const fs::path& tmp) { write_files(tmp, s, c, years, info); });
+}
+
+namespace {
+
+void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
+                 const RunInfo& info) {
+  core::write_file(tmp / "indicators.csv", indicators_csv(years));
   detail::write_attribution(tmp);
   write_gpkg(tmp / "outputs.gpkg", s, c, years);
 
+  // manifest.json holds only what the inputs, the scenario and the seed determine, so two runs of
+  // one scenario give byte-identical files; what the machine determines (threads, seconds) is in
+  // timings.json.
   nlohmann::ordered_json m;
   m["engine"] = "urbantwin";
+  m["kind"] = "run";
   m["version"] = UT_VERSION;
   m["scenario"] = s.name;
   m["description"] = s.description;
   m["seed"] = s.seed;
-  m["threads"] = info.threads;
   m["crs"] = c.crs;
   auto& yrs = m["years"] = nlohmann::json::array();
   for (const auto& y : years) yrs.push_back(y.year);
@@ -292,12 +315,10 @@ void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city:
     inputs.push_back({{"role", l->role}, {"path", fs::absolute(l->source).string()}, {"layer", l->layer},
                       {"sha256", core::sha256_file(l->source)}});
   }
-  auto& ph = m["phase_seconds"] = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : info.phase_seconds) ph[k] = std::round(v * 1e4) / 1e4;
-  auto& yph = m["year_phase_seconds"] = nlohmann::ordered_json::object();
-  for (const auto& y : years) {
-    auto& o = yph[std::to_string(y.year)] = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : y.phase_seconds) o[k] = std::round(v * 1e4) / 1e4;
+  for (const auto& g : s.add_greenways) {
+    if (g.source.empty()) continue;
+    inputs.push_back({{"role", g.key}, {"path", fs::absolute(g.source).string()}, {"layer", g.layer},
+                      {"sha256", core::sha256_file(g.source)}});
   }
   auto& pop = m["population"] = nlohmann::ordered_json::array();
   for (const auto& y : years) {
@@ -329,13 +350,22 @@ void write_run_dir(const fs::path& dir, const scenario::Scenario& s, const city:
   }
   m["notes"] = info.notes;
   m["attribution"] = kAttribution;
-  m["outputs"] = {"manifest.json", "indicators.csv", "outputs.gpkg", "ATTRIBUTION.txt"};
+  m["outputs"] = {"manifest.json", "indicators.csv", "outputs.gpkg", "ATTRIBUTION.txt", "timings.json"};
   m["layers"] = {"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
-  {
-    std::ofstream o(tmp / "manifest.json");
-    o << m.dump(2) << "\n";
+  core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
+
+  nlohmann::ordered_json t;
+  t["threads"] = info.threads;
+  auto& ph = t["phase_seconds"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : info.phase_seconds) ph[k] = std::round(v * 1e4) / 1e4;
+  auto& yph = t["year_phase_seconds"] = nlohmann::ordered_json::object();
+  for (const auto& y : years) {
+    auto& o = yph[std::to_string(y.year)] = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : y.phase_seconds) o[k] = std::round(v * 1e4) / 1e4;
   }
-  staging.commit();
+  core::write_file(tmp / "timings.json", t.dump(2) + "\n");
 }
+
+}  // namespace
 
 }  // namespace ut::output

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "city/city.hpp"
+#include "core/staging.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/simulation.hpp"
 
@@ -18,8 +19,15 @@ struct RunInfo {
   sim::NetworkStats network;
 };
 
+// Every file and folder a run of `s` reads (the scenario file and its layer sources).
+std::vector<std::filesystem::path> scenario_inputs(const scenario::Scenario& s);
+// The output rules of a run directory (core::Staging): create the Staging from it before the
+// simulation, so a refused or unwritable output stops the command before any work.
+core::Staging::Spec run_output_spec(const std::filesystem::path& dir, const scenario::Scenario& s, bool overwrite);
+
+// Writes the run directory into the staging's temporary folder and commits it.
 // `plan`: the city with every feature tagged with its years (gis_io::load_city).
-void write_run_dir(const std::filesystem::path& dir, const scenario::Scenario& s, const city::City& plan,
+void write_run_dir(core::Staging& staging, const scenario::Scenario& s, const city::City& plan,
                    const std::vector<sim::YearResult>& years, const RunInfo& info);
 
 // indicators.csv text: a header, then one row per year; empty cell = no data.

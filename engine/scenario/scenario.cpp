@@ -3,11 +3,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <system_error>
 
 #include <toml++/toml.h>
 
 #include "core/error.hpp"
 #include "core/suggest.hpp"
+#include "scenario/limits.hpp"
 
 namespace ut::scenario {
 
@@ -40,6 +48,22 @@ const std::vector<std::string>& required_fields(const std::string& role) {
 
 namespace {
 
+// A string as a message shows it: control characters escaped (a newline stays on one line).
+std::string shown(const std::string& v) {
+  std::string out = "\"";
+  for (const char c : v) {
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
 struct Reader {
   fs::path file;
 
@@ -48,7 +72,7 @@ struct Reader {
   }
 
   static std::string show(const toml::node& n) {
-    if (auto s = n.as_string()) return '"' + s->get() + '"';
+    if (auto s = n.as_string()) return shown(s->get());
     if (auto i = n.as_integer()) return std::to_string(i->get());
     if (auto f = n.as_floating_point()) return fmt::format("{}", f->get());
     if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
@@ -77,6 +101,24 @@ struct Reader {
     }
     if (!n->is_string()) fail(prefix + key, "must be a string", show(*n));
     return n->as_string()->get();
+  }
+
+  // An integer key: a TOML integer read exactly (a float, even 2.0, is rejected rather than
+  // truncated or rounded), inside [lo, hi].
+  std::int64_t integer(const toml::table& t, const std::string& prefix, const std::string& key, bool required,
+                       std::int64_t fallback, std::int64_t lo, std::int64_t hi) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) {
+      if (required) fail(prefix + key, "required key is missing", "");
+      return fallback;
+    }
+    if (!n->is_integer())
+      fail(prefix + key,
+           n->is_floating_point() ? "must be an integer (without a decimal point or exponent)" : "must be an integer",
+           show(*n));
+    const std::int64_t v = n->as_integer()->get();
+    if (v < lo || v > hi) fail(prefix + key, fmt::format("must be in [{}, {}]", lo, hi), show(*n));
+    return v;
   }
 
   double num(const toml::table& t, const std::string& prefix, const std::string& key, bool required, double fallback,
@@ -151,13 +193,124 @@ struct Reader {
   }
 };
 
+// A path as a message shows it: very long ones (past PATH_MAX) cut in the middle.
+std::string shown_path(const fs::path& p) {
+  const std::string s = p.string();
+  if (s.size() <= 200) return s;
+  return fmt::format("{}...{} ({} characters)", s.substr(0, 100), s.substr(s.size() - 60), s.size());
+}
+
+// The scenario file's bytes: a readable regular file of bounded size. Every failure names the
+// path and the rule (a directory, a symbolic-link loop, a path too long, no permission).
+std::string read_scenario_file(const fs::path& file) {
+  const Where where{shown_path(file), "", ""};
+  std::error_code ec;
+  const fs::file_status st = fs::status(file, ec);
+  if (st.type() == fs::file_type::not_found) throw InputError(where, "scenario file must exist", "");
+  if (ec) {
+    if (ec == std::errc::too_many_symbolic_link_levels)
+      throw InputError(where, "scenario path must not be a loop of symbolic links", ec.message());
+    if (ec == std::errc::filename_too_long)
+      throw InputError(where, "scenario path must fit the system's limits (PATH_MAX 4096 bytes, 255 per name)",
+                       ec.message());
+    throw InputError(where, "scenario file must be readable", ec.message());
+  }
+  if (st.type() == fs::file_type::directory)
+    throw InputError(where, "scenario path must be a TOML file, not a directory", "");
+  if (st.type() != fs::file_type::regular) throw InputError(where, "scenario path must be a regular file", "");
+  const std::uintmax_t size = fs::file_size(file, ec);
+  if (ec) throw InputError(where, "scenario file must be readable", ec.message());
+  if (size > limits::kMaxScenarioBytes)
+    throw InputError(where, fmt::format("scenario file must be at most {} MiB", limits::kMaxScenarioBytes >> 20),
+                     fmt::format("{} bytes", size));
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw InputError(where, "scenario file must be readable",
+                     std::error_code(errno, std::generic_category()).message());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(where, "scenario file must be readable", "read error");
+  return text;
+}
+
+// Non-ASCII bytes are allowed only inside strings and comments. Checked before toml++ sees the
+// text: toml++ 3.3 has undefined behaviour for a non-ASCII character where it expects
+// whitespace (`name = "x" ©`). A small lexer over TOML's four string forms and its comments.
+void check_ascii_outside_strings(const std::string& text, const fs::path& file) {
+  std::size_t i = 0, line = 1, line_start = 0;
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;  // a UTF-8 byte-order mark
+  const std::size_t n = text.size();
+  auto starts = [&](std::size_t at, const char* d) { return text.compare(at, 3, d) == 0; };
+  auto newline = [&](std::size_t at) {
+    ++line;
+    line_start = at + 1;
+  };
+  while (i < n) {
+    const char c = text[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      newline(i);
+      ++i;
+    } else if (c == '#') {
+      while (i < n && text[i] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      const bool basic = c == '"';
+      const bool multi = starts(i, basic ? "\"\"\"" : "'''");
+      i += multi ? 3 : 1;
+      while (i < n) {
+        const char d = text[i];
+        if (basic && d == '\\') {
+          if (i + 1 < n && text[i + 1] == '\n') newline(i + 1);
+          i += 2;
+          continue;
+        }
+        if (d == '\n') {
+          if (!multi) break;  // an unterminated string: toml++ reports it
+          newline(i);
+        }
+        if (d == c) {
+          if (!multi) {
+            ++i;
+            break;
+          }
+          std::size_t run = 0;  // a run of three or more quotes ends the string (up to two belong to it)
+          while (i + run < n && text[i + run] == c) ++run;
+          i += run;
+          if (run >= 3) break;
+          continue;
+        }
+        ++i;
+      }
+    } else if (u >= 0x80) {
+      std::size_t len = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+      len = std::min(len, n - i);
+      std::string bytes;
+      for (std::size_t k = 0; k < len; ++k)
+        bytes += fmt::format("{}{:02X}", k ? " " : "", static_cast<unsigned char>(text[i + k]));
+      throw InputError(Where{file.string(), fmt::format("line {}, column {}", line, i - line_start + 1), ""},
+                       "non-ASCII characters are allowed only inside strings and comments", "bytes " + bytes);
+    } else {
+      ++i;
+    }
+  }
+}
+
+// The run directory is named after the scenario: letters, digits, '.', '_', '-'; no leading '.'.
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > limits::kMaxNameLength || name[0] == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+}
+
 }  // namespace
 
 Scenario load_scenario(const fs::path& file) {
-  if (!fs::exists(file)) throw InputError(Where{file.string(), "", ""}, "scenario file must exist", "");
+  const std::string text = read_scenario_file(file);
+  check_ascii_outside_strings(text, file);
   toml::table root;
   try {
-    root = toml::parse_file(file.string());
+    root = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
     throw InputError(Where{file.string(), fmt::format("line {}", e.source().begin.line), ""},
                      "must be valid TOML: " + std::string(e.description()), "");
@@ -165,18 +318,23 @@ Scenario load_scenario(const fs::path& file) {
   Reader r{file};
   Scenario s;
   s.file = file;
-  r.check_keys(root, "", {"name", "description", "seed", "base_year", "end_year", "crs", "layers", "norms", "traffic", "population",
-                          "add_facility", "add_greenway", "remove_facility", "rezone", "add_road", "close_road",
-                          "add_metro_line", "control_total"});
+  r.check_keys(root, "", {"name",         "description", "seed",         "base_year",      "end_year",
+                          "crs",          "layers",      "norms",        "traffic",        "population",
+                          "road_classes", "land_uses",   "add_facility", "add_greenway",   "remove_facility",
+                          "rezone",       "add_road",    "close_road",   "add_metro_line", "control_total"});
   s.name = r.str(root, "", "name", true);
-  if (s.name.empty() || s.name.find_first_of("/\\") != std::string::npos)
-    r.fail("name", "must be a non-empty name without slashes", "\"" + s.name + "\"");
+  if (!valid_name(s.name))
+    r.fail(
+        "name",
+        fmt::format("must be 1-{} characters of A-Z a-z 0-9 . _ - not starting with '.' (it names the run directory)",
+                    limits::kMaxNameLength),
+        s.name.size() > 120 ? shown(s.name.substr(0, 120)) + "..." : shown(s.name));
   s.description = r.str(root, "", "description", false);
-  s.seed = static_cast<std::uint64_t>(r.num(root, "", "seed", false, 1, 0, 9.007199254740992e15));
-  s.base_year = static_cast<int>(r.num(root, "", "base_year", false, 2024, 1900, 2200));
-  if (root.get("base_year") && !root.get("base_year")->is_integer()) r.fail("base_year", "must be an integer year", Reader::show(*root.get("base_year")));
-  s.end_year = static_cast<int>(r.num(root, "", "end_year", false, s.base_year, 1900, 2200));
-  if (root.get("end_year") && !root.get("end_year")->is_integer()) r.fail("end_year", "must be an integer year", Reader::show(*root.get("end_year")));
+  // The seed: a TOML integer, read exactly (two seeds never collapse into one run).
+  s.seed =
+      static_cast<std::uint64_t>(r.integer(root, "", "seed", false, 1, 0, std::numeric_limits<std::int64_t>::max()));
+  s.base_year = static_cast<int>(r.integer(root, "", "base_year", false, 2024, 1900, 2200));
+  s.end_year = static_cast<int>(r.integer(root, "", "end_year", false, s.base_year, 1900, 2200));
   if (s.end_year < s.base_year || s.end_year > s.base_year + 100)
     r.fail("end_year", fmt::format("must be between base_year {} and {}", s.base_year, s.base_year + 100), std::to_string(s.end_year));
   s.crs = r.str(root, "", "crs", false);
@@ -202,7 +360,7 @@ Scenario load_scenario(const fs::path& file) {
       const std::string net = r.str(*t, p, "network", false, n.network == Network::walk ? "walk" : "drive");
       if (net != "walk" && net != "drive") r.fail(p + "network", "must be \"walk\" or \"drive\"", "\"" + net + "\"");
       n.network = net == "walk" ? Network::walk : Network::drive;
-      n.tier = static_cast<int>(r.num(*t, p, "tier", false, n.tier, 0, 15));
+      n.tier = static_cast<int>(r.integer(*t, p, "tier", false, n.tier, 0, 15));
       if (n.tier != 0 && n.tier != 5 && n.tier != 10 && n.tier != 15)
         r.fail(p + "tier", "must be 0, 5, 10 or 15", std::to_string(n.tier));
       n.radius_m = r.num(*t, p, "radius_m", false, n.radius_m, 1, 20000);
@@ -211,7 +369,7 @@ Scenario load_scenario(const fs::path& file) {
       n.min_area_m2 = r.num(*t, p, "min_area_m2", false, n.min_area_m2, 0, 1e9);
       n.sfca = r.boolean(*t, p, "sfca", n.sfca);
       n.catchment_m = r.num(*t, p, "catchment_m", false, n.catchment_m, 0, 20000);
-      n.default_capacity = r.num(*t, p, "default_capacity", false, n.default_capacity, 0, 1e9);
+      n.default_capacity = r.num(*t, p, "default_capacity", false, n.default_capacity, 0, limits::kMaxCapacity);
       n.capacity_unit = r.str(*t, p, "capacity_unit", false, n.capacity_unit);
       if (n.sfca && n.catchment_m <= 0) r.fail(p + "catchment_m", "must be > 0 when sfca = true", fmt::format("{}", n.catchment_m));
       if (n.network == Network::drive && n.drive_min <= n.turnout_min)
@@ -230,7 +388,8 @@ Scenario load_scenario(const fs::path& file) {
     tr.peak_hour_share = r.num(*t, p, "peak_hour_share", false, tr.peak_hour_share, 0.01, 1);
     tr.car_occupancy = r.num(*t, p, "car_occupancy", false, tr.car_occupancy, 1, 10);
     tr.assignment_gap = r.num(*t, p, "assignment_gap", false, tr.assignment_gap, 1e-14, 0.1);
-    tr.feedback_iterations = static_cast<int>(r.num(*t, p, "feedback_iterations", false, tr.feedback_iterations, 1, 50));
+    tr.feedback_iterations =
+        static_cast<int>(r.integer(*t, p, "feedback_iterations", false, tr.feedback_iterations, 1, 50));
     if (const toml::node* n = t->get("close_roads")) {
       const toml::array* a = n->as_array();
       if (a == nullptr) r.fail(p + "close_roads", "must be an array of road ids", Reader::show(*n));
@@ -259,6 +418,44 @@ Scenario load_scenario(const fs::path& file) {
              {"beta_price", &ps.beta_price}, {"price_per_km", &ps.price_per_km}, {"price_metro", &ps.price_metro},
              {"price_park", &ps.price_park}})
       *ref = r.num(*t, p, key, false, *ref, -100, 100);
+    // Units grow by this every year: bounded over the horizon (limits.hpp).
+    const double growth = std::pow(1 + ps.new_units_pct_per_year / 100, s.end_year - s.base_year);
+    if (ps.enabled && growth > limits::kMaxUnitsGrowth)
+      r.fail(p + "new_units_pct_per_year",
+             fmt::format(
+                 "must not grow the dwelling units more than {}-fold over the {} simulated years (grows {:.3g}-fold)",
+                 limits::kMaxUnitsGrowth, s.end_year - s.base_year, growth),
+             fmt::format("{}", ps.new_units_pct_per_year));
+  }
+
+  // Road classes and land uses the scenario adds to the built-in tables (checked against them,
+  // and used, by gis_io and sim).
+  if (const toml::table* t = r.table(root, "", "road_classes", false)) {
+    for (const auto& [k, v] : *t) {
+      const std::string name(k.str());
+      const std::string key = "road_classes." + name;
+      const toml::table* c = r.table(*t, "road_classes.", name, true);
+      r.check_keys(*c, key, {"speed_kmh", "lanes", "walk", "drive", "lane_capacity"});
+      RoadClass rc;
+      rc.speed_kmh = r.num(*c, key + ".", "speed_kmh", true, 0, 1, 200);
+      rc.lanes = static_cast<int>(r.integer(*c, key + ".", "lanes", false, 1, 1, limits::kMaxLanes));
+      rc.walk = r.boolean(*c, key + ".", "walk", true);
+      rc.drive = r.boolean(*c, key + ".", "drive", true);
+      rc.lane_capacity = r.num(*c, key + ".", "lane_capacity", false, 600, 100, 5000);
+      s.road_classes[name] = rc;
+    }
+  }
+  if (const toml::table* t = r.table(root, "", "land_uses", false)) {
+    for (const auto& [k, v] : *t) {
+      const std::string name(k.str());
+      const std::string key = "land_uses." + name;
+      const toml::table* c = r.table(*t, "land_uses.", name, true);
+      r.check_keys(*c, key, {"residential_share", "job_share"});
+      LandUse lu;
+      lu.residential_share = r.num(*c, key + ".", "residential_share", false, 0, 0, 1);
+      lu.job_share = r.num(*c, key + ".", "job_share", false, 0, 0, 1);
+      s.land_uses[name] = lu;
+    }
   }
 
   auto array_of_tables = [&](const std::string& key, auto&& each) {
@@ -307,7 +504,7 @@ Scenario load_scenario(const fs::path& file) {
     f.name = r.str(t, p, "name", true);
     f.classes = r.strings(t, p, "classes", true);
     if (f.classes.empty()) r.fail(p + "classes", "must name at least one facility class", "[]");
-    f.capacity = r.num(t, p, "capacity", false, -1, 0, 1e9);
+    f.capacity = r.num(t, p, "capacity", false, -1, 0, limits::kMaxCapacity);
     f.x = r.num(t, p, "x", true, 0, -1e12, 1e12);
     f.y = r.num(t, p, "y", true, 0, -1e12, 1e12);
     f.crs = r.str(t, p, "crs", false, "EPSG:4326");
@@ -352,7 +549,8 @@ Scenario load_scenario(const fs::path& file) {
     z.crs = r.str(t, p, "crs", false, "EPSG:4326");
     z.land_use = r.str(t, p, "land_use", false);
     z.far = r.num(t, p, "far", false, -1, 0, 100);
-    z.units = r.num(t, p, "units", false, -1, 0, 1e7);  // dwelling units
+    z.units = static_cast<double>(
+        r.integer(t, p, "units", false, -1, 0, static_cast<std::int64_t>(limits::kMaxUnitsPerParcel)));
     if (z.land_use.empty() && z.far < 0 && z.units < 0) r.fail(k, "must change at least one of land_use, far, units", "");
     s.rezones.push_back(std::move(z));
   });
@@ -364,8 +562,8 @@ Scenario load_scenario(const fs::path& file) {
     a.name = r.str(t, p, "name", false);
     a.road_class = r.str(t, p, "class", true);
     a.speed_kmh = r.num(t, p, "speed_kmh", false, 0, 1, 200);
-    a.lanes = static_cast<int>(r.num(t, p, "lanes", false, 0, 1, 16));
-    a.oneway = static_cast<int>(r.num(t, p, "oneway", false, 0, -1, 1));
+    a.lanes = static_cast<int>(r.integer(t, p, "lanes", false, 0, 1, limits::kMaxLanes));
+    a.oneway = static_cast<int>(r.integer(t, p, "oneway", false, 0, -1, 1));
     a.walk = r.boolean(t, p, "walk", true);
     a.drive = r.boolean(t, p, "drive", true);
     a.wkt = r.str(t, p, "wkt", true);
@@ -414,7 +612,8 @@ Scenario load_scenario(const fs::path& file) {
     if (!t.get("year")) r.fail(p + "year", "required key is missing", "");
     c.year = year_of(t, p);
     if (c.year == s.base_year) r.fail(p + "year", "must be after the base year (the base year's population is the parcels' residents)", std::to_string(c.year));
-    c.population = r.num(t, p, "population", true, 0, 0, 1e10);
+    c.population =
+        static_cast<double>(r.integer(t, p, "population", true, 0, 0, static_cast<std::int64_t>(limits::kMaxPersons)));
     for (const auto& o : s.control_totals)
       if (o.year == c.year) r.fail(p + "year", "each year has one control total; " + o.key + " names it too", std::to_string(c.year));
     s.control_totals.push_back(c);

@@ -45,14 +45,14 @@ struct Rezone {
   std::string crs;
   std::string land_use;     // empty: unchanged
   double far = -1;          // < 0: unchanged
-  double units = -1;        // < 0: derived from the floor area
+  double units = -1;        // < 0: derived from the floor area; else a whole number of units
 };
 
 struct AddRoad {
   std::string key;
   int year = 0;
   std::string name;
-  std::string road_class;
+  std::string road_class;  // a built-in OSM highway class or one of the scenario's road_classes
   double speed_kmh = 0;  // 0: the class default
   int lanes = 0;         // 0: the class default
   int oneway = 0;
@@ -83,7 +83,22 @@ struct AddMetroLine {
 struct ControlTotal {
   std::string key;
   int year = 0;
-  double population = 0;
+  double population = 0;  // a whole number of persons, at most limits::kMaxPersons
+};
+
+// A road class the scenario adds to the built-in OSM highway classes ([road_classes.NAME]); roads
+// of the layer and [[add_road]] may then use it. Every other class name is an error.
+struct RoadClass {
+  double speed_kmh = 0;  // default speed of its roads
+  int lanes = 1;         // default lanes
+  bool walk = true, drive = true;
+  double lane_capacity = 600;  // veh/h per lane (traffic model)
+};
+
+// A land use the scenario adds to the built-in ones ([land_uses.NAME]).
+struct LandUse {
+  double residential_share = 0;  // share of the floor area that is housing (population model)
+  double job_share = 0;          // share of the floor area used for work, 25 m2 per job (traffic model)
 };
 
 // The population model's settings (docs/population.md).
@@ -131,6 +146,8 @@ struct Scenario {
   std::string crs;  // metric CRS for the run; empty: the UTM zone of the data
   LayerSpec parcels, roads, greenways, facilities;
   std::vector<Norm> norms;
+  std::map<std::string, RoadClass> road_classes;  // added to the built-in classes (city/road_rules.hpp)
+  std::map<std::string, LandUse> land_uses;       // added to the built-in land uses (city/land_use.hpp)
   std::vector<AddFacility> add_facilities;
   std::vector<AddGreenway> add_greenways;
   std::vector<RemoveFacility> remove_facilities;
@@ -143,8 +160,10 @@ struct Scenario {
   PopulationSpec population;
 };
 
-// Parses and validates the file: unknown keys (with the nearest valid key suggested), wrong
-// types, out-of-range values. Throws core::InputError naming the file and key.
+// Parses and validates the file: the path (a readable regular file), the bytes (non-ASCII only
+// inside strings and comments), unknown keys (with the nearest valid key suggested), wrong
+// types, integers where integers are meant, out-of-range values (scenario/limits.hpp). Throws
+// core::InputError naming the file and key.
 Scenario load_scenario(const std::filesystem::path& file);
 
 // The logical fields each layer role knows, and the default field names.

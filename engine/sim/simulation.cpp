@@ -7,8 +7,11 @@
 #include <cmath>
 
 #include "city/networks.hpp"
+#include "core/error.hpp"
+#include "scenario/limits.hpp"
 #include "sim/access.hpp"
 #include "sim/indicators.hpp"
+#include "sim/rules.hpp"
 #include "sim/snap.hpp"
 
 namespace ut::sim {
@@ -76,6 +79,13 @@ void Simulation::build_networks() {
   stats_.walk_edges = walk_.edge_count();
   stats_.drive_nodes = drive_.node_count();
   stats_.drive_edges = drive_.edge_count();
+  // A city without a street to walk on has no coverage at all: an input error, not "no data"
+  // in every indicator (nor 0 % or 100 %). Later years may close roads; that is the scenario's result.
+  if (!networks_built_ && walk_.edge_count() == 0)
+    throw core::InputError(
+        core::Where{scenario_.roads.source.string(), "layer " + scenario_.roads.layer, ""},
+        "no usable roads: the base year's walk network has no street (roads open to walking, of non-zero length)",
+        fmt::format("{} road lines", city_.roads.size()));
   networks_built_ = true;
 }
 
@@ -116,6 +126,7 @@ coverage::Input Simulation::coverage_input() {
   const graph::EdgeLocator walk_loc(walk_, walk_main_), drive_loc(drive_, drive_main_);
   no_data_.clear();
   stats_.sites_unattached = 0;
+  std::size_t serving_total = 0;
   for (const auto& n : scenario_.norms) {
     coverage::ClassInput ci;
     const bool drive = n.network == scenario::Network::drive;
@@ -126,8 +137,10 @@ coverage::Input Simulation::coverage_input() {
     ci.spec.bound = drive ? threshold(n) : static_cast<std::uint32_t>(std::llround(n.radius_m * 12));
     ci.spec.sfca = n.sfca;
     ci.spec.catchment = static_cast<std::uint32_t>(std::llround(n.catchment_m * 10));
+    std::size_t serving = 0;  // facilities of the class, attached or not
     for (const auto& f : city_.facilities) {
       if (!serves(f, n)) continue;
+      ++serving;
       coverage::Site site;
       site.capacity = f.capacity >= 0 ? f.capacity : n.default_capacity;
       if (f.shape.empty()) {
@@ -145,26 +158,22 @@ coverage::Input Simulation::coverage_input() {
     for (const auto& s : n.sources) {
       if (s != "greenway") continue;
       for (const auto& gw : city_.greenways) {
+        ++serving;
         coverage::Site site;
         for (const auto& p : gw.line)
           if (auto e = loc.attach(p, 1.0)) site.entries.push_back(*e);
         if (!site.entries.empty()) ci.sites.push_back(std::move(site));
       }
     }
-    if (ci.sites.empty()) no_data_.push_back(n.name);
+    if (ci.sites.empty()) no_data_.emplace_back(n.name, serving);
+    serving_total += serving;
     in.classes.push_back(std::move(ci));
   }
+  no_facilities_ = serving_total == 0;
   return in;
 }
 
 namespace {
-
-// Share of a parcel's floor area that is housing, by land use (docs/population.md).
-double residential_share(const std::string& lu) {
-  if (lu == "residential") return 0.9;
-  if (lu == "mixed") return 0.6;
-  return 0.0;
-}
 
 bool sites_equal(const std::vector<city::Facility>& a, const std::vector<city::Facility>& b) {
   if (a.size() != b.size()) return false;
@@ -189,14 +198,21 @@ void Simulation::apply_rezonings(int year) {
   for (const auto& z : city_.rezonings) {
     if (z.year != year) continue;
     for (const std::uint32_t p : z.parcels) {
-      const double old_res = P.floor_area_m2[p] * residential_share(P.land_use[p]);
+      const double old_res = P.floor_area_m2[p] * land_use_rule(scenario_, P.land_use[p]).residential_share;
       if (!z.land_use.empty()) P.land_use[p] = z.land_use;
       if (z.far >= 0) P.floor_area_m2[p] = z.far * P.area_m2[p];
       if (units_exact_.empty()) continue;  // population model off
-      const double new_res = P.floor_area_m2[p] * residential_share(P.land_use[p]);
+      const double new_res = P.floor_area_m2[p] * land_use_rule(scenario_, P.land_use[p]).residential_share;
       if (z.units >= 0) units_exact_[p] = z.units;
       else if (old_res > 0 && units_exact_[p] > 0) units_exact_[p] *= new_res / old_res;
       else units_exact_[p] = new_res / scenario_.population.unit_floor_m2;
+      // Units derived from a floor area that grew many times over can exceed what a parcel holds.
+      if (!(units_exact_[p] <= static_cast<double>(scenario::limits::kMaxUnitsPerParcel)))
+        throw core::InputError(
+            core::Where{scenario_.file.string(), "", "key " + z.key},
+            fmt::format("the dwelling units derived for parcel {} must be at most {} (give units = N)", P.id[p],
+                        scenario::limits::kMaxUnitsPerParcel),
+            fmt::format("{:.0f}", units_exact_[p]));
     }
   }
 }
@@ -395,10 +411,22 @@ std::vector<YearResult> Simulation::run(const std::function<void(int)>& on_year)
 
 std::vector<std::string> Simulation::notes() const {
   std::vector<std::string> out;
-  for (const auto& n : no_data_)
-    out.push_back(fmt::format("class {}: no facilities in the input layers; its indicators are empty (no data) and "
-                              "it is left out of the tier coverage",
-                              n));
+  if (no_facilities_)
+    out.push_back(
+        "no facility of any class in the input layers or the scenario: every coverage, access and supply "
+        "indicator is empty (no data), neither 0 % nor 100 %");
+  for (const auto& [n, serving] : no_data_) {
+    if (serving == 0)
+      out.push_back(
+          fmt::format("class {}: no facilities in the input layers; its indicators are empty (no data) and "
+                      "it is left out of the tier coverage",
+                      n));
+    else
+      out.push_back(
+          fmt::format("class {}: none of its {} facilities is near enough to the network to be reached; its "
+                      "indicators are empty (no data) and it is left out of the tier coverage",
+                      n, serving));
+  }
   if (stats_.parcels_unattached_walk > 0)
     out.push_back(fmt::format("{} parcels are more than {} m from any walkable street and count as not covered",
                               stats_.parcels_unattached_walk, kParcelM));

@@ -112,7 +112,8 @@ class Simulation {
   NetworkStats stats_;
   std::vector<std::pair<std::string, double>> seconds_;
   std::vector<std::pair<std::string, double>>* year_seconds_ = nullptr;
-  std::vector<std::string> no_data_;
+  std::vector<std::pair<std::string, std::size_t>> no_data_;  // classes without a reachable site, and their facilities
+  bool no_facilities_ = false;                                // no facility of any class at all
   std::set<std::string> notes_;
 
   // Population state and what it needs from the other models.

@@ -16,6 +16,7 @@
 #include "models/traffic/assign.hpp"
 #include "models/traffic/four_step.hpp"
 #include "models/traffic/shortest_path.hpp"
+#include "sim/rules.hpp"
 #include "sim/simulation.hpp"
 #include "sim/snap.hpp"
 
@@ -31,25 +32,8 @@ constexpr double kMetroDetour = 1.25;     // track length over straight-line dis
 constexpr double kMetroWaitMin = 3;       // half the 6-min peak headway
 constexpr double kIntrazonalCarKmh = 20;  // local streets
 
-// Lane capacity (veh/h/lane) by road class: urban values of CJJ 37-2012 rounded down for
-// signalised intersections; docs/traffic.md.
-double lane_capacity(const std::string& cls) {
-  static const std::map<std::string, double> cap = {
-      {"motorway", 1800}, {"motorway_link", 1200}, {"trunk", 1600}, {"trunk_link", 1000}, {"primary", 1200},
-      {"primary_link", 1000}, {"secondary", 1000}, {"secondary_link", 800}, {"tertiary", 800}, {"tertiary_link", 700}};
-  auto it = cap.find(cls);
-  return it == cap.end() ? 600 : it->second;
-}
-
-// Jobs per m2 of non-residential floor area: share of a parcel's floor area used for work, by land
-// use, over 25 m2 per job (docs/traffic.md).
-double job_share(const std::string& lu) {
-  static const std::map<std::string, double> share = {{"commercial", 0.9}, {"education", 1.0}, {"health", 1.0},
-                                                      {"mixed", 0.3},      {"residential", 0.05}, {"transport", 1.0},
-                                                      {"industrial", 1.0}, {"office", 1.0}};
-  auto it = share.find(lu);
-  return it == share.end() ? 0.0 : it->second;
-}
+// Jobs: the share of a parcel's floor area used for work, by land use (sim/rules.hpp), over
+// 25 m2 per job (docs/traffic.md).
 constexpr double kFloorM2PerJob = 25;
 
 }  // namespace
@@ -76,7 +60,7 @@ void Simulation::traffic_phase(YearResult& y) {
   for (std::size_t p = 0; p < np; ++p) {
     const std::uint32_t z = cell_zone.at(cell(p));
     zone_of[p] = z;
-    jobs[p] = P.floor_area_m2[p] * job_share(P.land_use[p]) / kFloorM2PerJob;
+    jobs[p] = P.floor_area_m2[p] * land_use_rule(scenario_, P.land_use[p]).job_share / kFloorM2PerJob;
     prod[z] += P.residents[p] * peak_per_resident;
     attr[z] += jobs[p];
     const double w = P.residents[p] + jobs[p] + 1e-9 * P.area_m2[p];
@@ -126,7 +110,7 @@ void Simulation::traffic_phase(YearResult& y) {
       traffic::LinkRow r;
       r.tail = nz + (dir == 0 ? drive_.edge_u[e] : drive_.edge_v[e]);
       r.head = nz + (dir == 0 ? drive_.edge_v[e] : drive_.edge_u[e]);
-      r.capacity = lanes * lane_capacity(road.road_class);
+      r.capacity = lanes * lane_capacity(scenario_, road.road_class);
       r.length = drive_.edge_len_dm[e] / 1e4;  // km
       r.fft = c / 600.0;                       // minutes
       r.type = 1;

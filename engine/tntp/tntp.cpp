@@ -1,5 +1,6 @@
 #include "tntp/tntp.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -62,20 +63,37 @@ struct Ctx {
   }
 };
 
+// A number a double holds exactly enough to compute with: finite, and 0 or normal (subnormal
+// numbers such as 1e-320 carry almost no precision and turn into inf when divided by or raised).
 double to_double(const Ctx& cx, std::string_view tok, const std::string& field) {
   double v = 0;
   const char* b = tok.data();
   const char* e = tok.data() + tok.size();
   if (!tok.empty() && *b == '+') ++b;
   auto [p, ec] = std::from_chars(b, e, v);
-  if (ec != std::errc() || p != e || !std::isfinite(v)) cx.fail(field, "must be a finite number", tok);
+  if (p != e || (ec != std::errc() && ec != std::errc::result_out_of_range))
+    cx.fail(field, "must be a finite number", tok);
+  if (ec != std::errc() || !std::isfinite(v) || (v != 0 && !std::isnormal(v)))
+    cx.fail(field,
+            "must be a finite number, 0 or of magnitude between 2.2250738585072014e-308 and 1.7976931348623157e+308 "
+            "(no inf, nan or subnormal numbers)",
+            tok);
   return v;
 }
 
+// Integers are written as integers: "3.5", "3.0" and "3e2" are refused, never truncated.
 std::int64_t to_int(const Ctx& cx, std::string_view tok, const std::string& field) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
   if (ec != std::errc() || p != tok.data() + tok.size()) cx.fail(field, "must be an integer", tok);
+  return v;
+}
+
+// An integer within [lo, hi]; `range` says so in the message.
+std::int64_t to_int(const Ctx& cx, std::string_view tok, const std::string& field, std::int64_t lo, std::int64_t hi,
+                    const std::string& range) {
+  const std::int64_t v = to_int(cx, tok, field);
+  if (v < lo || v > hi) cx.fail(field, "must be " + range, tok);
   return v;
 }
 
@@ -142,6 +160,7 @@ traffic::Network read_net(const std::filesystem::path& file) {
   const std::int64_t zones = int_tag(md, cx, "NUMBER OF ZONES");
   const std::size_t zones_line = cx.line;
   const std::int64_t nodes = int_tag(md, cx, "NUMBER OF NODES");
+  const std::size_t nodes_line = cx.line;
   if (nodes < 1 || nodes > 100'000'000) cx.fail("<NUMBER OF NODES>", "must be between 1 and 100,000,000", std::to_string(nodes));
   cx.line = zones_line;
   if (zones < 1 || zones > nodes) cx.fail("<NUMBER OF ZONES>", "must be between 1 and the number of nodes (" + std::to_string(nodes) + ")", std::to_string(zones));
@@ -149,10 +168,16 @@ traffic::Network read_net(const std::filesystem::path& file) {
   if (ftn < 1 || ftn > zones + 1) cx.fail("<FIRST THRU NODE>", "must be between 1 and the number of zones + 1 (" + std::to_string(zones + 1) + ")", std::to_string(ftn));
   const std::int64_t links = int_tag(md, cx, "NUMBER OF LINKS");
   const std::size_t links_line = cx.line;
-  if (links < 1) cx.fail("<NUMBER OF LINKS>", "must be at least 1", std::to_string(links));
+  if (links < 1 || links > 1'000'000'000)
+    cx.fail("<NUMBER OF LINKS>", "must be between 1 and 1,000,000,000", std::to_string(links));
 
+  // Memory follows what the file holds, not what its header claims: a link row takes at least
+  // 20 bytes ("1 2 1 0 0 0 0 0 0 0" and a newline), and the node count is checked against the
+  // rows below before any per-node array exists.
   std::vector<traffic::LinkRow> rows;
-  rows.reserve(static_cast<std::size_t>(std::min<std::int64_t>(links, 50'000'000)));
+  std::vector<std::size_t> row_line;
+  rows.reserve(
+      static_cast<std::size_t>(std::min<std::int64_t>(links, static_cast<std::int64_t>(text.size() / 20 + 1))));
   static const char* names[] = {"init_node", "term_node", "capacity", "length", "free_flow_time",
                                 "b", "power", "speed", "toll", "link_type"};
   std::string_view line;
@@ -183,18 +208,47 @@ traffic::Network read_net(const std::filesystem::path& file) {
     if (!(r.capacity > 0)) cx.fail(names[2], "must be > 0", tok[2]);
     for (int k : {1, 2, 3, 4, 6})
       if (v[k] < 0) cx.fail(names[k + 2], "must be >= 0", tok[static_cast<std::size_t>(k) + 2]);
-    r.type = static_cast<int>(to_int(cx, tok[9], names[9]));
+    for (int k : {1, 2, 6})
+      if (v[k] > traffic::kMaxLinkValue)
+        cx.fail(names[k + 2], "must be at most 1e12", tok[static_cast<std::size_t>(k) + 2]);
+    if (r.power > traffic::kMaxPower)
+      cx.fail(names[6], "must be between 0 and 20 (x^power must stay finite for every flow up to 1e15 trips)", tok[6]);
+    r.type = static_cast<int>(
+        to_int(cx, tok[9], names[9], -2147483648LL, 2147483647LL, "between -2147483648 and 2147483647"));
     rows.push_back(r);
+    row_line.push_back(cx.line);
   }
   if (static_cast<std::int64_t>(rows.size()) != links) {
     cx.line = links_line;
     cx.fail("<NUMBER OF LINKS>", "must equal the number of link rows in the file (" + std::to_string(rows.size()) + ")",
             std::to_string(links));
   }
+  // Nodes that no link row touches are isolated: a few are common (unused ids), but a header that
+  // declares far more nodes than the rows use does not describe this file, and every node costs
+  // memory in every solver thread.
+  {
+    std::vector<std::uint32_t> used;
+    used.reserve(2 * rows.size());
+    for (const auto& r : rows) {
+      used.push_back(r.tail);
+      used.push_back(r.head);
+    }
+    std::sort(used.begin(), used.end());
+    const auto distinct = static_cast<std::int64_t>(std::unique(used.begin(), used.end()) - used.begin());
+    if (nodes > 2 * distinct + 1000) {
+      cx.line = nodes_line;
+      cx.fail("<NUMBER OF NODES>",
+              "must be at most twice the number of distinct nodes the link rows use, plus 1,000 (" +
+                  std::to_string(distinct) + " used, so at most " + std::to_string(2 * distinct + 1000) + ")",
+              std::to_string(nodes));
+    }
+  }
   std::string name = file.stem().string();
   if (name.size() > 4 && name.substr(name.size() - 4) == "_net") name.resize(name.size() - 4);
-  return traffic::make_network(name, static_cast<std::uint32_t>(nodes), static_cast<std::uint32_t>(zones),
-                               static_cast<std::uint32_t>(ftn - 1), rows);
+  auto net = traffic::make_network(name, static_cast<std::uint32_t>(nodes), static_cast<std::uint32_t>(zones),
+                                   static_cast<std::uint32_t>(ftn - 1), rows);
+  net.source_line = std::move(row_line);
+  return net;
 }
 
 traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Network& net) {
@@ -210,6 +264,8 @@ traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Net
   if (auto it = md.tags.find("TOTAL OD FLOW"); it != md.tags.end()) {
     cx.line = declared_line = it->second.second;
     declared = to_double(cx, it->second.first, "<TOTAL OD FLOW>");
+    if (declared < 0 || declared > traffic::kMaxTotalDemand)
+      cx.fail("<TOTAL OD FLOW>", "must be between 0 and 1e15 trips", it->second.first);
   }
   traffic::DemandBuilder builder(net.zone_count);
   std::vector<std::uint8_t> seen_origin(net.zone_count, 0);
@@ -248,6 +304,9 @@ traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Net
         cx.fail("destination", "each destination is listed once per origin", dtok);
       seen_dest[static_cast<std::size_t>(dest - 1)] = origin;
       sum += v;
+      if (sum > traffic::kMaxTotalDemand)
+        cx.fail("trips from " + std::to_string(origin) + " to " + std::to_string(dest),
+                "the trip table's total demand must be at most 1e15 trips (this entry brings it past)", vtok);
       builder.add(static_cast<std::uint32_t>(origin - 1), static_cast<std::uint32_t>(dest - 1), v);
     }
   }

@@ -33,14 +33,16 @@ gained=$(sqlite3 "$tmp/cmp/parcel_diff.gpkg" "select count(*) from parcel_diff w
 lost=$(sqlite3 "$tmp/cmp/parcel_diff.gpkg" "select count(*) from parcel_diff where ok_kindergarten_diff < 0")
 [ "$lost" = 0 ] || fail "$lost parcels lost kindergarten access"
 
-# Bad inputs: exit 2, a clear message, the earlier output untouched.
+# Bad inputs: exit 2, a clear message, the earlier output (a comparison) untouched.
 mkdir -p "$tmp/keep" && echo earlier > "$tmp/keep/marker"
+echo '{"engine": "urbantwin", "kind": "compare"}' > "$tmp/keep/manifest.json"
 set +e
-"$ut" compare "$tmp/nope" "$tmp/base" --out "$tmp/keep" 2> "$tmp/err"; rc=$?
+"$ut" compare "$tmp/nope" "$tmp/base" --out "$tmp/keep" --overwrite 2> "$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q "run directory must exist" "$tmp/err" || fail "missing run directory: exit $rc, $(cat "$tmp/err")"
 mkdir -p "$tmp/half" && cp "$tmp/base/indicators.csv" "$tmp/half/"
-"$ut" compare "$tmp/base" "$tmp/half" --out "$tmp/keep" 2> "$tmp/err"; rc=$?
+"$ut" compare "$tmp/base" "$tmp/half" --out "$tmp/keep" --overwrite 2> "$tmp/err"; rc=$?
 [ $rc = 2 ] && grep -q "outputs.gpkg" "$tmp/err" || fail "run directory without outputs.gpkg: exit $rc, $(cat "$tmp/err")"
 set -e
-[ "$(cat "$tmp/keep/marker")" = earlier ] && [ "$(ls "$tmp/keep")" = marker ] || fail "earlier output damaged"
+[ "$(cat "$tmp/keep/marker")" = earlier ] && [ "$(ls "$tmp/keep" | tr '\n' ' ')" = "manifest.json marker " ] || fail "earlier output damaged"
+ls -A "$tmp" | grep -q '\.tmp-\|\.lock$' && fail "temporaries left behind: $(ls -A "$tmp")"
 echo "compare: self-difference zero, what-if difference from 2026 only, bad inputs exit 2"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `urbantwin run` 2024-2035 with 1, 2 and 8 threads, and a repeated 2-thread run: byte-identical
-# indicators.csv and identical parcels, parcel_years, links and link_years tables (attributes
+# indicators.csv, manifest.json, outputs.gpkg and ATTRIBUTION.txt (timings.json apart), and identical parcels, parcel_years, links and link_years tables (attributes
 # and geometry) in outputs.gpkg.
 set -euo pipefail
 ut=$1 src=$2
@@ -13,9 +13,11 @@ for r in $runs; do
   done
 done
 for r in 2 8 2again; do
-  cmp "$tmp/t1/indicators.csv" "$tmp/t$r/indicators.csv" || { echo "indicators.csv differs between 1 and $r threads"; exit 1; }
+  for f in indicators.csv manifest.json outputs.gpkg ATTRIBUTION.txt; do
+    cmp "$tmp/t1/$f" "$tmp/t$r/$f" || { echo "$f differs between 1 and $r threads (byte for byte)"; exit 1; }
+  done
   for t in parcels parcel_years links link_years; do
     cmp "$tmp/${t}1" "$tmp/$t$r" || { echo "$t differs between 1 and $r threads"; exit 1; }
   done
 done
-echo "1, 2, 8 threads and a repeated run: identical indicators.csv, parcels, parcel_years, links, link_years ($(wc -l < "$tmp/t1/indicators.csv") lines of indicators)"
+echo "1, 2, 8 threads and a repeated run: byte-identical indicators.csv, manifest.json, outputs.gpkg; identical parcels, parcel_years, links, link_years ($(wc -l < "$tmp/t1/indicators.csv") lines of indicators)"

@@ -4,8 +4,10 @@
 #include <tbb/global_control.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
+#include "core/fixed_point.hpp"
 #include "fixtures.hpp"
 #include "models/coverage/coverage.hpp"
 
@@ -167,4 +169,34 @@ TEST_CASE("coverage is bit-identical for 1, 2 and 8 threads", "[coverage][determ
       CHECK(results[t].classes[k].cost == results[0].classes[k].cost);
       CHECK(results[t].classes[k].supply == results[0].classes[k].supply);  // exact double equality
     }
+}
+
+TEST_CASE("fixed point: the domain of to_fixed is explicit, sums saturate instead of overflowing",
+          "[coverage][validation]") {
+  CHECK(core::to_fixed(1.5) == 1'500'000'000);
+  CHECK(core::to_fixed(0) == 0);
+  CHECK(core::to_fixed(-3) == 0);
+  CHECK(core::to_fixed(std::nan("")) == 0);
+  CHECK(core::to_fixed(core::kFixedMax) == core::kFixedMaxRaw);
+  CHECK(core::to_fixed(1e300) == core::kFixedMaxRaw);
+  CHECK(core::to_fixed(std::numeric_limits<double>::infinity()) == core::kFixedMaxRaw);
+  std::int64_t acc = core::kFixedMaxRaw - 5;
+  core::add_saturating(acc, 3);
+  CHECK(acc == core::kFixedMaxRaw - 2);
+  core::add_saturating(acc, core::kFixedMaxRaw);
+  CHECK(acc == core::kFixedMaxRaw);
+}
+
+TEST_CASE("2SFCA: a site with almost no demand never gives negative supply", "[coverage][validation]") {
+  // One kindergarten of the largest capacity at (0,0). Its only resident lives at the edge of the
+  // 400 m catchment (weight ~1/2^20); a parcel without residents sits next to it. Ratio x weight
+  // is ~1e15 per 1,000 residents there: beyond to_fixed's domain, so it saturates (it used to
+  // overflow int64 into a negative supply).
+  const auto g = test::grid(3, 100);
+  const auto in = grid_city(g, {{10, 0}, {199.9, 200}}, {0, 1}, {{0, 0}}, {1e6}, 4800, 4000);
+  const auto r = coverage::compute(in);
+  REQUIRE(r.classes[0].supply.size() == 2);
+  CHECK(r.classes[0].supply[0] == core::from_fixed(core::kFixedMaxRaw));
+  CHECK(r.classes[0].supply[1] > 0);
+  CHECK(r.classes[0].supply[1] <= core::kFixedMax);
 }

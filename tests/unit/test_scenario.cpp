@@ -1,11 +1,21 @@
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <climits>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 
 #include "core/error.hpp"
 #include "core/suggest.hpp"
+#include "geo/projection.hpp"
+#include "gis_io/load.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/simulation.hpp"
 
 using namespace ut;
 namespace fs = std::filesystem;
@@ -127,4 +137,278 @@ wkt = "LINESTRING(0 0, 1 1)"
     CHECK(m.find("2024-2030") != std::string::npos);
     CHECK(m.find("2031") != std::string::npos);
   }
+}
+
+// ---- Validation (issue 16): every number in range before use, degenerate cities are errors or notes.
+
+namespace {
+const fs::path kTestDir = fs::temp_directory_path() / "ut_scenario_tests";
+const std::string kCity = std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/chengdu-center.gpkg";
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const core::InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
+
+// The Chengdu layers, each replaceable by another source and layer.
+std::string city_layers(const std::string& parcels = "", const std::string& roads = "",
+                        const std::string& facilities = "") {
+  auto one = [&](const char* role, const std::string& src) {
+    return fmt::format("[layers.{}]\nsource = \"{}\"\nlayer = \"{}\"\n", role, src.empty() ? kCity : src, role);
+  };
+  return one("parcels", parcels) + one("roads", roads) + one("facilities", facilities);
+}
+
+// An OGR VRT over the Chengdu GeoPackage: one layer named `layer`, from an SQL query.
+fs::path vrt(const std::string& name, const std::string& layer, const std::string& sql,
+             const std::string& fields = "") {
+  return write(
+      name,
+      fmt::format("<OGRVRTDataSource><OGRVRTLayer name=\"{}\"><SrcDataSource>{}</SrcDataSource><SrcSQL>{}</SrcSQL>{}"
+                  "</OGRVRTLayer></OGRVRTDataSource>\n",
+                  layer, kCity, sql, fields));
+}
+
+// Captures what the process writes on stderr (file descriptor 2) while it lives.
+class StderrCapture {
+ public:
+  explicit StderrCapture(const fs::path& file) : file_(file) {
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  std::string finish() {
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    std::ifstream in(file_);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+ private:
+  fs::path file_;
+  int saved_ = -1;
+};
+}  // namespace
+
+TEST_CASE("scenario path: a directory, a symbolic-link loop, a path past PATH_MAX, a missing file",
+          "[scenario][validation]") {
+  fs::create_directories(kTestDir / "a_directory.toml");
+  CHECK(message_of([&] { scenario::load_scenario(kTestDir / "a_directory.toml"); }) ==
+        (kTestDir / "a_directory.toml").string() + ": scenario path must be a TOML file, not a directory");
+  fs::remove(kTestDir / "loop_a.toml");
+  fs::remove(kTestDir / "loop_b.toml");
+  fs::create_symlink("loop_b.toml", kTestDir / "loop_a.toml");
+  fs::create_symlink("loop_a.toml", kTestDir / "loop_b.toml");
+  CHECK_THAT(message_of([&] { scenario::load_scenario(kTestDir / "loop_a.toml"); }),
+             Catch::Contains("loop_a.toml") && Catch::Contains("must not be a loop of symbolic links"));
+  std::string deep = kTestDir.string();
+  while (deep.size() <= PATH_MAX) deep += "/abcdefghijklmnop";
+  const std::string too_long = message_of([&] { scenario::load_scenario(deep + "/s.toml"); });
+  CHECK_THAT(too_long, Catch::Contains("scenario path must fit the system's limits") && Catch::Contains("/s.toml (") &&
+                           Catch::Contains(" characters)"));
+  CHECK(too_long.size() < 400);  // the path is cut in the middle, not printed in full
+  CHECK_THAT(message_of([&] { scenario::load_scenario(kTestDir / "nowhere.toml"); }),
+             Catch::Contains("nowhere.toml") && Catch::Contains("scenario file must exist"));
+}
+
+TEST_CASE("scenario bytes: non-ASCII only inside strings and comments (toml++ 3.3 guard)", "[scenario][validation]") {
+  // Accepted: comments, basic and literal strings, multi-line strings with quotes inside, a BOM.
+  const auto ok =
+      write("utf8_ok.toml",
+            "\xEF\xBB\xBF# \xC2\xA9 OpenStreetMap\nname = \"t\" # \xE6\x88\x90\xE9\x83\xBD\n"
+            "description = \"\"\"say \"\"hi\"\" \xC2\xA9\"\"\"\"\n" +
+                kLayers + "[[add_facility]]\nname = '\xE6\x88\x90 \\'\nclasses = ['''a\"\xC2\xA9''']\nx = 1\ny = 2\n");
+  const auto s = scenario::load_scenario(ok);
+  CHECK(s.description == "say \"\"hi\"\" \xC2\xA9\"");
+  CHECK(s.add_facilities.at(0).name == "\xE6\x88\x90 \\");
+  // Rejected with line and column: after a value, in a bare key, after a multi-line string.
+  CHECK(message_of(
+            [&] { scenario::load_scenario(write("utf8_after_value.toml", "name = \"t\" \xC2\xA9\n" + kLayers)); }) ==
+        (kTestDir / "utf8_after_value.toml").string() +
+            ": line 1, column 12: non-ASCII characters are allowed only inside strings and comments (got bytes C2 A9)");
+  CHECK_THAT(
+      message_of([&] { scenario::load_scenario(write("utf8_key.toml", "name = \"t\"\nn\xC3\xA5me = 1\n" + kLayers)); }),
+      Catch::Contains("line 2, column 2: non-ASCII"));
+  CHECK_THAT(message_of([&] {
+               scenario::load_scenario(write("utf8_after_multiline.toml",
+                                             "name = \"t\"\ndescription = \"\"\"a\nb\"\"\"\"\xE2\x80\x83\n" + kLayers));
+             }),
+             Catch::Contains("line 3, column 6: non-ASCII") && Catch::Contains("E2 80 83"));
+}
+
+TEST_CASE("scenario: the seed is a TOML integer read exactly, integer keys reject floats", "[scenario][validation]") {
+  auto seed_of = [&](const std::string& v) {
+    return scenario::load_scenario(write("seed.toml", "name = \"t\"\nseed = " + v + "\n" + kLayers)).seed;
+  };
+  CHECK(seed_of("9007199254740993") == 9007199254740993ULL);  // 2^53 + 1: no double round trip
+  CHECK(seed_of("9007199254740992") == 9007199254740992ULL);
+  CHECK(seed_of("9223372036854775807") == 9223372036854775807ULL);
+  CHECK(seed_of("0") == 0);
+  CHECK_THAT(message_of([&] { seed_of("9.007199254740993e15"); }), Catch::Contains("key seed: must be an integer"));
+  CHECK_THAT(message_of([&] { seed_of("-1"); }),
+             Catch::Contains("key seed: must be in [0, 9223372036854775807] (got -1)"));
+  auto bad = [&](const std::string& name, const std::string& text) {
+    return message_of(
+        [&] { scenario::load_scenario(write(name, "name = \"t\"\nend_year = 2030\n" + kLayers + text)); });
+  };
+  CHECK_THAT(bad("tier.toml", "[norms.health]\ntier = 15.0\n"),
+             Catch::Contains("key norms.health.tier: must be an integer"));
+  CHECK_THAT(bad("iter.toml", "[traffic]\nfeedback_iterations = 2.5\n"),
+             Catch::Contains("key traffic.feedback_iterations: must be an integer"));
+  CHECK_THAT(bad("units.toml", "[[rezone]]\nparcels = [1]\nunits = 10.5\n"),
+             Catch::Contains("key rezone[1].units: must be an integer"));
+  CHECK_THAT(bad("oneway.toml", "[[add_road]]\nclass = \"service\"\noneway = 1.0\nwkt = \"LINESTRING(0 0, 1 1)\"\n"),
+             Catch::Contains("key add_road[1].oneway: must be an integer"));
+  CHECK_THAT(bad("ct.toml", "[[control_total]]\nyear = 2030\npopulation = 25000001\n"),
+             Catch::Contains("key control_total[1].population: must be in [0, 25000000]"));
+  CHECK_THAT(bad("cap.toml", "[norms.health]\ndefault_capacity = 1e300\n"),
+             Catch::Contains("key norms.health.default_capacity: must be in [0, 1000000]"));
+}
+
+TEST_CASE("scenario: the name names the run directory", "[scenario][validation]") {
+  auto name = [&](const std::string& v) {
+    return scenario::load_scenario(write("name.toml", "name = " + v + "\n" + kLayers)).name;
+  };
+  CHECK(name("\"a.b_c-1\"") == "a.b_c-1");
+  CHECK(name("\"" + std::string(100, 'x') + "\"").size() == 100);
+  for (const std::string& bad :
+       std::vector<std::string>{"\"\"", "\".hidden\"", "\"..\"", "\"a/b\"", "\"a b\"", "\"a\\nb\"", "\"\xC3\xA5\"",
+                                "\"" + std::string(101, 'x') + "\""})
+    CHECK_THAT(message_of([&] { name(bad); }),
+               Catch::Contains("key name: must be 1-100 characters of A-Z a-z 0-9 . _ -"));
+  CHECK_THAT(message_of([&] { name("\"a\\nb\""); }), Catch::Contains("(got \"a\\nb\")"));  // escaped, on one line
+}
+
+TEST_CASE("scenario: road classes and land uses the scenario adds", "[scenario][validation]") {
+  const auto p = write("tables.toml", "name = \"t\"\nend_year = 2026\n" + city_layers() + R"toml(
+[road_classes.busway]
+speed_kmh = 35
+lanes = 2
+walk = false
+lane_capacity = 900
+[land_uses.campus]
+residential_share = 0.2
+job_share = 0.7
+[[add_road]]
+year = 2025
+class = "busway"
+crs = "EPSG:32648"
+wkt = "LINESTRING(412000 3395000, 412500 3395000)"
+[[rezone]]
+year = 2026
+parcels = [3]
+land_use = "campus"
+)toml");
+  const auto s = scenario::load_scenario(p);
+  REQUIRE(s.road_classes.count("busway"));
+  CHECK(s.road_classes.at("busway").lane_capacity == 900);
+  CHECK(s.land_uses.at("campus").job_share == 0.7);
+  const auto c = gis_io::load_city(s);
+  const auto& added = c.roads.back();
+  CHECK(added.road_class == "busway");
+  CHECK(added.speed_kmh == 35);
+  CHECK(added.lanes == 2);
+  CHECK(c.rezonings.at(0).land_use == "campus");
+  CHECK_THAT(message_of([&] {
+               scenario::load_scenario(
+                   write("tables_typo.toml", "name = \"t\"\n" + kLayers + "[road_classes.busway]\nsped_kmh = 35\n"));
+             }),
+             Catch::Contains("road_classes.busway.sped_kmh") && Catch::Contains("did you mean 'speed_kmh'"));
+}
+
+TEST_CASE("degenerate cities: no usable roads, no residents, a layer without a CRS", "[scenario][validation]") {
+  // An empty roads layer (fields and CRS, no feature): exit 2 when the networks are built, not
+  // coverage indicators of 0 % or 100 %.
+  const auto roads = vrt("roads_empty.vrt", "roads", "SELECT * FROM roads WHERE road_id &lt; 0");
+  const auto s = scenario::load_scenario(write("no_roads.toml", "name = \"t\"\n" + city_layers("", roads.string())));
+  const auto c = gis_io::load_city(s);
+  CHECK(c.roads.empty());
+  sim::Simulation sim(s, c);
+  CHECK_THAT(message_of([&] { sim.build_networks(); }),
+             Catch::Contains("roads_empty.vrt: layer roads: no usable roads") && Catch::Contains("(got 0 road lines)"));
+  // Every parcel's residents NULL.
+  const auto parcels =
+      vrt("parcels_null.vrt", "parcels", "SELECT parcel_id, NULL AS residents, geom FROM parcels",
+          "<Field name=\"parcel_id\" type=\"Integer64\"/><Field name=\"residents\" type=\"Integer\"/>");
+  CHECK(message_of([&] {
+          gis_io::load_city(
+              scenario::load_scenario(write("no_residents.toml", "name = \"t\"\n" + city_layers(parcels.string()))));
+        }) == parcels.string() +
+                  ": layer parcels: field residents: no residents in the parcels layer: the residents field must hold "
+                  "a positive number "
+                  "in at least one parcel (got NULL or 0 in all 1356 parcels)");
+  // A layer without a CRS (CSV): named with its file and layer; nothing from PROJ on stderr.
+  const auto csv = write("parcels.csv", "WKT,parcel_id,residents\n\"POLYGON((0 0,1 0,1 1,0 0))\",1,10\n");
+  const auto no_crs = scenario::load_scenario(write("no_crs.toml", "name = \"t\"\n" + city_layers(csv.string())));
+  CHECK(message_of([&] { gis_io::load_city(no_crs); }) ==
+        csv.string() + ": layer parcels: layer must declare its coordinate reference system (got none)");
+  // A layer in a local/engineering CRS cannot be related to anything: named with file and layer.
+  const auto local =
+      write("parcels_local.vrt",
+            fmt::format("<OGRVRTDataSource><OGRVRTLayer name=\"parcels\"><SrcDataSource>{}</SrcDataSource>"
+                        "<SrcLayer>parcels</SrcLayer><LayerSRS>LOCAL_CS[\"site\",UNIT[\"metre\",1]]</LayerSRS>"
+                        "</OGRVRTLayer></OGRVRTDataSource>\n",
+                        kCity));
+  CHECK_THAT(
+      message_of([&] {
+        gis_io::load_city(scenario::load_scenario(write("local.toml", "name = \"t\"\n" + city_layers(local.string()))));
+      }),
+      Catch::StartsWith(local.string() + ": layer parcels: the layer's CRS must be transformable to lon/lat") &&
+          Catch::Contains("local/engineering CRS"));
+  CHECK_THAT(message_of([&] {
+               gis_io::load_city(scenario::load_scenario(
+                   write("local_utm.toml", "name = \"t\"\ncrs = \"EPSG:32648\"\n" + city_layers(local.string()))));
+             }),
+             Catch::StartsWith(local.string() +
+                               ": layer parcels: the layer's CRS must be transformable to the run's CRS EPSG:32648") &&
+                 Catch::Contains("local/engineering CRS"));
+  // Projected coordinates in a GeoJSON file (lon/lat by definition): the feature is named, and
+  // PROJ says nothing ("utm: Invalid latitude") on stderr.
+  const auto gj =
+      write("parcels_utm.geojson",
+            "{\"type\":\"FeatureCollection\",\"name\":\"parcels\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+            "{\"parcel_id\":1,\"residents\":10},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[408300,3391500],"
+            "[408400,3391500],[408400,3391600],[408300,3391500]]]}}]}\n");
+  StderrCapture capture(kTestDir / "stderr.txt");
+  const std::string m = message_of([&] {
+    gis_io::load_city(scenario::load_scenario(write("utm.toml", "name = \"t\"\n" + city_layers(gj.string()))));
+  });
+  geo::Point far{408300, 3391500};
+  const bool transformed = geo::Projection("EPSG:4326", "EPSG:32660").apply(&far, 1);
+  const std::string err = capture.finish();
+  CHECK_THAT(m,
+             Catch::Contains(
+                 "feature 0 (parcel_id 1): coordinates must lie within the area of use of the layer's CRS (EPSG:4326"));
+  CHECK_FALSE(transformed);
+  CHECK(err.empty());
+}
+
+TEST_CASE("no facility of any class: explicit no-data indicators and a note", "[scenario][validation]") {
+  const auto facilities =
+      vrt("facilities_empty.vrt", "facilities", "SELECT * FROM facilities WHERE facility_id &lt; 0");
+  const auto s = scenario::load_scenario(
+      write("no_facilities.toml", "name = \"t\"\n" + city_layers("", "", facilities.string()) +
+                                      "[traffic]\nenabled = false\n[population]\nenabled = false\n"));
+  const auto c = gis_io::load_city(s);
+  CHECK(c.facilities.empty());
+  sim::Simulation sim(s, c);
+  const auto y = sim.step_base_year();
+  std::size_t checked = 0;
+  for (const auto& ind : y.indicators) {
+    const bool coverage =
+        ind.name.rfind("coverage_", 0) == 0 || ind.name.rfind("access_", 0) == 0 || ind.name.rfind("supply_", 0) == 0;
+    if (!coverage) continue;
+    CHECK_FALSE(ind.value.has_value());  // neither 0 % nor 100 %: no data
+    ++checked;
+  }
+  CHECK(checked >= 13);
+  const auto notes = sim.notes();
+  CHECK_THAT(notes.at(0), Catch::StartsWith("no facility of any class in the input layers or the scenario"));
 }

@@ -189,3 +189,61 @@ TEST_CASE("Four-step: Furness meets both margins", "[traffic]") {
     CHECK(col == Approx(attr[i] * 400.0 / 800.0).epsilon(1e-9));
   }
 }
+
+TEST_CASE("Input limits: a link whose cost overflows at the total demand is named before any solver runs",
+          "[traffic][tntp]") {
+  auto net = tntp::read_net(kData / "braess_net.txt");
+  const auto dm = tntp::read_trips(kData / "braess_trips.txt", net);
+  REQUIRE(net.source_line.size() == 5);
+  CHECK(net.source_line[0] == 9);  // the first link row of braess_net.txt
+  CHECK_FALSE(traffic::check_cost_limits(net, dm.total).has_value());
+  // Link 2 (3 -> 2): capacity 1e-10, power 20: coef = 50 / 1e-200 = 5e201, cost 5e201 * 6000^20 = 1.8e277.
+  net.capacity[1] = 1e-10;
+  net.power[1] = 20;
+  net.b[1] = 1;
+  net.set_cost_factors(0, 0);
+  const auto breach = traffic::check_cost_limits(net, dm.total);
+  REQUIRE(breach.has_value());
+  CHECK(breach->link == 1);
+  CHECK(breach->rule.find("at most 1e200") != std::string::npos);
+  CHECK(breach->value == Approx(5e201 * std::pow(6000.0, 20)));
+}
+
+TEST_CASE("Solvers turn a cost that overflows during the solve into an input error, never a crash or nan",
+          "[traffic]") {
+  // Bypasses the read-time limits: link 1 (1 -> 3) costs 1 at zero flow but 1e240 * 6000^20 = inf
+  // once the free-flow shortest path 1-3-4-2 is loaded.
+  auto net = tntp::read_net(kData / "braess_net.txt");
+  const auto dm = tntp::read_trips(kData / "braess_trips.txt", net);
+  net.capacity[0] = 1e-12;
+  net.power[0] = 20;
+  net.set_cost_factors(0, 0);
+  REQUIRE(net.cost(0, 0.0) == 1.0);
+  traffic::Options opt;
+  opt.gap = 1e-12;
+  CHECK_THROWS_AS(traffic::assign_bush(net, dm, opt), core::InputError);
+  CHECK_THROWS_WITH(traffic::assign_bush(net, dm, opt), Catch::Contains("must stay a finite number"));
+  CHECK_THROWS_WITH(traffic::assign_frank_wolfe(net, dm, opt), Catch::Contains("must stay a finite number"));
+  // A cost that is nan at zero flow (coef = inf, times 0): named before any search runs.
+  net.capacity[0] = 1e-300;
+  net.power[0] = 4;
+  net.set_cost_factors(0, 0);
+  CHECK_THROWS_WITH(traffic::assign_bush(net, dm, opt), Catch::Contains("free-flow cost of link 1 (1 -> 3) is nan"));
+  CHECK_THROWS_WITH(traffic::assign_frank_wolfe(net, dm, opt),
+                    Catch::Contains("free-flow cost of link 1 (1 -> 3) is nan"));
+}
+
+TEST_CASE("TNTP reader: memory follows the file, not its header counts", "[traffic][tntp]") {
+  const fs::path dir = fs::temp_directory_path() / "ut_tntp_limits";
+  const std::string rows = "1 3 100 1 1 0.15 4 0 0 1\n3 2 100 1 1 0.15 4 0 0 1\n";
+  auto net = [&](const std::string& nodes) {
+    return write(dir, "n_net.tntp",
+                 "<NUMBER OF ZONES> 2\n<NUMBER OF NODES> " + nodes +
+                     "\n<FIRST THRU NODE> 3\n<NUMBER OF LINKS> 2\n<END OF METADATA>\n" + rows);
+  };
+  // 3 nodes used: up to 2 * 3 + 1000 = 1006 may be declared (unused ids are common).
+  CHECK(tntp::read_net(net("1006")).node_count == 1006);
+  CHECK_THROWS_WITH(tntp::read_net(net("1007")), Catch::Contains("line 2: <NUMBER OF NODES>") &&
+                                                     Catch::Contains("(3 used, so at most 1006) (got 1007)"));
+  fs::remove_all(dir);
+}

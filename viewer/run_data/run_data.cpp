@@ -87,12 +87,28 @@ RunData load(const fs::path& dir) {
     if (!fs::exists(f)) throw InputError(Where{f.string(), "", ""}, "a run directory must hold this file (written by urbantwin run)", "missing");
   try {
     const auto m = nlohmann::json::parse(std::ifstream(manifest));
-    for (const auto& y : m.at("years")) r.years.push_back(y.get<int>());
+    if (!m.is_object() || m.value("engine", nlohmann::json()) != "urbantwin" || m.value("kind", nlohmann::json("run")) != "run")
+      throw InputError(Where{manifest.string(), "", "engine, kind"}, "must be the manifest of an urbantwin run",
+                       m.is_object() ? m.value("engine", nlohmann::json()).dump() + " " + m.value("kind", nlohmann::json()).dump() : "not an object");
+    const auto& ys = m.at("years");
+    // A run simulates at most 101 years (scenario end_year <= base_year + 100): the bound keeps a
+    // damaged manifest from sizing the value tables.
+    if (!ys.is_array() || ys.size() > 101)
+      throw InputError(Where{manifest.string(), "", "years"}, "must be an array of at most 101 integer years", ys.dump().substr(0, 40));
+    for (const auto& y : ys) {
+      if (!y.is_number_integer()) throw InputError(Where{manifest.string(), "", "years"}, "years must be integers", y.dump());
+      r.years.push_back(y.get<int>());
+    }
     r.scenario = m.value("scenario", "");
     r.attribution = m.value("attribution", "");
+  } catch (const InputError&) {
+    throw;
   } catch (const std::exception& e) {
     throw InputError(Where{manifest.string(), "", "years"}, "must be the JSON manifest urbantwin run writes", e.what());
   }
+  for (std::size_t i = 1; i < r.years.size(); ++i)
+    if (r.years[i] <= r.years[i - 1])
+      throw InputError(Where{manifest.string(), "", "years"}, "years must increase", std::to_string(r.years[i]));
   if (r.years.empty()) throw InputError(Where{manifest.string(), "", "years"}, "must list at least one year", "[]");
   const std::string file = gpkg.string();
   GDALDatasetUniquePtr ds(GDALDataset::Open(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
@@ -130,7 +146,9 @@ RunData load(const fs::path& dir) {
     }
     const double area = f->GetFieldAsDouble(f_area);
     const double far = area > 0 ? f->GetFieldAsDouble(f_floor) / area : 0;
-    index[f->GetFieldAsInteger64(f_id)] = r.parcel_id.size();
+    if (!index.emplace(f->GetFieldAsInteger64(f_id), r.parcel_id.size()).second)
+      throw InputError(Where{file, "layer parcels", fmt::format("parcel_id {}", f->GetFieldAsInteger64(f_id))},
+                       "parcel ids must be unique", "a duplicate");
     area_m2.push_back(area);
     r.parcel_id.push_back(f->GetFieldAsInteger64(f_id));
     r.parcel_shape.push_back(std::move(mp));
@@ -150,14 +168,28 @@ RunData load(const fs::path& dir) {
     r.indicators.push_back(def->GetFieldDefn(i)->GetNameRef());
   }
   r.values.assign(fields.size(), std::vector<std::vector<float>>(r.years.size(), std::vector<float>(r.parcel_id.size(), kNoData)));
+  // Exactly one row per (parcel of `parcels`, manifest year): a run directory that is not is
+  // damaged, and showing it would show holes as "no data".
+  std::vector<char> seen(r.years.size() * r.parcel_id.size(), 0);
   for (auto& f : *ly) {
-    const auto it = index.find(f->GetFieldAsInteger64(f_pid));
-    const auto yi = std::find(r.years.begin(), r.years.end(), f->GetFieldAsInteger(f_year));
-    if (it == index.end() || yi == r.years.end()) continue;
+    const auto pid = f->GetFieldAsInteger64(f_pid);
+    const int year = f->GetFieldAsInteger(f_year);
+    const auto it = index.find(pid);
+    const auto yi = std::find(r.years.begin(), r.years.end(), year);
+    const Where w{file, "layer parcel_years", fmt::format("row {} (parcel_id {}, year {})", f->GetFID(), pid, year)};
+    if (it == index.end()) throw InputError(w, "parcel_id must be a parcel of the parcels layer", std::to_string(pid));
+    if (yi == r.years.end()) throw InputError(w, "year must be one of the manifest's years", std::to_string(year));
     const std::size_t y = static_cast<std::size_t>(yi - r.years.begin());
+    if (seen[y * r.parcel_id.size() + it->second]++) throw InputError(w, "each parcel and year must have one row", "a duplicate");
     for (std::size_t k = 0; k < fields.size(); ++k)
       if (f->IsFieldSetAndNotNull(fields[k])) r.values[k][y][it->second] = static_cast<float>(f->GetFieldAsDouble(fields[k]));
   }
+
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    if (!seen[i])
+      throw InputError(Where{file, "layer parcel_years", fmt::format("parcel_id {}, year {}", r.parcel_id[i % r.parcel_id.size()],
+                                                                     r.years[i / r.parcel_id.size()])},
+                       "each parcel of the parcels layer must have a row for each manifest year", "missing");
 
   // Derived: residents per hectare of parcel area (residents vary with parcel size; density does not).
   if (const auto it = std::find(r.indicators.begin(), r.indicators.end(), "residents"); it != r.indicators.end()) {

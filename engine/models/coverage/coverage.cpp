@@ -112,7 +112,9 @@ void two_step(const graph::Graph& g, const std::vector<graph::EntryPoint>& entri
     }
   });
   // Step 2 (scatter from each facility): supply-to-demand ratio times weight, in fixed point;
-  // integer addition is associative, so the order of the atomic adds does not matter.
+  // integer addition is associative, so the order of the atomic adds does not matter. A parcel
+  // without residents next to a site with almost no demand can get an unbounded ratio: the sum
+  // saturates at core::kFixedMax (same result in any order) instead of overflowing.
   std::vector<std::int64_t> acc(entries.size(), 0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ci.sites.size(), 1), [&](const auto& r) {
     Scratch& s = scratch.local();
@@ -124,7 +126,7 @@ void two_step(const graph::Graph& g, const std::vector<graph::EntryPoint>& entri
         const std::int64_t w = gaussian_weight(c, D);
         if (w == 0) return;
         const std::int64_t add = core::to_fixed(ratio * static_cast<double>(w) / kWeightScale);
-        std::atomic_ref<std::int64_t>(acc[p]).fetch_add(add, std::memory_order_relaxed);
+        core::add_saturating(acc[p], add);
       });
     }
   });

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <string>
 
 #include "models/traffic/assign.hpp"
 #include "models/traffic/detail.hpp"
@@ -72,7 +73,10 @@ struct State {
   const Network& net;
   std::vector<double> x, c, d;
   explicit State(const Network& n) : net(n), x(n.link_count(), 0.0), c(n.link_count()), d(n.link_count()) {
-    for (std::uint32_t a = 0; a < n.link_count(); ++a) refresh(a);
+    for (std::uint32_t a = 0; a < n.link_count(); ++a) {
+      refresh(a);
+      if (!std::isfinite(c[a])) detail::not_finite(n, "the free-flow cost of " + detail::link_name(net, a), c[a]);
+    }
   }
   void refresh(std::uint32_t a) {
     c[a] = net.cost(a, x[a]);
@@ -132,8 +136,9 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
 }
 
 // Shortest (all arcs) and longest (arcs with flow) labels over the bush, in topological order.
-// Returns the largest label difference at a node.
-double labels(const Bush& b, const std::vector<double>& c, Scratch& s) {
+// Returns the largest label difference at a node. A node without a finite shortest label (a cost
+// or label became inf or nan) ends the assignment with an error: every later step relies on it.
+double labels(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
   const std::size_t nb = b.node.size();
   const double eps = b.eps;
   s.lmin[0] = s.lmax[0] = 0;
@@ -158,6 +163,11 @@ double labels(const Bush& b, const std::vector<double>& c, Scratch& s) {
         }
       }
     }
+    if (bp == kNone)
+      detail::not_finite(net,
+                         "the shortest path label of node " + std::to_string(net.node_label[b.node[p]]) +
+                             " from origin " + std::to_string(net.node_label[b.origin]),
+                         best);
     s.lmin[p] = best;
     s.pmin[p] = bp;
     if (wp == kNone) {
@@ -175,7 +185,7 @@ double labels(const Bush& b, const std::vector<double>& c, Scratch& s) {
 // One flow-update pass over a bush: labels, then a Newton shift at every node (in reverse
 // topological order) whose longest used path differs from its shortest.
 void update_flows(Bush& b, State& st, Scratch& s) {
-  b.excess = labels(b, st.c, s);
+  b.excess = labels(st.net, b, st.c, s);
   if (b.excess <= 0) return;
   for (std::size_t p = b.node.size(); p-- > 1;) {
     if (s.pmin[p] == s.pmax[p]) continue;
@@ -238,7 +248,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   const std::size_t nb = b.node.size();
   const std::uint32_t o = b.origin;
   // Shortest labels over all arcs: their tree arcs are kept even without flow.
-  labels(b, c, s);
+  labels(net, b, c, s);
   const std::size_t na = b.link.size();
   auto& keep = s.keep;
   keep.assign(na, 0);
@@ -389,7 +399,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
       auto& s = tls.local();
       for (std::size_t k = r.begin(); k < r.end(); ++k) {
         Bush& b = bushes[k];
-        labels(b, st.c, s);
+        labels(net, b, st.c, s);
         double spt = 0;
         for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * s.lmin[b.dest_pos[i]];
         b.sp_total = spt;
@@ -397,14 +407,17 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
     });
     double sp_bush = 0;
     for (const Bush& b : bushes) sp_bush += b.sp_total;  // origin order: independent of threads
-    double estimate = (tstt - sp_bush) / sp_bush;
+    if (!std::isfinite(tstt)) detail::not_finite(net, "the total travel cost (TSTT)", tstt);
+    if (!std::isfinite(sp_bush)) detail::not_finite(net, "the total shortest-path cost (SPTT)", sp_bush);
+    // SPTT is 0 only when every trip has a path of zero cost; the gap is then 0 (as in evaluate()).
+    double estimate = sp_bush > 0 ? (tstt - sp_bush) / sp_bush : 0.0;
     gap = estimate;
     exact_last = false;
     if (estimate <= opt.gap) {
       const auto tg = clock::now();
       exact_sptt = detail::shortest_path_total(net, dm, st.c);
       exact_last = true;
-      gap = (tstt - exact_sptt) / exact_sptt;
+      gap = exact_sptt > 0 ? (tstt - exact_sptt) / exact_sptt : 0.0;
       gap_seconds += seconds(tg);
     }
     threshold = 0.25 * std::max(0.0, tstt - sp_bush) / std::max(dm.total, 1e-300);

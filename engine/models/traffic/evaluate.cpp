@@ -3,6 +3,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/error.hpp"
@@ -19,6 +20,14 @@ namespace detail {
                          " to zone " + std::to_string(net.node_label[d]) +
                          " cannot be served: no path (rule: every destination with demand must be reachable "
                          "without passing through another zone)");
+}
+
+[[noreturn]] void not_finite(const Network& net, const std::string& what, double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", std::isnan(value) ? std::abs(value) : value);  // "nan", never "-nan"
+  throw core::InputError("network " + net.name + ": " + what + " is " + text +
+                         " during the assignment (rule: every cost and path label must stay a finite number; "
+                         "the network is beyond the input limits of docs/traffic.md)");
 }
 
 double shortest_path_total(const Network& net, const Demand& dm, const std::vector<double>& costs) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <string>
 
 #include "models/traffic/assign.hpp"
 #include "models/traffic/detail.hpp"
@@ -52,10 +54,17 @@ Result assign_frank_wolfe(const Network& net, const Demand& dm, const Options& o
   res.demand = dm.total;
   res.intrazonal = dm.intrazonal;
   std::vector<double> x(m), y(m), costs(m);
-  for (std::uint32_t a = 0; a < m; ++a) costs[a] = net.cost(a, 0.0);
+  for (std::uint32_t a = 0; a < m; ++a) {
+    costs[a] = net.cost(a, 0.0);
+    if (!std::isfinite(costs[a]))
+      detail::not_finite(net, "the free-flow cost of " + detail::link_name(net, a), costs[a]);
+  }
   all_or_nothing(net, dm, costs, x);
   for (int it = 1; it <= opt.max_iterations; ++it) {
-    for (std::uint32_t a = 0; a < m; ++a) costs[a] = net.cost(a, x[a]);
+    for (std::uint32_t a = 0; a < m; ++a) {
+      costs[a] = net.cost(a, x[a]);
+      if (!std::isfinite(costs[a])) detail::not_finite(net, "the cost of " + detail::link_name(net, a), costs[a]);
+    }
     all_or_nothing(net, dm, costs, y);
     // Gap from the same shortest paths: SPTT = sum_a y_a c_a(x).
     double tstt = 0, sptt = 0;
@@ -63,6 +72,8 @@ Result assign_frank_wolfe(const Network& net, const Demand& dm, const Options& o
       tstt += x[a] * costs[a];
       sptt += y[a] * costs[a];
     }
+    if (!std::isfinite(tstt)) detail::not_finite(net, "the total travel cost (TSTT)", tstt);
+    if (!std::isfinite(sptt)) detail::not_finite(net, "the total shortest-path cost (SPTT)", sptt);
     res.iterations = it;
     const double gap = sptt > 0 ? (tstt - sptt) / sptt : 0.0;
     if (opt.progress) opt.progress(it, gap);

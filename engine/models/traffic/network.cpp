@@ -1,6 +1,7 @@
 #include "models/traffic/network.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace ut::traffic {
 
@@ -23,6 +24,28 @@ void Network::set_cost_factors(double tf, double df) {
     else if (power[a] == 4) kind[a] = CostKind::power4;
     else kind[a] = CostKind::general;
   }
+}
+
+std::optional<LimitBreach> check_cost_limits(const Network& net, double total_demand) {
+  char flow[32];
+  std::snprintf(flow, sizeof flow, "%.17g", total_demand);
+  for (std::uint32_t a = 0; a < net.link_count(); ++a) {
+    // (nan is reported without its sign bit: "nan", never "-nan")
+    const double c = std::abs(net.cost(a, total_demand));
+    if (!(std::isfinite(c) && c <= kMaxLinkCost))
+      return LimitBreach{a,
+                         std::string("the generalised cost fft*(1 + b*(x/capacity)^power) + toll_factor*toll + "
+                                     "distance_factor*length at a flow x equal to the total demand (") +
+                             flow + ") must be finite and at most 1e200",
+                         c};
+    const double d = std::abs(net.derivative(a, total_demand));
+    if (!(std::isfinite(d) && d <= kMaxLinkCost))
+      return LimitBreach{a,
+                         std::string("the slope of the cost at a flow equal to the total demand (") + flow +
+                             ") must be finite and at most 1e200",
+                         d};
+  }
+  return std::nullopt;
 }
 
 namespace {

@@ -7,10 +7,23 @@
 // Pure data and arithmetic: no I/O.
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ut::traffic {
+
+// Input limits (docs/traffic.md, "Input limits"). Readers enforce them so that no solver can
+// overflow: no link ever carries more than the total demand D, costs rise with flow, and with
+// D <= kMaxTotalDemand, power <= kMaxPower (so x^power <= 1e300 for every x <= D) and every link's
+// cost and slope at flow D <= kMaxLinkCost, every sum the solvers form (path labels, TSTT, SPTT,
+// the objective, line-search slopes) stays below 2^32 links * 1e15 * 1e200 < 1e225, far from the
+// largest double (1.8e308).
+inline constexpr double kMaxTotalDemand = 1e15;  // trips in the whole trip table
+inline constexpr double kMaxPower = 20;          // BPR power: 0 <= power <= 20
+inline constexpr double kMaxLinkValue = 1e12;    // free-flow time, length and toll: 0 <= v <= 1e12
+inline constexpr double kMaxCostFactor = 1e6;    // toll and distance factors: 0 <= f <= 1e6
+inline constexpr double kMaxLinkCost = 1e200;    // generalised cost and its slope at flow D
 
 // One directed link as read from a network source.
 struct LinkRow {
@@ -45,6 +58,8 @@ struct Network {
 
   // Forward star (links by tail) and reverse star (links by head), link ids in row order.
   std::vector<std::uint32_t> out_offset, out_link, in_offset, in_link;
+  // Line of each link in the file it was read from (for messages); empty when not read from a file.
+  std::vector<std::size_t> source_line;
 
   std::uint32_t link_count() const { return static_cast<std::uint32_t>(tail.size()); }
   // May a path from `origin` pass through `node`?
@@ -94,6 +109,18 @@ struct Network {
 // Rows must already be valid (nodes in range, capacity > 0 where b > 0, no self-loops).
 Network make_network(std::string name, std::uint32_t nodes, std::uint32_t zones, std::uint32_t first_thru,
                      const std::vector<LinkRow>& rows);
+
+// A link that breaks the input limits: which one, the rule, and the offending value.
+struct LimitBreach {
+  std::uint32_t link = 0;
+  std::string rule;
+  double value = 0;
+};
+// Checks every link's generalised cost and slope at a flow equal to `total_demand` (no link ever
+// carries more) against kMaxLinkCost, evaluated exactly as the solvers evaluate them (so an
+// underflowing fft*b/cap^power or an overflowing x^power shows up here, not in a solver). Call
+// after set_cost_factors(). Returns the first breach in row order, if any.
+std::optional<LimitBreach> check_cost_limits(const Network& net, double total_demand);
 
 // Origin-destination demand, per origin as CSR (destination zone, trips). Intrazonal trips are not
 // stored (they never load the network); their sum is kept for reporting.
