@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <vector>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -44,8 +46,14 @@ int cmd_assign(const AssignArgs& a) {
   std::optional<core::Staging> staging;
   if (!a.flows_out.empty())
     staging.emplace(core::Staging::Spec{a.flows_out, core::Staging::Kind::file, "flows", a.overwrite, {a.net, a.trips}, "--flows-out"});
-  auto net = tntp::read_net(a.net);
-  const auto demand = tntp::read_trips(a.trips, net);
+  auto net = tntp::read_net(a.net, a.strict);
+  const auto demand = tntp::read_trips(a.trips, net, a.strict);
+  // What the reader tolerated (docs/traffic.md, "TNTP reader"): on stderr unless --quiet, and in
+  // --json; --strict made each of them an error above.
+  std::vector<std::string> warnings = net.warnings;
+  warnings.insert(warnings.end(), demand.warnings.begin(), demand.warnings.end());
+  if (!a.quiet)
+    for (const auto& w : warnings) fmt::print(stderr, "urbantwin: warning: {}\n", w);
   net.set_cost_factors(a.toll_factor, a.distance_factor);
   // Input limits (docs/traffic.md): every link's cost and slope at a flow equal to the total
   // demand stay finite and below 1e200, checked once here so that no solver can overflow.
@@ -102,6 +110,8 @@ int cmd_assign(const AssignArgs& a) {
     j["distance_factor"] = a.distance_factor;
     j["demand"] = res.demand;
     j["intrazonal_demand"] = res.intrazonal;
+    j["unreachable_demand"] = demand.unreachable;
+    j["unreachable_pairs"] = demand.unreachable_pairs;
     j["iterations"] = res.iterations;
     j["relative_gap"] = res.eval.relative_gap;
     j["average_excess_cost"] = res.aec();
@@ -115,10 +125,14 @@ int cmd_assign(const AssignArgs& a) {
     j["seconds_gap"] = res.seconds_gap;
     j["bush_arcs"] = res.bush_arcs;
     j["peak_rss_mib"] = peak_rss_mib();
+    j["warnings"] = warnings;
     fmt::print("{}\n", j.dump(2));
   } else if (!a.quiet) {
-    fmt::print("{}: {} zones, {} nodes, {} links, {:.1f} trips loaded ({:.1f} intrazonal not loaded)\n", net.name,
+    fmt::print("{}: {} zones, {} nodes, {} links, {:.1f} trips loaded ({:.1f} intrazonal not loaded", net.name,
                net.zone_count, net.node_count, net.link_count(), res.demand, res.intrazonal);
+    if (demand.unreachable_pairs > 0)
+      fmt::print(", {:.1f} in {} pairs without a path excluded", demand.unreachable, demand.unreachable_pairs);
+    fmt::print(")\n");
     fmt::print("  iterations      {}\n  relative gap    {:.3e}\n  objective       {:.10f}\n  TSTT            {:.10f}\n"
                "  SPTT            {:.10f}\n  AEC             {:.3e}\n  seconds         {:.3f} (parse {:.3f}, solve {:.3f})\n",
                res.iterations, res.eval.relative_gap, res.eval.objective, res.eval.tstt, res.eval.sptt, res.aec(),

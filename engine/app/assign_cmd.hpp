@@ -15,6 +15,7 @@ struct AssignArgs {
   bool json = false;
   bool quiet = false;
   bool overwrite = false;  // replace an earlier --flows-out file
+  bool strict = false;     // every warning of the TNTP reader is an error (exit 2)
 };
 
 int cmd_assign(const AssignArgs& a);

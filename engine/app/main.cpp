@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"b", "fw"}));
   cmd_asg->add_flag("--json", asg.json, "Print one JSON object with the results");
   cmd_asg->add_flag("--quiet", asg.quiet, "Print nothing but errors");
+  cmd_asg->add_flag("--strict", asg.strict, "Treat every warning of the TNTP reader as an error (exit 2)");
   cmd_asg->add_flag("--overwrite", asg.overwrite, "Replace an earlier --flows-out file (never an input)");
 
   ut::app::CompareArgs cmp;

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 
 namespace ut::tntp {
@@ -58,8 +60,15 @@ class Lines {
 struct Ctx {
   std::string file;
   std::size_t line = 0;
+  Where where(const std::string& field) const {
+    return Where{file, line ? "line " + std::to_string(line) : std::string(), field};
+  }
   [[noreturn]] void fail(const std::string& field, const std::string& rule, std::string_view value) const {
-    throw InputError(Where{file, line ? "line " + std::to_string(line) : std::string(), field}, rule, std::string(value));
+    throw InputError(where(field), rule, std::string(value));
+  }
+  // A tolerated problem: "FILE: line N: FIELD: TEXT", the same place an error would name.
+  std::string warning(const std::string& field, const std::string& text) const {
+    return core::describe(where(field)) + ": " + text;
   }
 };
 
@@ -152,7 +161,7 @@ std::int64_t int_tag(const Metadata& md, Ctx& cx, const std::string& tag) {
 
 }  // namespace
 
-traffic::Network read_net(const std::filesystem::path& file) {
+traffic::Network read_net(const std::filesystem::path& file, bool strict) {
   const std::string text = read_all(file);
   Ctx cx{file.string()};
   Lines lines(text);
@@ -176,6 +185,11 @@ traffic::Network read_net(const std::filesystem::path& file) {
   // rows below before any per-node array exists.
   std::vector<traffic::LinkRow> rows;
   std::vector<std::size_t> row_line;
+  // Self-loops (public files have them, e.g. a centroid connector to itself) can never carry flow:
+  // dropped with one warning naming the first and counting them all (strict: an error).
+  std::vector<std::size_t> loop_line;
+  std::vector<std::uint32_t> loop_node;
+  std::int64_t row_count = 0;
   rows.reserve(
       static_cast<std::size_t>(std::min<std::int64_t>(links, static_cast<std::int64_t>(text.size() / 20 + 1))));
   static const char* names[] = {"init_node", "term_node", "capacity", "length", "free_flow_time",
@@ -194,7 +208,11 @@ traffic::Network read_net(const std::filesystem::path& file) {
     const std::int64_t to = to_int(cx, tok[1], names[1]);
     if (from < 1 || from > nodes) cx.fail(names[0], "must be a node id between 1 and " + std::to_string(nodes), tok[0]);
     if (to < 1 || to > nodes) cx.fail(names[1], "must be a node id between 1 and " + std::to_string(nodes), tok[1]);
-    if (from == to) cx.fail(names[1], "a link must join two different nodes (no self-loops)", tok[1]);
+    if (from == to && strict)
+      cx.fail(names[1],
+              "a link must join two different nodes (no self-loops; without --strict a self-loop is dropped with a "
+              "warning)",
+              tok[1]);
     r.tail = static_cast<std::uint32_t>(from - 1);
     r.head = static_cast<std::uint32_t>(to - 1);
     double v[8];
@@ -215,13 +233,38 @@ traffic::Network read_net(const std::filesystem::path& file) {
       cx.fail(names[6], "must be between 0 and 20 (x^power must stay finite for every flow up to 1e15 trips)", tok[6]);
     r.type = static_cast<int>(
         to_int(cx, tok[9], names[9], -2147483648LL, 2147483647LL, "between -2147483648 and 2147483647"));
+    ++row_count;
+    if (from == to) {  // checked like every row, then dropped
+      loop_line.push_back(cx.line);
+      loop_node.push_back(r.tail);
+      continue;
+    }
     rows.push_back(r);
     row_line.push_back(cx.line);
   }
-  if (static_cast<std::int64_t>(rows.size()) != links) {
+  if (row_count != links) {
     cx.line = links_line;
-    cx.fail("<NUMBER OF LINKS>", "must equal the number of link rows in the file (" + std::to_string(rows.size()) + ")",
+    cx.fail("<NUMBER OF LINKS>", "must equal the number of link rows in the file (" + std::to_string(row_count) + ")",
             std::to_string(links));
+  }
+  std::vector<std::string> warnings;
+  if (!loop_line.empty()) {
+    cx.line = loop_line[0];
+    const std::string id = std::to_string(loop_node[0] + 1);
+    std::string said = "link " + id + " -> " + id + " is a self-loop, which can never carry flow: dropped";
+    if (loop_line.size() > 1) {
+      said += fmt::format(", with {} more self-loop{} ({} in all; the next on line", loop_line.size() - 1,
+                          loop_line.size() > 2 ? "s" : "", loop_line.size());
+      const std::size_t shown = std::min<std::size_t>(loop_line.size(), 6);
+      said += shown > 2 ? "s " : " ";
+      for (std::size_t i = 1; i < shown; ++i) said += (i > 1 ? ", " : "") + std::to_string(loop_line[i]);
+      said += shown < loop_line.size() ? ", ...)" : ")";
+    }
+    warnings.push_back(cx.warning("term_node", said));
+    if (rows.empty()) {
+      cx.line = links_line;
+      cx.fail("<NUMBER OF LINKS>", "the network must have a link that is not a self-loop", std::to_string(links));
+    }
   }
   // Nodes that no link row touches are isolated: a few are common (unused ids), but a header that
   // declares far more nodes than the rows use does not describe this file, and every node costs
@@ -233,6 +276,7 @@ traffic::Network read_net(const std::filesystem::path& file) {
       used.push_back(r.tail);
       used.push_back(r.head);
     }
+    used.insert(used.end(), loop_node.begin(), loop_node.end());
     std::sort(used.begin(), used.end());
     const auto distinct = static_cast<std::int64_t>(std::unique(used.begin(), used.end()) - used.begin());
     if (nodes > 2 * distinct + 1000) {
@@ -248,30 +292,20 @@ traffic::Network read_net(const std::filesystem::path& file) {
   auto net = traffic::make_network(name, static_cast<std::uint32_t>(nodes), static_cast<std::uint32_t>(zones),
                                    static_cast<std::uint32_t>(ftn - 1), rows);
   net.source_line = std::move(row_line);
+  net.source_file = file.string();
+  net.warnings = std::move(warnings);
   return net;
 }
 
-traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Network& net) {
-  const std::string text = read_all(file);
-  Ctx cx{file.string()};
-  Lines lines(text);
-  const Metadata md = read_metadata(lines, cx);
-  const std::int64_t zones = int_tag(md, cx, "NUMBER OF ZONES");
-  if (zones != net.zone_count)
-    cx.fail("<NUMBER OF ZONES>", "must equal the network's number of zones (" + std::to_string(net.zone_count) + ")", std::to_string(zones));
-  double declared = -1;
-  std::size_t declared_line = 0;
-  if (auto it = md.tags.find("TOTAL OD FLOW"); it != md.tags.end()) {
-    cx.line = declared_line = it->second.second;
-    declared = to_double(cx, it->second.first, "<TOTAL OD FLOW>");
-    if (declared < 0 || declared > traffic::kMaxTotalDemand)
-      cx.fail("<TOTAL OD FLOW>", "must be between 0 and 1e15 trips", it->second.first);
-  }
-  traffic::DemandBuilder builder(net.zone_count);
-  std::vector<std::uint8_t> seen_origin(net.zone_count, 0);
-  std::vector<std::int64_t> seen_dest(net.zone_count, -1);  // origin that last listed it
+namespace {
+
+// Walks the entries of a trip table after its metadata: `Origin <zone>` lines (checked: an
+// integer zone, listed once) and `destination : trips;` items, calling on_entry(origin, dtok, vtok)
+// for each item with cx.line on its line. Run again over the same text it finds the same entries.
+template <class OnEntry>
+void scan_entries(Lines& lines, Ctx& cx, std::int64_t zones, OnEntry&& on_entry) {
+  std::vector<std::uint8_t> seen_origin(static_cast<std::size_t>(zones), 0);
   std::int64_t origin = -1;
-  double sum = 0;
   std::string_view line;
   while (lines.next(line)) {
     cx.line = lines.number();
@@ -294,31 +328,126 @@ traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Net
       if (item.empty()) continue;
       const std::size_t colon = item.find(':');
       if (colon == std::string_view::npos) cx.fail("demand entry", "entries have the form 'destination : trips;'", item);
-      const std::string_view dtok = trim(item.substr(0, colon));
-      const std::string_view vtok = trim(item.substr(colon + 1));
-      const std::int64_t dest = to_int(cx, dtok, "destination");
-      if (dest < 1 || dest > zones) cx.fail("destination", "must be a zone between 1 and " + std::to_string(zones), dtok);
-      const double v = to_double(cx, vtok, "trips from " + std::to_string(origin) + " to " + std::to_string(dest));
-      if (v < 0) cx.fail("trips from " + std::to_string(origin) + " to " + std::to_string(dest), "demand must be >= 0", vtok);
-      if (seen_dest[static_cast<std::size_t>(dest - 1)] == origin)
-        cx.fail("destination", "each destination is listed once per origin", dtok);
-      seen_dest[static_cast<std::size_t>(dest - 1)] = origin;
-      sum += v;
-      if (sum > traffic::kMaxTotalDemand)
-        cx.fail("trips from " + std::to_string(origin) + " to " + std::to_string(dest),
-                "the trip table's total demand must be at most 1e15 trips (this entry brings it past)", vtok);
-      builder.add(static_cast<std::uint32_t>(origin - 1), static_cast<std::uint32_t>(dest - 1), v);
+      on_entry(origin, trim(item.substr(0, colon)), trim(item.substr(colon + 1)));
     }
   }
+}
+
+std::string trips_field(std::int64_t origin, std::int64_t dest) {
+  return "trips from " + std::to_string(origin) + " to " + std::to_string(dest);
+}
+
+}  // namespace
+
+traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Network& net, bool strict) {
+  const std::string text = read_all(file);
+  Ctx cx{file.string()};
+  Lines lines(text);
+  const Metadata md = read_metadata(lines, cx);
+  const std::int64_t zones = int_tag(md, cx, "NUMBER OF ZONES");
+  if (zones != net.zone_count)
+    cx.fail("<NUMBER OF ZONES>", "must equal the network's number of zones (" + std::to_string(net.zone_count) + ")", std::to_string(zones));
+  double declared = -1;
+  std::size_t declared_line = 0;
+  if (auto it = md.tags.find("TOTAL OD FLOW"); it != md.tags.end()) {
+    cx.line = declared_line = it->second.second;
+    declared = to_double(cx, it->second.first, "<TOTAL OD FLOW>");
+    if (declared < 0 || declared > traffic::kMaxTotalDemand)
+      cx.fail("<TOTAL OD FLOW>", "must be between 0 and 1e15 trips", it->second.first);
+  }
+  traffic::DemandBuilder builder(net.zone_count);
+  std::vector<std::int64_t> seen_dest(net.zone_count, -1);  // origin that last listed it
+  double sum = 0;
+  scan_entries(lines, cx, zones, [&](std::int64_t origin, std::string_view dtok, std::string_view vtok) {
+    const std::int64_t dest = to_int(cx, dtok, "destination");
+    if (dest < 1 || dest > zones) cx.fail("destination", "must be a zone between 1 and " + std::to_string(zones), dtok);
+    const double v = to_double(cx, vtok, trips_field(origin, dest));
+    if (v < 0) cx.fail(trips_field(origin, dest), "demand must be >= 0", vtok);
+    if (seen_dest[static_cast<std::size_t>(dest - 1)] == origin)
+      cx.fail("destination", "each destination is listed once per origin", dtok);
+    seen_dest[static_cast<std::size_t>(dest - 1)] = origin;
+    sum += v;
+    if (sum > traffic::kMaxTotalDemand)
+      cx.fail(trips_field(origin, dest),
+              "the trip table's total demand must be at most 1e15 trips (this entry brings it past)", vtok);
+    builder.add(static_cast<std::uint32_t>(origin - 1), static_cast<std::uint32_t>(dest - 1), v);
+  });
+  std::vector<std::string> warnings;
+  // <TOTAL OD FLOW> is often rounded (public files give it to 6 significant digits): within 1 % of
+  // the entries' sum it is a warning and the entries are used; beyond, the file is inconsistent.
   if (declared >= 0 && std::abs(sum - declared) > 1e-6 * std::max(1.0, declared) + 1e-3) {
     cx.line = declared_line;
-    std::ostringstream s;
-    s.precision(17);
-    s << sum;
-    cx.fail("<TOTAL OD FLOW>", "must equal the sum of the demand entries (" + s.str() + ")",
-            md.tags.at("TOTAL OD FLOW").first);
+    const std::string& written = md.tags.at("TOTAL OD FLOW").first;
+    const std::string rule = fmt::format("must equal the sum of the demand entries ({:.10g})", sum);
+    const double off = std::abs(sum - declared);
+    if (!(off <= 0.01 * sum)) cx.fail("<TOTAL OD FLOW>", rule + " within 1 %", written);
+    if (strict) cx.fail("<TOTAL OD FLOW>", rule + " (without --strict, within 1 % is a warning)", written);
+    warnings.push_back(cx.warning(
+        "<TOTAL OD FLOW>", fmt::format("{} differs from the sum of the demand entries ({:.10g}) by {:.2g} % (less than "
+                                       "1 %): the entries are used",
+                                       written, sum, 100 * off / sum)));
   }
-  return builder.build();
+  traffic::Demand dm = builder.build();
+  // Demand between zones that no path joins (public files have some): excluded from the
+  // assignment and the gap with one warning naming the first pairs (strict: an error); an error
+  // when nothing is left.
+  const double loaded = dm.total;
+  const auto lost = traffic::exclude_unreachable(net, dm);
+  if (!lost.empty()) {
+    // The lines of the first pairs, found by a second pass over the (already checked) entries.
+    const std::size_t shown = std::min<std::size_t>(lost.size(), 6);
+    std::vector<std::size_t> at(shown, 0);
+    std::vector<std::string> written(shown);
+    {
+      Lines again(text);
+      Ctx cx2{file.string()};
+      read_metadata(again, cx2);
+      std::size_t next = 0;  // entries come in file order, pairs in (origin, destination) order
+      scan_entries(again, cx2, zones, [&](std::int64_t origin, std::string_view dtok, std::string_view vtok) {
+        std::int64_t dest = 0;
+        std::from_chars(dtok.data(), dtok.data() + dtok.size(), dest);
+        for (std::size_t i = next; i < shown; ++i)
+          if (lost[i].origin + 1 == static_cast<std::uint64_t>(origin) &&
+              lost[i].dest + 1 == static_cast<std::uint64_t>(dest)) {
+            at[i] = cx2.line;
+            written[i] = std::string(vtok);
+          }
+        while (next < shown && at[next] != 0) ++next;
+      });
+    }
+    const std::string where_net = net.source_file.empty() ? "network " + net.name : net.source_file;
+    const auto label = [&](std::uint32_t zone) { return net.node_label[zone]; };
+    cx.line = at[0];
+    const std::string field = trips_field(label(lost[0].origin), label(lost[0].dest));
+    const std::string all =
+        fmt::format("{} pair{}, {:.10g} trips", lost.size(), lost.size() > 1 ? "s" : "", dm.unreachable);
+    if (dm.origin.empty())
+      cx.fail(field,
+              "demand cannot be served: no pair of the trip table has a path in " + where_net +
+                  " (a path never passes through a zone below <FIRST THRU NODE>; " + all + ")",
+              written[0]);
+    if (strict)
+      cx.fail(field,
+              "demand cannot be served: no path in " + where_net +
+                  " (a path never passes through a zone below <FIRST THRU NODE>; without --strict the pairs without "
+                  "one, " + all + ", are excluded with a warning)",
+              written[0]);
+    std::string text_w = fmt::format(
+        "no path in {} serves these {} trips: excluded from the assignment and from the gap", where_net, written[0]);
+    if (lost.size() == 1) {
+      text_w += fmt::format(" ({:.2g} % of the demand)", 100 * dm.unreachable / loaded);
+    } else {
+      text_w += fmt::format(", with {} more pair{} that no path serves ({} in all, {:.2g} % of the demand; the next:",
+                            lost.size() - 1, lost.size() > 2 ? "s" : "", all, 100 * dm.unreachable / loaded);
+      for (std::size_t i = 1; i < shown; ++i)
+        text_w += fmt::format("{} {} -> {} on line {}", i > 1 ? "," : "", label(lost[i].origin), label(lost[i].dest),
+                              at[i]);
+      text_w += shown < lost.size() ? ", ...)" : ")";
+    }
+    warnings.push_back(cx.warning(field, text_w));
+  }
+  dm.warnings = std::move(warnings);
+  return dm;
 }
 
 std::vector<FlowRow> read_flow(const std::filesystem::path& file) {

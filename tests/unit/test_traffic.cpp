@@ -247,3 +247,125 @@ TEST_CASE("TNTP reader: memory follows the file, not its header counts", "[traff
                                                      Catch::Contains("(3 used, so at most 1006) (got 1007)"));
   fs::remove_all(dir);
 }
+
+// Public files that tap-b solves (issue 15): a rounded <TOTAL OD FLOW>, self-loops and demand with
+// no path are tolerated with a warning (tests/data/tntp_format/tolerated, also run by
+// tests/cli/assign_tolerated.sh); with `strict` each is an error.
+TEST_CASE("TNTP reader tolerates what tap-b solves, with a warning", "[traffic][tntp]") {
+  const fs::path dir = kData / "tolerated";
+  traffic::Options opt;
+  opt.gap = 1e-10;
+
+  SECTION("a <TOTAL OD FLOW> to 6 significant digits") {
+    const auto t = (dir / "total_6_digits_trips.txt").string();
+    const auto net = tntp::read_net(dir / "total_6_digits_net.txt");
+    CHECK(net.warnings.empty());
+    const auto dm = tntp::read_trips(t, net);
+    CHECK(dm.total == 1000.004);  // the entries, not the header
+    REQUIRE(dm.warnings.size() == 1);
+    CHECK(dm.warnings[0] == t + ": line 2: <TOTAL OD FLOW>: 1000.00 differs from the sum of the demand entries "
+                                "(1000.004) by 0.0004 % (less than 1 %): the entries are used");
+    CHECK_THROWS_WITH(tntp::read_trips(t, net, true),
+                      t + ": line 2: <TOTAL OD FLOW>: must equal the sum of the demand entries (1000.004) (without "
+                          "--strict, within 1 % is a warning) (got 1000.00)");
+  }
+
+  SECTION("self-loops are dropped; the equilibrium is Braess's") {
+    const auto n1 = (dir / "self_loop_net.txt").string();
+    const auto net = tntp::read_net(n1);
+    REQUIRE(net.link_count() == 5);
+    CHECK(net.source_line == std::vector<std::size_t>{9, 10, 12, 13, 14});
+    REQUIRE(net.warnings.size() == 1);
+    CHECK(net.warnings[0] ==
+          n1 + ": line 11: term_node: link 3 -> 3 is a self-loop, which can never carry flow: dropped");
+    const auto r = traffic::assign_bush(net, tntp::read_trips(dir / "self_loop_trips.txt", net), opt);
+    CHECK(r.eval.objective == Approx(363600).epsilon(1e-9));
+    CHECK_THROWS_WITH(tntp::read_net(n1, true),
+                      n1 + ": line 11: term_node: a link must join two different nodes (no self-loops; without "
+                           "--strict a self-loop is dropped with a warning) (got 3)");
+
+    const auto n3 = (dir / "self_loops_three_net.txt").string();
+    const auto net3 = tntp::read_net(n3);
+    CHECK(net3.link_count() == 5);
+    REQUIRE(net3.warnings.size() == 1);
+    CHECK(net3.warnings[0] == n3 + ": line 9: term_node: link 1 -> 1 is a self-loop, which can never carry flow: "
+                                   "dropped, with 2 more self-loops (3 in all; the next on lines 13, 16)");
+  }
+
+  SECTION("demand with no path is excluded and reported; the gap is over the rest") {
+    const auto n = (dir / "unreachable_pair_net.txt").string();
+    const auto t = (dir / "unreachable_pair_trips.txt").string();
+    const auto net = tntp::read_net(n);
+    const auto dm = tntp::read_trips(t, net);
+    CHECK(dm.total == 6000);
+    CHECK(dm.unreachable == 150);
+    CHECK(dm.unreachable_pairs == 2);
+    REQUIRE(dm.origin.size() == 1);  // origin 2's only entry had no path
+    REQUIRE(dm.warnings.size() == 1);
+    CHECK(dm.warnings[0] == t + ": line 7: trips from 1 to 3: no path in " + n +
+                                " serves these 100.0 trips: excluded from the assignment and from the gap, with 1 more "
+                                "pair that no path serves (2 pairs, 150 trips in all, 2.4 % of the demand; the next: "
+                                "2 -> 1 on line 9)");
+    for (const auto& r : {traffic::assign_bush(net, dm, opt), traffic::assign_frank_wolfe(net, dm, opt)}) {
+      CHECK(r.demand == 6000);
+      CHECK(r.eval.sptt == Approx(6000 * 99).epsilon(1e-6));
+      CHECK(r.eval.relative_gap < 1e-6);
+    }
+    CHECK_THROWS_WITH(tntp::read_trips(t, net, true),
+                      t + ": line 7: trips from 1 to 3: demand cannot be served: no path in " + n +
+                          " (a path never passes through a zone below <FIRST THRU NODE>; without --strict the pairs "
+                          "without one, 2 pairs, 150 trips, are excluded with a warning) (got 100.0)");
+  }
+
+  SECTION("many pairs with no path: the first six are named") {
+    const fs::path tmp = fs::temp_directory_path() / "ut_tntp_unreachable_many";
+    // Zone 1 has no links at all: every pair to or from it has no path.
+    const auto net = tntp::read_net(write(tmp, "m_net.tntp",
+                                          "<NUMBER OF ZONES> 9\n<NUMBER OF NODES> 10\n<FIRST THRU NODE> 10\n"
+                                          "<NUMBER OF LINKS> 16\n<END OF METADATA>\n"
+                                          "2 10 1 1 1 0 4 0 0 1\n10 2 1 1 1 0 4 0 0 1\n3 10 1 1 1 0 4 0 0 1\n"
+                                          "10 3 1 1 1 0 4 0 0 1\n4 10 1 1 1 0 4 0 0 1\n10 4 1 1 1 0 4 0 0 1\n"
+                                          "5 10 1 1 1 0 4 0 0 1\n10 5 1 1 1 0 4 0 0 1\n6 10 1 1 1 0 4 0 0 1\n"
+                                          "10 6 1 1 1 0 4 0 0 1\n7 10 1 1 1 0 4 0 0 1\n10 7 1 1 1 0 4 0 0 1\n"
+                                          "8 10 1 1 1 0 4 0 0 1\n10 8 1 1 1 0 4 0 0 1\n9 10 1 1 1 0 4 0 0 1\n"
+                                          "10 9 1 1 1 0 4 0 0 1\n"));
+    std::string trips = "<NUMBER OF ZONES> 9\n<END OF METADATA>\n";
+    for (int o = 9; o >= 1; --o) {  // origins in reverse: the named pairs follow (origin, destination)
+      trips += "Origin " + std::to_string(o) + "\n";
+      for (int d = 1; d <= 9; ++d) trips += std::to_string(d) + " : 1;\n";
+    }
+    const auto t = write(tmp, "m_trips.tntp", trips).string();
+    const auto dm = tntp::read_trips(t, net);
+    CHECK(dm.unreachable_pairs == 16);
+    CHECK(dm.total == 56);
+    REQUIRE(dm.warnings.size() == 1);
+    // Origin 1 is on line 83 (two metadata lines, then 10 lines per origin from 9 down), its
+    // entries 1 .. 9 on lines 84-92.
+    CHECK(dm.warnings[0] ==
+          t + ": line 85: trips from 1 to 2: no path in " + (tmp / "m_net.tntp").string() +
+              " serves these 1 trips: excluded from the assignment and from the gap, with 15 more pairs that no path "
+              "serves (16 pairs, 16 trips in all, 22 % of the demand; the next: 1 -> 3 on line 86, 1 -> 4 on line 87, "
+              "1 -> 5 on line 88, 1 -> 6 on line 89, 1 -> 7 on line 90, ...)");
+    fs::remove_all(tmp);
+  }
+
+  SECTION("beyond 1 %, a <TOTAL OD FLOW> is still an error; no demand with a path at all is an error") {
+    const fs::path tmp = fs::temp_directory_path() / "ut_tntp_total_off";
+    const auto net = tntp::read_net(dir / "total_6_digits_net.txt");
+    const auto t = write(tmp, "o_trips.tntp", "<NUMBER OF ZONES> 2\n<TOTAL OD FLOW> 1010.1\n<END OF METADATA>\n"
+                                              "Origin 1\n2 : 1000;\n");
+    CHECK_THROWS_WITH(tntp::read_trips(t, net),
+                      t.string() + ": line 2: <TOTAL OD FLOW>: must equal the sum of the demand entries (1000) within "
+                                   "1 % (got 1010.1)");
+    const auto t2 = write(tmp, "r_trips.tntp", "<NUMBER OF ZONES> 2\n<END OF METADATA>\nOrigin 2\n1 : 5;\n");
+    CHECK_THROWS_WITH(tntp::read_trips(t2, net),
+                      t2.string() + ": line 4: trips from 2 to 1: demand cannot be served: no pair of the trip table "
+                                    "has a path in " + (dir / "total_6_digits_net.txt").string() +
+                          " (a path never passes through a zone below <FIRST THRU NODE>; 1 pair, 5 trips) (got 5)");
+    const auto n2 = write(tmp, "l_net.tntp", "<NUMBER OF ZONES> 1\n<NUMBER OF NODES> 2\n<FIRST THRU NODE> 2\n"
+                                             "<NUMBER OF LINKS> 1\n<END OF METADATA>\n2 2 1 1 1 0 4 0 0 1\n");
+    CHECK_THROWS_WITH(tntp::read_net(n2), n2.string() + ": line 4: <NUMBER OF LINKS>: the network must have a link "
+                                                        "that is not a self-loop (got 1)");
+    fs::remove_all(tmp);
+  }
+}

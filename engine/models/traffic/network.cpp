@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
 namespace ut::traffic {
 
 void Network::set_cost_factors(double tf, double df) {
@@ -120,6 +124,85 @@ Demand DemandBuilder::build() {
   }
   rows_.clear();
   return dm;
+}
+
+std::vector<UnreachablePair> exclude_unreachable(const Network& net, Demand& dm) {
+  // One breadth-first search per origin, in parallel; each writes only its own entries' flags, so
+  // the result does not depend on the thread count. A search stops once it has reached all of its
+  // origin's destinations.
+  const std::uint32_t n = net.node_count;
+  std::vector<std::uint32_t> adj(net.out_link.size());  // heads in forward-star order
+  for (std::size_t e = 0; e < adj.size(); ++e) adj[e] = net.head[net.out_link[e]];
+  std::vector<std::uint8_t> reached(dm.dest.size(), 0);
+  struct Scratch {
+    std::vector<std::uint32_t> stamp, queue;
+    std::uint32_t mark = 0;
+  };
+  tbb::enumerable_thread_specific<Scratch> tls([n] {
+    Scratch s;
+    s.stamp.assign(n, 0);
+    s.queue.reserve(n);
+    return s;
+  });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, dm.origin_count(), 1), [&](const auto& r) {
+    Scratch& sc = tls.local();
+    for (std::size_t k = r.begin(); k < r.end(); ++k) {
+      const std::uint32_t o = dm.origin[k];
+      const std::uint32_t mark = ++sc.mark;  // at most one per origin: never wraps to 0
+      // Destinations still to reach are marked in `stamp` with the complement of `mark`.
+      const std::uint32_t want = ~mark;
+      std::uint32_t left = 0;
+      for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
+        if (sc.stamp[dm.dest[i]] != want) ++left;
+        sc.stamp[dm.dest[i]] = want;
+      }
+      sc.queue.clear();
+      sc.queue.push_back(o);
+      sc.stamp[o] = mark;  // never a destination of its own (intrazonal trips are not stored)
+      for (std::size_t q = 0; q < sc.queue.size() && left > 0; ++q) {
+        const std::uint32_t v = sc.queue[q];
+        if (!net.passable(v, o)) continue;  // a zone may end a path, never pass it on
+        for (std::uint32_t e = net.out_offset[v]; e < net.out_offset[v + 1]; ++e) {
+          const std::uint32_t w = adj[e];
+          if (sc.stamp[w] == mark) continue;
+          if (sc.stamp[w] == want) --left;
+          sc.stamp[w] = mark;
+          sc.queue.push_back(w);
+        }
+      }
+      for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) reached[i] = sc.stamp[dm.dest[i]] == mark;
+    }
+  });
+
+  std::vector<UnreachablePair> out;
+  for (std::size_t k = 0; k < dm.origin_count(); ++k)
+    for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i)
+      if (!reached[i]) out.push_back({dm.origin[k], dm.dest[i], dm.trips[i]});
+  if (out.empty()) return out;  // the demand stays exactly as built
+  Demand kept;
+  kept.intrazonal = dm.intrazonal;
+  kept.unreachable = dm.unreachable;
+  kept.unreachable_pairs = dm.unreachable_pairs;
+  kept.warnings = std::move(dm.warnings);
+  kept.offset.push_back(0);
+  for (std::size_t k = 0; k < dm.origin_count(); ++k) {
+    for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
+      if (!reached[i]) {
+        kept.unreachable += dm.trips[i];
+        ++kept.unreachable_pairs;
+        continue;
+      }
+      kept.dest.push_back(dm.dest[i]);
+      kept.trips.push_back(dm.trips[i]);
+      kept.total += dm.trips[i];
+    }
+    if (kept.dest.size() > kept.offset.back()) {
+      kept.origin.push_back(dm.origin[k]);
+      kept.offset.push_back(static_cast<std::uint32_t>(kept.dest.size()));
+    }
+  }
+  dm = std::move(kept);
+  return out;
 }
 
 }  // namespace ut::traffic

@@ -60,6 +60,10 @@ struct Network {
   std::vector<std::uint32_t> out_offset, out_link, in_offset, in_link;
   // Line of each link in the file it was read from (for messages); empty when not read from a file.
   std::vector<std::size_t> source_line;
+  std::string source_file;  // the file it was read from (for messages); empty when not read from a file
+  // What the reader tolerated and did about it (a self-loop dropped...), one complete sentence
+  // each, naming the file and line; printed by the caller (the engine never prints).
+  std::vector<std::string> warnings;
 
   std::uint32_t link_count() const { return static_cast<std::uint32_t>(tail.size()); }
   // May a path from `origin` pass through `node`?
@@ -129,8 +133,12 @@ struct Demand {
   std::vector<std::uint32_t> offset;  // size origin.size()+1
   std::vector<std::uint32_t> dest;
   std::vector<double> trips;
-  double total = 0;       // loaded trips (intrazonal excluded)
+  double total = 0;       // loaded trips (intrazonal and unreachable excluded)
   double intrazonal = 0;  // intrazonal trips, not loaded
+  double unreachable = 0;              // trips between zones with no path, excluded (exclude_unreachable)
+  std::uint64_t unreachable_pairs = 0;  // their origin-destination pairs
+  // What the reader tolerated and did about it, as for Network::warnings.
+  std::vector<std::string> warnings;
 
   std::size_t origin_count() const { return origin.size(); }
 };
@@ -147,5 +155,17 @@ class DemandBuilder {
   std::vector<std::vector<std::pair<std::uint32_t, double>>> rows_;
   double intrazonal_ = 0;
 };
+
+// An origin-destination pair with demand that no path serves.
+struct UnreachablePair {
+  std::uint32_t origin = 0, dest = 0;  // zone (node) indices
+  double trips = 0;
+};
+// Removes from `dm` every pair whose destination no path from its origin reaches (the zone rule
+// honoured: a path never passes through a zone below the first through node), adds their trips
+// to dm.unreachable and their count to dm.unreachable_pairs, and returns them in (origin,
+// destination) order. The solvers then see only demand they can serve, and the gap is defined over
+// it. One breadth-first search per origin: O(origins x links), a fraction of one solver iteration.
+std::vector<UnreachablePair> exclude_unreachable(const Network& net, Demand& dm);
 
 }  // namespace ut::traffic
