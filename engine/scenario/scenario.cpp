@@ -253,9 +253,31 @@ void check_ascii_outside_strings(const std::string& text, const fs::path& file) 
     } else if (c == '#') {
       while (i < n && text[i] != '\n') ++i;
     } else if (c == '"' || c == '\'') {
+      // Where a string may start: a key at the start of a line or after '.', '[' (a table
+      // name); a value after '=', '[', ',' or '{'. Elsewhere (`seed = 1"©"`) toml++ 3.3 reports
+      // an error through the same undefined behaviour, so such a string must hold ASCII only.
+      std::size_t b = i;
+      bool line_start_key = false;
+      while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\r' || text[b - 1] == '\n')) {
+        line_start_key |= text[b - 1] == '\n';
+        --b;
+      }
+      const bool valid_start = b == 0 || line_start_key || (b == 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) ||
+                               std::string_view("=[,{.").find(text[b - 1]) != std::string_view::npos;
+      const std::size_t string_start = i, string_line = line, string_line_start = line_start;
       const bool basic = c == '"';
       const bool multi = starts(i, basic ? "\"\"\"" : "'''");
       i += multi ? 3 : 1;
+      if (!valid_start) {
+        // Scan ahead for non-ASCII bytes up to the end of the line: the lexer below skips the
+        // string either way.
+        for (std::size_t k = i; k < n && text[k] != '\n'; ++k)
+          if (static_cast<unsigned char>(text[k]) >= 0x80)
+            throw InputError(Where{file.string(), fmt::format("line {}, column {}", string_line, string_start - string_line_start + 1), ""},
+                             "a string must follow '=', '[', ',' or '{' (or start a key); this one follows other text and "
+                             "holds non-ASCII characters",
+                             fmt::format("'{}' before the quote", text[b - 1]));
+      }
       while (i < n) {
         const char d = text[i];
         if (basic && d == '\\') {

@@ -77,6 +77,12 @@ cp "$tmp/file" "$tmp/x.osm"
 "$ut" prepare-osm "$tmp/x.osm" --out "$tmp/x.osm" --overwrite 2>"$tmp/err"; rc=$?
 expect "prepare-osm --out = input" 2 "must not be an input" $rc && [ "$(cat "$tmp/x.osm")" = precious ] && ok "prepare-osm --out equal to its input: refused, input intact"
 
+run --out "$tmp/r1/.." --overwrite 2>"$tmp/err"; rc=$?
+expect "--out ending in .." 2 "not '.' or '..'" $rc && [ "$(sums "$tmp/r1")" = "$old" ] && ok "--out ending in '..': refused before any work"
+long=$(printf 'x%.0s' $(seq 300))
+run --out "$tmp/$long" 2>"$tmp/err"; rc=$?
+expect "--out of 300 characters" 2 "at most 200 characters" $rc && [ -z "$(ls -A "$tmp" | grep xxxx)" ] && ok "--out named with 300 characters: refused before any work"
+
 # --- failing writes (a full disk while writing one file) --------------------------------------------
 for f in indicators.csv ATTRIBUTION.txt outputs.gpkg manifest.json timings.json; do
   LD_PRELOAD=$shim UT_FAIL_WRITE=/$f new --out "$tmp/r1" --overwrite 2>"$tmp/err"; rc=$?
