@@ -1,5 +1,6 @@
-// libFuzzer target: the TNTP reader (what `urbantwin assign --net --trips` reads). The input is a
-// net file, optionally followed by a line `<<<TRIPS>>>` and a trip table read against that net.
+// libFuzzer target: the TNTP reader (what `urbantwin assign --net --trips` reads, with and without
+// --strict). The input is a net file, optionally followed by a line `<<<TRIPS>>>` and a trip table
+// read against that net.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -15,9 +16,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto net_file = s.write("fuzz_net.tntp", in.substr(0, at));
   const bool has_trips = at != std::string_view::npos;
   const auto trips_file = s.write("fuzz_trips.tntp", has_trips ? in.substr(at + kSplit.size()) : std::string_view());
-  ut::fuzz::expect_input_errors_only([&] {
-    const auto net = ut::tntp::read_net(net_file);
-    if (has_trips) (void)ut::tntp::read_trips(trips_file, net);
-  });
+  // Both modes of `urbantwin assign`: the default (what tap-b accepts with warnings) and --strict.
+  for (const bool strict : {false, true})
+    ut::fuzz::expect_input_errors_only([&] {
+      const auto net = ut::tntp::read_net(net_file, strict);
+      if (has_trips) (void)ut::tntp::read_trips(trips_file, net, strict);
+    });
   return 0;
 }
