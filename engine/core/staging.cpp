@@ -124,7 +124,7 @@ void check_output(const Staging::Spec& s) {
       refuse(s, fmt::format("output exists (an earlier {}); pass --overwrite to replace it", s.output_kind), s.path.string());
   } else {
     if (!fs::is_regular_file(st)) refuse(s, "output exists and is not a regular file", s.path.string());
-    if (!s.overwrite) refuse(s, fmt::format("output file exists; pass --overwrite to replace it"), s.path.string());
+    if (!s.overwrite) refuse(s, "output file exists; pass --overwrite to replace it", s.path.string());
   }
 }
 
@@ -132,22 +132,22 @@ Staging::Staging(Spec spec) : kind_(spec.kind) {
   if (spec.path.filename().empty()) spec.path = spec.path.parent_path();
   check_output(spec);
   final_ = spec.path;
-  open(true);
+  open();
   // Checked once more under the lock: another command may have created it meanwhile.
   check_output(spec);
 }
 
 Staging::Staging(fs::path final_path, Kind kind) : final_(std::move(final_path)), kind_(kind) {
   if (final_.filename().empty()) final_ = final_.parent_path();
-  open(true);
+  open();
 }
 
-void Staging::open(bool check_writable) {
+void Staging::open() {
   const fs::path parent = parent_of(final_);
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) throw OutputError(Where{parent.string(), "", ""}, "output folder must be creatable", ec.message());
-  if (check_writable && ::access(parent.c_str(), W_OK | X_OK) != 0)
+  if (::access(parent.c_str(), W_OK | X_OK) != 0)
     throw OutputError(Where{parent.string(), "", ""}, "output folder must be writable", sys_reason(errno));
   lock();
   // Leftovers of killed commands writing this output: nobody else holds the lock, so every

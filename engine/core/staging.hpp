@@ -79,7 +79,7 @@ class Staging {
   Kind kind_;
   int lock_fd_ = -1;
   bool committed_ = false;
-  void open(bool check_writable);
+  void open();
   void lock();
   void unlock();
 };
