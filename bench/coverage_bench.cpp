@@ -51,12 +51,12 @@ int main(int argc, char** argv) {
   in.walk = &g;
   in.drive = &g;
   const std::size_t parcels = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
-  in.parcel_walk.reserve(parcels);
+  in.point_walk.reserve(parcels);
   for (std::size_t p = 0; p < parcels; ++p) {
-    in.parcel_walk.push_back(*loc.attach({coord(), coord()}, 100));
+    in.point_walk.push_back(*loc.attach({coord(), coord()}, 100));
     in.residents.push_back(static_cast<std::uint32_t>(next() % 200));
   }
-  in.parcel_drive = in.parcel_walk;
+  in.point_drive = in.point_walk;
   const double radius[8] = {300, 300, 500, 1000, 1000, 800, 500, 300};
   for (int k = 0; k < 8; ++k) {
     coverage::ClassInput ci;

@@ -74,6 +74,8 @@ int cmd_run(const RunArgs& a, bool write) {
   for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
   info.notes = sim.notes();
   info.network = sim.network_stats();
+  info.homes = &sim.home_points();
+  info.home_walk = &sim.home_walk_entries();
   progress(a, "writing " + out.string());
   ut::output::write_run_dir(*staging, s, city, years, info);
   if (!a.quiet) {

@@ -71,10 +71,43 @@ struct Rezoning {
   double units = -1;     // < 0: derived from the residential floor area
 };
 
+// A building footprint from the scenario's buildings layer: where a parcel's residents live when
+// its residential buildings are mapped (docs/access.md, "Home points").
+struct Building {
+  std::int64_t id = 0;
+  std::string type;   // building=* value ("apartments", "house", "yes", ...); may be empty
+  double levels = 0;  // storeys above ground; 0: not given (homes.default_levels applies)
+  geo::MultiPolygon shape;
+  double area_m2 = 0;  // footprint area
+};
+
+// Something a walk from a home or a site to the street cannot cross (docs/access.md): water
+// areas (polygons), and railways, motorways or rivers drawn as lines.
+struct Barrier {
+  std::int64_t id = 0;
+  std::string kind;         // "water", "railway", "motorway", "river", ... (from the layer)
+  geo::MultiPolygon area;   // polygon barriers (water); empty for lines
+  std::vector<geo::LineString> lines;  // line barriers; empty for polygons
+};
+
+// A population raster (WorldPop / GHS-POP style) warped into the run's CRS: a north-up grid of
+// cell values (persons per cell; only their ratios inside a parcel are used). Row 0 is the top.
+struct DensityGrid {
+  std::string source;  // file, for notes
+  double x0 = 0, y0 = 0;  // top-left corner
+  double dx = 0, dy = 0;  // cell size (dy > 0; rows go south)
+  std::size_t nx = 0, ny = 0;
+  std::vector<float> value;  // nx * ny, row-major; NaN or < 0: no data
+  bool empty() const { return value.empty(); }
+};
+
 struct City {
   std::string crs;      // the metric CRS everything is in ("EPSG:32648")
   std::string crs_wkt;  // its WKT, for outputs
   Parcels parcels;
+  std::vector<Building> buildings;  // empty: the scenario names no buildings layer
+  std::vector<Barrier> barriers;    // empty: the scenario names no barriers layer
+  DensityGrid density;              // empty: the scenario names no population raster
   std::vector<Facility> facilities;
   std::vector<Greenway> greenways;
   std::vector<Road> roads;

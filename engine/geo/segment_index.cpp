@@ -70,4 +70,19 @@ NearestSegment SegmentIndex::nearest(const Point& p, double max_distance) const 
   return best;
 }
 
+bool SegmentIndex::any_crossing(const Point& a, const Point& b) const {
+  if (a_.empty()) return false;
+  const double lx = std::min(a.x, b.x), hx = std::max(a.x, b.x), ly = std::min(a.y, b.y), hy = std::max(a.y, b.y);
+  if (hx < box_.min_x || lx > box_.max_x || hy < box_.min_y || ly > box_.max_y) return false;
+  for (std::int64_t y = cy(ly); y <= cy(hy); ++y)
+    for (std::int64_t x = cx(lx); x <= cx(hx); ++x) {
+      const auto c = static_cast<std::size_t>(y * nx_ + x);
+      for (std::uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
+        const std::uint32_t s = cell_items_[k];
+        if (segments_cross(a, b, a_[s], b_[s])) return true;
+      }
+    }
+  return false;
+}
+
 }  // namespace ut::geo

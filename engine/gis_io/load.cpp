@@ -1,9 +1,13 @@
 #include "gis_io/load.hpp"
 
 #include <fmt/format.h>
+#include <gdalwarper.h>
 
 #include <algorithm>
+#include <array>
+#include <cfloat>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -576,6 +580,168 @@ void load_facilities(const scenario::Scenario& s, const std::string& crs, const 
   }
 }
 
+// Building footprints (the scenario's buildings layer): where residents live inside parcels.
+void load_buildings(const scenario::Scenario& s, const std::string& crs, const geo::BBox& allowed,
+                    std::vector<city::Building>& out) {
+  if (s.buildings.source.empty()) return;
+  LayerReader r(s.buildings, crs);
+  r.limit_to(&allowed);
+  r.expect_type("id", kInteger, "an integer");
+  r.expect_type("levels", kNumeric, "numeric");
+  for (auto& fp : r.layer()) {
+    const OGRFeature& f = *fp;
+    if (!r.is_set(f, "id")) throw InputError(r.where(f), "building id must be set", "null");
+    city::Building b;
+    b.id = r.integer(f, "id");
+    r.check_unique(f, b.id);
+    b.type = r.text(f, "type");
+    // NULL or absent levels: 0, "not given" (homes.default_levels applies).
+    if (r.is_set(f, "levels")) {
+      b.levels = r.real(f, "levels");
+      if (!(std::isfinite(b.levels) && b.levels >= 0 && b.levels <= limits::kMaxBuildingLevels))
+        throw InputError(
+            r.where(f, "levels"),
+            fmt::format("levels must be a number in [0, {:g}] (storeys above ground)", limits::kMaxBuildingLevels),
+            fmt::format("{}", b.levels));
+    }
+    const OGRGeometry& g = r.geometry(f);
+    const auto type = wkbFlatten(g.getGeometryType());
+    if (type != wkbPolygon && type != wkbMultiPolygon)
+      throw InputError(r.where(f), "building geometry must be a polygon or multipolygon", OGRGeometryTypeToName(type));
+    detail::append_polygons(g, b.shape);
+    for (auto& poly : b.shape)
+      for (auto& ring : poly.rings) r.project(f, ring.data(), ring.size());
+    check_valid(r, f, g);
+    b.area_m2 = geo::area(b.shape);
+    out.push_back(std::move(b));
+  }
+}
+
+// Barriers (the scenario's barriers layer): areas (water) and lines (railways, motorways, rivers).
+void load_barriers(const scenario::Scenario& s, const std::string& crs, const geo::BBox& allowed,
+                   std::vector<city::Barrier>& out) {
+  if (s.barriers.source.empty()) return;
+  LayerReader r(s.barriers, crs);
+  r.limit_to(&allowed);
+  r.expect_type("id", kInteger, "an integer");
+  for (auto& fp : r.layer()) {
+    const OGRFeature& f = *fp;
+    if (!r.is_set(f, "id")) throw InputError(r.where(f), "barrier id must be set", "null");
+    city::Barrier b;
+    b.id = r.integer(f, "id");
+    r.check_unique(f, b.id);
+    b.kind = r.text(f, "kind");
+    if (b.kind.empty()) throw InputError(r.where(f, "kind"), "barrier kind must be set (water, railway, ...)", "empty");
+    const OGRGeometry& g = r.geometry(f);
+    const auto type = wkbFlatten(g.getGeometryType());
+    if (OGR_GT_IsSurface(type) || OGR_GT_IsSubClassOf(type, wkbMultiSurface)) {
+      detail::append_polygons(g, b.area);
+      for (auto& poly : b.area)
+        for (auto& ring : poly.rings) r.project(f, ring.data(), ring.size());
+      check_valid(r, f, g);
+    } else if (OGR_GT_IsCurve(type) || OGR_GT_IsSubClassOf(type, wkbMultiCurve)) {
+      detail::append_lines(g, b.lines);
+      for (auto& line : b.lines) {
+        if (line.size() < 2)
+          throw InputError(r.where(f), "barrier lines need at least 2 vertices", std::to_string(line.size()));
+        r.project(f, line.data(), line.size());
+      }
+    } else {
+      throw InputError(r.where(f), "a barrier must be a line or an area", OGRGeometryTypeToName(type));
+    }
+    out.push_back(std::move(b));
+  }
+}
+
+// The population raster (homes.raster), warped into the run's CRS by nearest neighbour at the
+// resolution GDAL suggests, over the parcels' extent plus one cell on every side. Cells outside
+// the raster, and its no-data cells, are NaN.
+void load_density(const scenario::Scenario& s, const city::City& c, city::DensityGrid& out) {
+  const auto& h = s.homes;
+  if (h.raster.empty()) return;
+  const std::string path = h.raster.string();
+  const Where where{path, fmt::format("band {}", h.raster_band), ""};
+  CPLErrorReset();
+  GDALDatasetUniquePtr src(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  if (!src) {
+    std::string why = CPLGetLastErrorMsg();
+    if (why.empty()) why = "not a raster format GDAL reads";
+    throw InputError(Where{path, "", ""}, "raster named by homes.raster must be readable by GDAL", why);
+  }
+  if (h.raster_band > src->GetRasterCount())
+    throw InputError(Where{s.file.string(), "", "key homes.raster_band"},
+                     fmt::format("must be a band of the raster {} (it has {})", path, src->GetRasterCount()),
+                     std::to_string(h.raster_band));
+  if (src->GetSpatialRef() == nullptr)
+    throw InputError(Where{path, "", ""}, "raster must declare its coordinate reference system", "none");
+  std::array<double, 6> sgt{};
+  if (src->GetGeoTransform(sgt.data()) != CE_None)
+    throw InputError(Where{path, "", ""}, "raster must be georeferenced (a geotransform)", "none");
+  // Exact transformation (max error 0) and nearest neighbour: the same cells on every run.
+  CPLErrorReset();
+  GDALDatasetUniquePtr warped(GDALDataset::FromHandle(GDALAutoCreateWarpedVRT(
+      GDALDataset::ToHandle(src.get()), nullptr, c.crs_wkt.c_str(), GRA_NearestNeighbour, 0.0, nullptr)));
+  if (!warped)
+    throw InputError(Where{path, "", ""}, fmt::format("raster must be transformable to the run's CRS {}", c.crs),
+                     CPLGetLastErrorMsg());
+  std::array<double, 6> gt{};
+  warped->GetGeoTransform(gt.data());
+  const double dx = gt[1], dy = -gt[5];
+  if (!(dx > 0 && dy > 0 && gt[2] == 0 && gt[4] == 0))
+    throw InputError(where, "raster warped into the run's CRS must be a north-up grid",
+                     fmt::format("geotransform ({}, {}, {}, {}, {}, {})", gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]));
+  geo::BBox box;
+  for (const auto& mp : c.parcels.shape)
+    for (const auto& poly : mp)
+      for (const auto& ring : poly.rings)
+        for (const auto& p : ring) box.add(p);
+  // The window in the warped raster's cells (may reach beyond it): every cell a parcel touches,
+  // and one more on each side.
+  const double col_lo = std::floor((box.min_x - gt[0]) / dx) - 1, col_hi = std::floor((box.max_x - gt[0]) / dx) + 2;
+  const double row_lo = std::floor((gt[3] - box.max_y) / dy) - 1, row_hi = std::floor((gt[3] - box.min_y) / dy) + 2;
+  const double cells = (col_hi - col_lo) * (row_hi - row_lo);
+  if (!(cells <= limits::kMaxDensityCells))
+    throw InputError(
+        where,
+        fmt::format("the raster over the parcels' extent must have at most {:.0f} cells in the run's CRS (coarsen it)",
+                    limits::kMaxDensityCells),
+        fmt::format("{:.0f} x {:.0f} = {:.0f} cells of {:g} m x {:g} m", col_hi - col_lo, row_hi - row_lo, cells, dx,
+                    dy));
+  const double width = warped->GetRasterXSize(), height = warped->GetRasterYSize();
+  const double ix0 = std::max(col_lo, 0.0), ix1 = std::min(col_hi, width);
+  const double iy0 = std::max(row_lo, 0.0), iy1 = std::min(row_hi, height);
+  if (!(ix0 < ix1 && iy0 < iy1))
+    throw InputError(where, "raster must overlap the parcels' extent",
+                     fmt::format("raster ({:.0f}, {:.0f}) - ({:.0f}, {:.0f}), parcels {} - {} in the run's CRS", gt[0],
+                                 gt[3] - height * dy, gt[0] + width * dx, gt[3], xy({box.min_x, box.min_y}),
+                                 xy({box.max_x, box.max_y})));
+  out.source = path;
+  out.dx = dx;
+  out.dy = dy;
+  out.x0 = gt[0] + col_lo * dx;
+  out.y0 = gt[3] - row_lo * dy;
+  out.nx = static_cast<std::size_t>(col_hi - col_lo);
+  out.ny = static_cast<std::size_t>(row_hi - row_lo);
+  out.value.assign(out.nx * out.ny, std::numeric_limits<float>::quiet_NaN());
+  GDALRasterBand* band = warped->GetRasterBand(h.raster_band);
+  int has_nodata = 0;
+  const double nodata = band->GetNoDataValue(&has_nodata);
+  const int iw = static_cast<int>(ix1 - ix0), ih = static_cast<int>(iy1 - iy0);
+  std::vector<double> buf(static_cast<std::size_t>(iw) * static_cast<std::size_t>(ih));
+  CPLErrorReset();
+  if (band->RasterIO(GF_Read, static_cast<int>(ix0), static_cast<int>(iy0), iw, ih, buf.data(), iw, ih, GDT_Float64, 0,
+                     0, nullptr) != CE_None)
+    throw InputError(where, "raster must be readable", CPLGetLastErrorMsg());
+  const auto off_x = static_cast<std::size_t>(ix0 - col_lo), off_y = static_cast<std::size_t>(iy0 - row_lo);
+  for (std::size_t r = 0; r < static_cast<std::size_t>(ih); ++r)
+    for (std::size_t k = 0; k < static_cast<std::size_t>(iw); ++k) {
+      const double v = buf[r * static_cast<std::size_t>(iw) + k];
+      // No data, and values a float cannot hold, stay NaN.
+      if ((has_nodata && (v == nodata || (std::isnan(nodata) && std::isnan(v)))) || !(std::abs(v) <= FLT_MAX)) continue;
+      out.value[(off_y + r) * out.nx + off_x + k] = static_cast<float>(v);
+    }
+}
+
 // Coordinates a scenario key gives in `crs`: finite and within its area of use.
 void check_source_points(const std::vector<geo::Point>& pts, const std::string& crs, const Where& w) {
   const geo::Domain domain = geo::crs_domain(crs, limits::kDomainMarginDeg);
@@ -864,6 +1030,9 @@ city::City load_city(const scenario::Scenario& s) {
   load_roads(s, c.crs, allowed, c.roads);
   load_greenways(s, c.crs, allowed, c.greenways);
   load_facilities(s, c.crs, allowed, c.facilities);
+  load_buildings(s, c.crs, allowed, c.buildings);
+  load_barriers(s, c.crs, allowed, c.barriers);
+  load_density(s, c, c.density);
   resolve_interventions(s, allowed, c);
   return c;
 }

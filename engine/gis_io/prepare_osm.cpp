@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <tuple>
 
 #include "city/road_rules.hpp"
 #include "core/error.hpp"
@@ -59,6 +60,36 @@ attributes=name,type
 other_tags=no
 )";
 
+// A second reading of the file, for the layers buildings and barriers only (kept apart so that the
+// first reading, and the layers derived from it, stay as they were). GDAL's default area keys plus
+// water=* and waterway=riverbank. GDAL 3.6.2 (tried on this list) ignores the keys of 8 or more
+// characters (building, historic, boundary, ...) unless the list also holds a longer entry, as
+// "waterway=riverbank" is; kOsmConf above, without one, makes no building way an area.
+constexpr const char* kOsmConfBuildingsBarriers = R"(closed_ways_are_polygons=aeroway,amenity,boundary,building,craft,geological,historic,landuse,leisure,military,natural,office,place,shop,sport,tourism,water,waterway=riverbank,highway=platform,public_transport=platform
+attribute_name_laundering=yes
+[points]
+osm_id=yes
+attributes=name
+other_tags=no
+[lines]
+osm_id=yes
+attributes=highway,waterway,railway,bridge,tunnel,covered
+other_tags=no
+[multipolygons]
+osm_id=yes
+osm_way_id=yes
+attributes=type,building,building:levels,natural,landuse,water,waterway
+other_tags=no
+[multilinestrings]
+osm_id=yes
+attributes=type
+other_tags=no
+[other_relations]
+osm_id=yes
+attributes=type
+other_tags=no
+)";
+
 // Land-use rule: gross floor-area ratio over the block (centre-line bounded) and the share of
 // floor area that is residential. docs/data-derivation.md gives the reasoning.
 struct LandUseRule {
@@ -98,6 +129,16 @@ double leading_number(const std::string& s, double fallback, double max) {
 }
 
 std::string number(double v) { return fmt::format("{:.10g}", v); }
+
+// An OSM yes-ish tag: present and not "no" (bridge=viaduct, tunnel=culvert, ...).
+bool tagged(const std::string& v) { return !v.empty() && v != "no"; }
+
+// Water surfaces (the `water` barriers): natural=water, waterway=riverbank, landuse=reservoir|basin, water=*.
+bool water_area_tags(const std::string& natural, const std::string& waterway, const std::string& landuse,
+                     const std::string& water) {
+  return natural == "water" || waterway == "riverbank" || landuse == "reservoir" || landuse == "basin" ||
+         tagged(water);
+}
 
 void check_options(const PrepareOptions& o) {
   const std::string file = o.osm.string();
@@ -153,6 +194,16 @@ bool parse_int(const std::string& s, std::int64_t& v) {
 bool parse_real(const std::string& s, double& v) {
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return !s.empty() && ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
+}
+
+// building:levels as a number >= 0 (blanks around it allowed); nothing when absent or unparsable.
+std::optional<double> building_levels(std::string s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return std::nullopt;
+  s = s.substr(first, s.find_last_not_of(" \t") - first + 1);
+  double v = 0;
+  if (!parse_real(s, v) || !(v >= 0)) return std::nullopt;
+  return v + 0.0;  // no -0
 }
 
 // What the scan of an OSM XML file found (see XmlScan).
@@ -420,7 +471,7 @@ class ReadErrors {
 };
 
 // Opens the file with GDAL's OSM driver only, configured from memory (no temporary file).
-GDALDatasetUniquePtr open_osm(const fs::path& osm) {
+GDALDatasetUniquePtr open_osm(const fs::path& osm, const char* osmconf = kOsmConf) {
   detail::init_gdal();
   std::error_code ec;
   const auto size = fs::file_size(osm, ec);
@@ -429,8 +480,8 @@ GDALDatasetUniquePtr open_osm(const fs::path& osm) {
     throw InputError(Where{osm.string(), "", ""}, "must be an OpenStreetMap file (.osm XML or .osm.pbf) GDAL can read",
                      "an empty file");
   const std::string conf = fmt::format("/vsimem/urbantwin-osmconf-{}.ini", static_cast<const void*>(&osm));
-  VSIFCloseL(VSIFileFromMemBuffer(conf.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(kOsmConf)),
-                                  static_cast<vsi_l_offset>(std::strlen(kOsmConf)), FALSE));
+  VSIFCloseL(VSIFileFromMemBuffer(conf.c_str(), reinterpret_cast<GByte*>(const_cast<char*>(osmconf)),
+                                  static_cast<vsi_l_offset>(std::strlen(osmconf)), FALSE));
   const std::string conf_option = "CONFIG_FILE=" + conf;
   const char* const drivers[] = {"OSM", nullptr};
   const char* const options[] = {conf_option.c_str(), nullptr};
@@ -465,6 +516,48 @@ struct Greenway {
   GeomPtr geom;
 };
 
+// A building footprint (layer buildings). building_id: the way id, or the relation id + kRelationIdOffset.
+constexpr std::int64_t kRelationIdOffset = 1'000'000'000'000'000;  // 10^15: beyond every real OSM way id
+struct Building {
+  bool relation = false;
+  std::int64_t osm_id = 0, id = 0;
+  std::string value, osm_ref;
+  std::optional<double> levels;
+  GeomPtr geom;  // metric MultiPolygon
+};
+
+// Something a walk on the ground cannot cross (layer barriers): a water surface or a line.
+struct Barrier {
+  bool relation = false;
+  std::int64_t osm_id = 0;
+  std::string kind, osm_ref;  // kind: water, river, railway, motorway
+  GeomPtr geom;               // metric MultiPolygon (water) or MultiLineString
+};
+
+// The parts of g with an area, as a MultiPolygon; null when there are none.
+GeomPtr polygon_parts(const OGRGeometry& g) {
+  geo::MultiPolygon parts, kept;
+  detail::append_polygons(g, parts);
+  for (auto& p : parts)
+    if (!p.rings.empty() && p.rings[0].size() >= 4 && geo::area(p) > 0) kept.push_back(std::move(p));
+  if (kept.empty()) return nullptr;
+  return std::make_unique<OGRMultiPolygon>(detail::from_multipolygon(kept));
+}
+
+// The parts of g with a length, as a MultiLineString; null when there are none.
+GeomPtr line_parts(const OGRGeometry& g) {
+  std::vector<geo::LineString> parts;
+  detail::append_lines(g, parts);
+  auto out = std::make_unique<OGRMultiLineString>();
+  for (const auto& p : parts)
+    if (p.size() >= 2 && geo::length(p) > 0) {
+      OGRLineString ls = detail::from_line(p);
+      out->addGeometry(&ls);
+    }
+  if (out->IsEmpty()) return nullptr;
+  return out;
+}
+
 struct Block {
   GeomPtr geom;
   geo::Point centroid;
@@ -497,6 +590,8 @@ class Preparer {
   std::vector<Block> blocks_;
   std::vector<std::pair<std::string, GeomPtr>> path_lines_;  // candidate greenway paths (name, geom)
   std::vector<std::string> path_ids_;
+  std::vector<Building> buildings_;
+  std::vector<Barrier> barriers_;
 
   GeomPtr metric(const OGRGeometry* g) {
     if (g == nullptr || g->IsEmpty()) return nullptr;
@@ -515,6 +610,10 @@ class Preparer {
   void read_polygons(GDALDataset& ds);
   void read_points(GDALDataset& ds);
   void read_metro();
+  void read_buildings_and_barriers();
+  void add_line_barriers(OGRFeature& f, const OGRGeometry& g);
+  void add_area_features(OGRFeature& f, const OGRGeometry& g);
+  void number_buildings_and_barriers();
   void make_blocks();
   void assign_land_use();
   void allocate_residents();
@@ -584,6 +683,93 @@ void Preparer::read_lines(GDALDataset& ds) {
     } else if (rw == "rail") {
       block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
     }
+  }
+}
+
+// Line barriers of a way of the lines layer, clipped to the context: rivers and canals, railways
+// (rail, light_rail, narrow_gauge; never subway) and motorways/trunk roads, unless they pass in a
+// tunnel, on a bridge or covered (they do not block the ground).
+void Preparer::add_line_barriers(OGRFeature& f, const OGRGeometry& g) {
+  if (tagged(field(f, "tunnel")) || tagged(field(f, "bridge")) || field(f, "covered") == "yes") return;
+  const std::string ww = field(f, "waterway");
+  const std::string rw = field(f, "railway");
+  const std::string hw = field(f, "highway");
+  const char* kinds[] = {(ww == "river" || ww == "canal") ? "river" : nullptr,
+                         (rw == "rail" || rw == "light_rail" || rw == "narrow_gauge") ? "railway" : nullptr,
+                         (hw == "motorway" || hw == "trunk") ? "motorway" : nullptr};
+  if (!kinds[0] && !kinds[1] && !kinds[2]) return;
+  const std::string osm_id = field(f, "osm_id");
+  std::int64_t id = 0;
+  if (!parse_int(osm_id, id)) return;
+  GeomPtr clipped(g.Intersection(context_.get()));
+  for (const char* kind : kinds) {
+    GeomPtr lines = kind != nullptr && clipped ? line_parts(*clipped) : nullptr;
+    if (lines) barriers_.push_back({false, id, kind, "way/" + osm_id, std::move(lines)});
+  }
+}
+
+// Buildings and water surfaces of a closed way or multipolygon relation of the multipolygons
+// layer (g metric and valid). Buildings (building=*, not no) are kept whole when they touch the
+// context; water surfaces are clipped to it.
+void Preparer::add_area_features(OGRFeature& f, const OGRGeometry& g) {
+  const std::string way = field(f, "osm_way_id");
+  const bool relation = way.empty();
+  if (relation && field(f, "type") != "multipolygon") return;  // boundary relations
+  const std::string osm_id = relation ? field(f, "osm_id") : way;
+  std::int64_t id = 0;
+  if (!parse_int(osm_id, id)) return;
+  const std::string ref = (relation ? "relation/" : "way/") + osm_id;
+  const std::string building = field(f, "building");
+  if (!building.empty() && building != "no" && g.Intersects(context_.get())) {
+    if (GeomPtr mp = polygon_parts(g)) {
+      const std::optional<double> levels = building_levels(field(f, "building_levels"));
+      buildings_.push_back({relation, id, 0, building, ref, levels, std::move(mp)});
+    }
+  }
+  if (water_area_tags(field(f, "natural"), field(f, "waterway"), field(f, "landuse"), field(f, "water"))) {
+    GeomPtr clipped(g.Intersection(context_.get()));
+    if (GeomPtr mp = clipped ? polygon_parts(*clipped) : nullptr)
+      barriers_.push_back({relation, id, "water", ref, std::move(mp)});
+  }
+}
+
+// Stable ids: buildings by building_id (the way id, or the relation id + 10^15), barriers by
+// (ways before relations, OSM id, kind) numbered from 1.
+void Preparer::number_buildings_and_barriers() {
+  for (auto& b : buildings_) {
+    b.id = b.osm_id;
+    if (b.relation && __builtin_add_overflow(b.osm_id, kRelationIdOffset, &b.id))
+      throw InputError(Where{opt_.osm.string(), "", b.osm_ref},
+                       "a building relation id must be at most 2^63 - 1 - 10^15 (its building_id is the id + 10^15)",
+                       std::to_string(b.osm_id));
+  }
+  std::sort(buildings_.begin(), buildings_.end(), [](const Building& a, const Building& b) { return a.id < b.id; });
+  for (std::size_t i = 1; i < buildings_.size(); ++i)
+    if (buildings_[i].id == buildings_[i - 1].id)
+      throw InputError(Where{opt_.osm.string(), "", buildings_[i].osm_ref},
+                       "building ids (way id, or relation id + 10^15) must be unique",
+                       fmt::format("{} and {} both give {}", buildings_[i - 1].osm_ref, buildings_[i].osm_ref,
+                                   buildings_[i].id));
+  std::sort(barriers_.begin(), barriers_.end(), [](const Barrier& a, const Barrier& b) {
+    return std::tie(a.relation, a.osm_id, a.kind) < std::tie(b.relation, b.osm_id, b.kind);
+  });
+}
+
+// The second reading (kOsmConfBuildingsBarriers): lines for line barriers, closed ways and
+// multipolygon relations for buildings and water surfaces.
+void Preparer::read_buildings_and_barriers() {
+  auto ds = open_osm(opt_.osm, kOsmConfBuildingsBarriers);
+  OGRLayer* lines = ds->GetLayerByName("lines");
+  OGRLayer* polys = ds->GetLayerByName("multipolygons");
+  if (lines == nullptr || polys == nullptr)
+    throw InputError(Where{opt_.osm.string(), "", ""}, "must be an OSM file (layers points, lines, multipolygons)", "");
+  ds->ExecuteSQL("SET interest_layers = lines,multipolygons", nullptr, nullptr);
+  while (OGRFeatureUniquePtr f = next(*lines))
+    if (GeomPtr g = metric(f->GetGeometryRef())) add_line_barriers(*f, *g);
+  while (OGRFeatureUniquePtr f = next(*polys)) {
+    GeomPtr g = metric(f->GetGeometryRef());
+    if (g && !g->IsValid()) g.reset(g->MakeValid());
+    if (g && !g->IsEmpty()) add_area_features(*f, *g);
   }
 }
 
@@ -985,6 +1171,29 @@ void Preparer::write() {
   for (const auto& [k, v] : report_.counts) about("count." + k, std::to_string(v));
   for (const auto& [k, v] : report_.figures) about("figure." + k, fmt::format("{:.6g}", v));
   for (std::size_t i = 0; i < report_.notes.size(); ++i) about(fmt::format("note.{}", i + 1), report_.notes[i]);
+  OGRLayer* lb = ds->CreateLayer("buildings", &utm_, wkbMultiPolygon, nullptr);
+  add_fields(lb, {{"building_id", OFTInteger64}, {"building", OFTString}, {"levels", OFTReal}, {"osm_ref", OFTString}});
+  for (const Building& b : buildings_) {
+    OGRFeature f(lb->GetLayerDefn());
+    f.SetField("building_id", static_cast<GIntBig>(b.id));
+    f.SetField("building", b.value.c_str());
+    if (b.levels) f.SetField("levels", *b.levels);
+    else f.SetFieldNull(f.GetFieldIndex("levels"));
+    f.SetField("osm_ref", b.osm_ref.c_str());
+    f.SetGeometry(b.geom.get());
+    commit(lb, f);
+  }
+  OGRLayer* lx = ds->CreateLayer("barriers", &utm_, wkbUnknown, nullptr);
+  add_fields(lx, {{"barrier_id", OFTInteger64}, {"kind", OFTString}, {"osm_ref", OFTString}});
+  for (std::size_t i = 0; i < barriers_.size(); ++i) {
+    const Barrier& b = barriers_[i];
+    OGRFeature f(lx->GetLayerDefn());
+    f.SetField("barrier_id", static_cast<GIntBig>(i + 1));
+    f.SetField("kind", b.kind.c_str());
+    f.SetField("osm_ref", b.osm_ref.c_str());
+    f.SetGeometry(b.geom.get());
+    commit(lx, f);
+  }
   if (ds->CommitTransaction() != OGRERR_NONE) throw std::runtime_error("prepare-osm: commit failed");
   ds.reset();
   fs::rename(tmp, staging.temp());
@@ -1058,8 +1267,9 @@ PrepareReport Preparer::run() {
   read_points(*ds);
   read_lines(*ds);
   read_polygons(*ds);
-  sqlite_index.reset();
   ds.reset();
+  read_buildings_and_barriers();
+  sqlite_index.reset();
   if (roads_.empty())
     throw InputError(Where{file, "layer lines", ""},
                      "must contain roads: ways tagged highway=motorway ... track within the study area or its context",
@@ -1137,6 +1347,7 @@ PrepareReport Preparer::run() {
   long long default_lu = 0;
   for (const auto& b : blocks_) default_lu += b.source == "default";
   report_.counts["parcels_with_default_land_use"] = default_lu;
+  number_buildings_and_barriers();  // not counted in the report: the about table stays as it was
   write();
   return report_;
 }

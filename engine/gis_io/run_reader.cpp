@@ -289,7 +289,8 @@ RunData read_run(const fs::path& dir) {
   std::vector<std::string> need{"residents", "households", "dwelling_units", "children_6_14"};
   for (const auto& c : man.classes) {
     need.push_back((c.drive ? "time_" : "dist_") + c.name + (c.drive ? "_s" : "_m"));
-    need.push_back("ok_" + c.name);
+    need.push_back("served_" + c.name);
+    need.push_back("share_" + c.name);
   }
   for (const char* n : {"cov_5min", "cov_10min", "cov_15min"}) need.emplace_back(n);
   for (const auto& n : need)

@@ -1,5 +1,7 @@
 #include "graph/entry.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -38,6 +40,40 @@ std::vector<bool> largest_component_edges(const Graph& g) {
   return mask;
 }
 
+Parts network_parts(const Graph& g, double min_total_m) {
+  const std::size_t n = g.node_count();
+  std::vector<std::uint32_t> parent(n);
+  for (std::uint32_t i = 0; i < n; ++i) parent[i] = i;
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (std::size_t e = 0; e < g.edge_count(); ++e) {
+    const std::uint32_t a = find(g.edge_u[e]), b = find(g.edge_v[e]);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+  Parts out;
+  std::vector<std::uint32_t> part_of_root(n, kUnreached);
+  out.edge_part.resize(g.edge_count());
+  for (std::size_t e = 0; e < g.edge_count(); ++e) {
+    std::uint32_t& id = part_of_root[find(g.edge_u[e])];
+    if (id == kUnreached) {
+      id = static_cast<std::uint32_t>(out.length_m.size());
+      out.length_m.push_back(0);
+    }
+    out.edge_part[e] = id;
+    out.length_m[id] += g.edge_len_dm[e] / 10.0;
+  }
+  out.usable.resize(g.edge_count());
+  for (std::size_t e = 0; e < g.edge_count(); ++e) out.usable[e] = out.length_m[out.edge_part[e]] >= min_total_m;
+  for (const double len : out.length_m)
+    if (len < min_total_m) {
+      ++out.fragments;
+      out.fragment_length_m += len;
+    }
+  return out;
+}
+
 EdgeLocator::EdgeLocator(const Graph& g, const std::vector<bool>& mask) : g_(g) {
   std::vector<geo::Point> a, b;
   for (std::size_t e = 0; e < g.edge_count(); ++e) {
@@ -52,7 +88,38 @@ EdgeLocator::EdgeLocator(const Graph& g, const std::vector<bool>& mask) : g_(g) 
 std::optional<EntryPoint> EdgeLocator::attach(const geo::Point& p, double max_m) const {
   const geo::NearestSegment ns = index_->nearest(p, max_m);
   if (ns.segment == UINT32_MAX) return std::nullopt;
-  const std::uint32_t e = edge_of_[ns.segment];
+  return entry(ns.segment, ns.t, ns.distance);
+}
+
+EntryPoint EdgeLocator::attach(const geo::Point& p, double max_m, const geo::SegmentIndex* barriers) const {
+  const geo::NearestSegment ns = index_->nearest_if(p, max_m, [&](std::uint32_t s, double t, double) {
+    if (barriers == nullptr) return true;
+    const geo::Point& a = g_.node_xy[g_.edge_u[edge_of_[s]]];
+    const geo::Point& b = g_.node_xy[g_.edge_v[edge_of_[s]]];
+    return !barriers->any_crossing(p, {a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)});
+  });
+  if (ns.segment == UINT32_MAX) {
+    EntryPoint none;
+    none.blocked = ns.refused;
+    return none;
+  }
+  return entry(ns.segment, ns.t, ns.distance);
+}
+
+std::vector<EntryPoint> EdgeLocator::attach_all(std::span<const geo::Point> points, double max_m,
+                                                const geo::SegmentIndex* barriers) const {
+  std::vector<EntryPoint> out(points.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, points.size(), 2048), [&](const auto& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) out[i] = attach(points[i], max_m, barriers);
+  });
+  return out;
+}
+
+EntryPoint EdgeLocator::entry(std::uint32_t segment, double t, double distance) const {
+  const std::uint32_t e = edge_of_[segment];
+  const struct {
+    double t, distance;
+  } ns{t, distance};
   EntryPoint ep;
   ep.edge = e;
   ep.u = g_.edge_u[e];

@@ -23,7 +23,20 @@ struct EntryPoint {
   std::uint32_t point_to_v = kUnreached;
   std::uint32_t leg = 0;                  // cost of the access leg (0 on driving graphs)
   float leg_m = 0;                        // access leg in metres, for reporting
+  bool blocked = false;                   // not attached: every street within reach is behind a barrier
 };
+
+// Weakly connected parts of a graph, numbered by their lowest edge. Parts shorter in total than
+// a minimum length are data gaps (a service road inside a compound, a footway digitised on its
+// own), not islands people live on: they are not `usable` for attaching homes and sites.
+struct Parts {
+  std::vector<std::uint32_t> edge_part;  // per edge
+  std::vector<double> length_m;          // per part: total edge length
+  std::vector<bool> usable;              // per edge: its part is at least the minimum length
+  std::size_t fragments = 0;             // parts below the minimum
+  double fragment_length_m = 0;          // their total length
+};
+Parts network_parts(const Graph& g, double min_total_m);
 
 // Edges of the largest (weakly) connected component: digitised fragments that touch nothing
 // (a footway inside a compound, a service road ending short of the street) are no place to enter
@@ -36,11 +49,19 @@ class EdgeLocator {
   explicit EdgeLocator(const Graph& g, const std::vector<bool>& mask = {});
   // Nearest edge within max_m metres, or nullopt.
   std::optional<EntryPoint> attach(const geo::Point& p, double max_m) const;
+  // Nearest edge within max_m metres whose access leg (the straight line from p to the edge)
+  // crosses no barrier segment; unattached (edge == kUnreached) otherwise, with `blocked` set
+  // when a nearer edge was refused because of a barrier. barriers may be null.
+  EntryPoint attach(const geo::Point& p, double max_m, const geo::SegmentIndex* barriers) const;
+  // attach() for many points, in parallel; out[i] belongs to points[i].
+  std::vector<EntryPoint> attach_all(std::span<const geo::Point> points, double max_m,
+                                     const geo::SegmentIndex* barriers) const;
 
  private:
   const Graph& g_;
   std::unique_ptr<geo::SegmentIndex> index_;
   std::vector<std::uint32_t> edge_of_;  // index position -> edge id
+  EntryPoint entry(std::uint32_t segment, double t, double distance) const;
 };
 
 // Seeds of a search that starts at this point (a facility).

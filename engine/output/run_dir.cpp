@@ -41,11 +41,17 @@ void parcel_value_fields(const detail::Gpkg& out, OGRLayer* l, const scenario::S
   for (const auto& n : s.norms) {
     const bool drive = n.network == scenario::Network::drive;
     field((drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m"), OFTReal);
-    field("ok_" + n.name, OFTInteger);
+    field("served_" + n.name, OFTInteger);
+    field("share_" + n.name, OFTReal);
     if (n.sfca) field("supply_" + n.name + "_per_1000", OFTReal);
   }
-  for (int t : {5, 10, 15}) field(fmt::format("cov_{}min", t), OFTInteger);
+  for (int t : {5, 10, 15}) field(fmt::format("cov_{}min", t), OFTReal);
 }
+
+std::int64_t P_id(const city::City& c, std::uint32_t p) { return c.parcels.id[p]; }
+
+// Shares are written to 6 decimals so that outputs do not depend on the last bit of a division.
+double share_value(double v) { return std::round(v * 1e6) / 1e6; }
 
 void set_parcel_values(OGRFeature& f, int i, const scenario::Scenario& s, const sim::YearResult& y, std::size_t p) {
   const auto& pr = y.population;
@@ -59,18 +65,23 @@ void set_parcel_values(OGRFeature& f, int i, const scenario::Scenario& s, const 
   }
   const auto& norms = s.norms;
   for (std::size_t k = 0; k < norms.size(); ++k) {
-    const auto& cr = y.coverage.classes[k];
-    const std::uint32_t cost = cr.cost[p];
+    const auto& pc = y.parcel_coverage[k];
+    const std::uint32_t cost = pc.cost[p];
     if (cost == graph::kUnreached || y.sites[k] == 0) f.SetFieldNull(i++);
     else f.SetField(i++, sim::Simulation::cost_to_unit(norms[k], cost));
-    if (y.sites[k] == 0) f.SetFieldNull(i++);
-    else f.SetField(i++, cost != graph::kUnreached && cost <= sim::Simulation::threshold(norms[k]) ? 1 : 0);
+    if (y.sites[k] == 0) {
+      f.SetFieldNull(i++);
+      f.SetFieldNull(i++);
+    } else {
+      f.SetField(i++, static_cast<int>(pc.served[p]));
+      f.SetField(i++, share_value(pc.share[p]));
+    }
     if (norms[k].sfca) {
       if (y.sites[k] == 0) f.SetFieldNull(i++);
-      else f.SetField(i++, cr.supply[p]);
+      else f.SetField(i++, pc.supply[p]);
     }
   }
-  for (int t = 0; t < 3; ++t) f.SetField(i++, static_cast<int>(y.tier_ok[t][p]));
+  for (int t = 0; t < 3; ++t) f.SetField(i++, share_value(y.tier_share[t][p]));
 }
 
 void set_year(OGRFeature& f, int i, int year) {
@@ -86,7 +97,8 @@ LinkKey link_key(const sim::TrafficResult& t, std::size_t a) {
   return {t.road_id[a], mm(t.line[a].front().x), mm(t.line[a].front().y), mm(t.line[a].back().x), mm(t.line[a].back().y)};
 }
 
-void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years) {
+void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years,
+                const RunInfo& info) {
   const sim::YearResult& y = years.back();
   detail::Gpkg out(file);
   OGRSpatialReference srs;
@@ -125,6 +137,51 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
       set_parcel_values(f, 2, s, yr, p);
       out.add(lpy, f, "parcel_years row");
     }
+
+  // Home points: where the parcels' residents live (docs/access.md), with the final year's
+  // residents and costs.
+  if (info.homes != nullptr) {
+    const auto& h = *info.homes;
+    OGRLayer* lh = out.layer("home_points", &srs, wkbPoint);
+    field(lh, "point_id", OFTInteger64);
+    field(lh, "parcel_id", OFTInteger64);
+    field(lh, "source", OFTString);
+    field(lh, "weight", OFTReal);
+    field(lh, "residents", OFTInteger);
+    field(lh, "walk_leg_m", OFTReal);
+    field(lh, "walk_attach", OFTString);
+    for (const auto& n : s.norms) {
+      const bool drive = n.network == scenario::Network::drive;
+      field(lh, (drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m"), OFTReal);
+    }
+    for (int t : {5, 10, 15}) field(lh, fmt::format("cov_{}min", t), OFTInteger);
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      OGRFeature f(lh->GetLayerDefn());
+      int c = 0;
+      f.SetField(c++, static_cast<GIntBig>(i + 1));
+      f.SetField(c++, static_cast<GIntBig>(P_id(plan, h.parcel[i])));
+      f.SetField(c++, homes::source_name(h.source[i]));
+      f.SetField(c++, h.weight[i]);
+      f.SetField(c++, static_cast<int>(y.point_residents.empty() ? 0 : y.point_residents[i]));
+      const graph::EntryPoint* e = info.home_walk && i < info.home_walk->size() ? &(*info.home_walk)[i] : nullptr;
+      if (e && e->edge != graph::kUnreached) {
+        f.SetField(c++, std::round(static_cast<double>(e->leg_m) * 10) / 10);
+        f.SetField(c++, "street");
+      } else {
+        f.SetFieldNull(c++);
+        f.SetField(c++, e && e->blocked ? "barrier" : "none");
+      }
+      for (std::size_t k = 0; k < s.norms.size(); ++k) {
+        const auto& cost = y.coverage.classes[k].cost;
+        if (y.sites[k] == 0 || cost[i] == graph::kUnreached) f.SetFieldNull(c++);
+        else f.SetField(c++, sim::Simulation::cost_to_unit(s.norms[k], cost[i]));
+      }
+      for (int t = 0; t < 3; ++t) f.SetField(c++, static_cast<int>(y.point_tier_ok[t][i]));
+      OGRPoint pt(h.xy[i].x, h.xy[i].y);
+      f.SetGeometry(&pt);
+      out.add(lh, f, "home point");
+    }
+  }
 
   OGRLayer* lf = out.layer("facilities", &srs, wkbPoint);
   field(lf, "facility_id", OFTInteger64);
@@ -293,7 +350,7 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
                  const RunInfo& info) {
   core::write_file(tmp / "indicators.csv", indicators_csv(years));
   detail::write_attribution(tmp);
-  write_gpkg(tmp / "outputs.gpkg", s, c, years);
+  write_gpkg(tmp / "outputs.gpkg", s, c, years, info);
 
   // manifest.json holds only what the inputs, the scenario and the seed determine, so two runs of
   // one scenario give byte-identical files; what the machine determines (threads, seconds) is in
@@ -334,6 +391,15 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
                   {"walk_edges", info.network.walk_edges},
                   {"drive_nodes", info.network.drive_nodes},
                   {"drive_edges", info.network.drive_edges},
+                  {"walk_parts", info.network.walk_parts},
+                  {"walk_fragments", info.network.walk_fragments},
+                  {"walk_fragment_m", std::round(info.network.walk_fragment_m)},
+                  {"drive_parts", info.network.drive_parts},
+                  {"drive_fragments", info.network.drive_fragments},
+                  {"home_points", info.network.home_points},
+                  {"home_points_unattached_walk", info.network.points_unattached_walk},
+                  {"home_points_behind_barrier_walk", info.network.points_blocked_walk},
+                  {"home_points_unattached_drive", info.network.points_unattached_drive},
                   {"parcels_unattached_walk", info.network.parcels_unattached_walk},
                   {"parcels_unattached_drive", info.network.parcels_unattached_drive}};
   auto& cls = m["classes"] = nlohmann::json::array();
@@ -351,7 +417,8 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   m["notes"] = info.notes;
   m["attribution"] = kAttribution;
   m["outputs"] = {"manifest.json", "indicators.csv", "outputs.gpkg", "ATTRIBUTION.txt", "timings.json"};
-  m["layers"] = {"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
+  m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "home_points", "facilities", "greenways", "links", "link_years", "about"}
+                           : nlohmann::ordered_json{"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
   core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
 
   nlohmann::ordered_json t;

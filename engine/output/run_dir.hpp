@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "city/city.hpp"
+#include "graph/entry.hpp"
+#include "homes/homes.hpp"
 #include "core/staging.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -17,6 +19,8 @@ struct RunInfo {
   std::vector<std::pair<std::string, double>> phase_seconds;
   std::vector<std::string> notes;
   sim::NetworkStats network;
+  const homes::HomePoints* homes = nullptr;                 // the home_points layer; null: not written
+  const std::vector<graph::EntryPoint>* home_walk = nullptr;  // their walk entries (same order)
 };
 
 // Every file and folder a run of `s` reads (the scenario file and its layer sources).

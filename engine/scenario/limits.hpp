@@ -38,6 +38,15 @@ inline constexpr double kMaxMarginM = 50'000;
 // A source coordinate must lie within its CRS's area of use (PROJ's database) widened by this
 // many degrees: data slightly beyond a UTM zone are fine, swapped or foreign coordinates are not.
 inline constexpr double kDomainMarginDeg = 5;
+// Home points ([homes], docs/access.md). The finest lattice spacing, metres: about a house's
+// width; a parcel of area A gets about A / spacing^2 points, so a 1 km2 block stays at 40,000.
+inline constexpr double kMinHomeSpacingM = 5;
+// Storeys of a building (the layer's levels, homes.default_levels): above the tallest building
+// built (163); levels x footprint stays a finite floor area.
+inline constexpr double kMaxBuildingLevels = 200;
+// Cells of the population raster warped over the parcels' extent (4 bytes each: 400 MB): a
+// 200 km x 200 km extent at 20 m, or 100 m rasters (WorldPop, GHS-POP) over any allowed extent.
+inline constexpr double kMaxDensityCells = 100'000'000;
 // A scenario name names the run directory: [A-Za-z0-9._-], not starting with '.', at most this long.
 inline constexpr std::size_t kMaxNameLength = 100;
 // The scenario file itself (TOML): larger files are not scenarios.

@@ -32,6 +32,8 @@ const std::map<std::string, std::string>& default_fields(const std::string& role
       {"greenways", {{"id", "greenway_id"}, {"name", "name"}, {"level", "level"}}},
       {"facilities",
        {{"id", "facility_id"}, {"classes", "classes"}, {"name", "name"}, {"capacity", "capacity"}, {"area", "area_m2"}}},
+      {"buildings", {{"id", "building_id"}, {"type", "building"}, {"levels", "levels"}}},
+      {"barriers", {{"id", "barrier_id"}, {"kind", "kind"}}},
   };
   return all.at(role);
 }
@@ -42,6 +44,8 @@ const std::vector<std::string>& required_fields(const std::string& role) {
       {"roads", {"id", "class"}},
       {"greenways", {"id"}},
       {"facilities", {"id", "classes"}},
+      {"buildings", {"id"}},
+      {"barriers", {"id", "kind"}},
   };
   return all.at(role);
 }
@@ -168,6 +172,19 @@ struct Reader {
     }
     if (!n->is_table()) fail(prefix + key, "must be a table", show(*n));
     return n->as_table();
+  }
+
+  // A path a key names must be a readable regular file (checked here, before any run starts).
+  void readable_file(const fs::path& path, const std::string& key) const {
+    const std::string v = shown(path.string());
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (st.type() == fs::file_type::not_found) fail(key, "must name an existing file", v);
+    if (ec) fail(key, "must name a readable file (" + ec.message() + ")", v);
+    if (st.type() == fs::file_type::directory) fail(key, "must name a file, not a directory", v);
+    if (st.type() != fs::file_type::regular) fail(key, "must name a regular file", v);
+    if (!std::ifstream(path, std::ios::binary))
+      fail(key, "must name a readable file (" + std::error_code(errno, std::generic_category()).message() + ")", v);
   }
 
   LayerSpec layer(const toml::table& layers, const std::string& role, bool required) const {
@@ -343,7 +360,8 @@ Scenario load_scenario(const fs::path& file) {
   r.check_keys(root, "", {"name",         "description", "seed",         "base_year",      "end_year",
                           "crs",          "layers",      "norms",        "traffic",        "population",
                           "road_classes", "land_uses",   "add_facility", "add_greenway",   "remove_facility",
-                          "rezone",       "add_road",    "close_road",   "add_metro_line", "control_total"});
+                          "rezone",       "add_road",    "close_road",   "add_metro_line", "control_total",
+                          "homes"});
   s.name = r.str(root, "", "name", true);
   if (!valid_name(s.name))
     r.fail(
@@ -362,11 +380,13 @@ Scenario load_scenario(const fs::path& file) {
   s.crs = r.str(root, "", "crs", false);
 
   const toml::table* layers = r.table(root, "", "layers", true);
-  r.check_keys(*layers, "layers", {"parcels", "roads", "greenways", "facilities"});
+  r.check_keys(*layers, "layers", {"parcels", "roads", "greenways", "facilities", "buildings", "barriers"});
   s.parcels = r.layer(*layers, "parcels", true);
   s.roads = r.layer(*layers, "roads", true);
   s.greenways = r.layer(*layers, "greenways", false);
   s.facilities = r.layer(*layers, "facilities", true);
+  s.buildings = r.layer(*layers, "buildings", false);
+  s.barriers = r.layer(*layers, "barriers", false);
 
   s.norms = default_norms();
   if (const toml::table* norms = r.table(root, "", "norms", false)) {
@@ -448,6 +468,34 @@ Scenario load_scenario(const fs::path& file) {
                  "must not grow the dwelling units more than {}-fold over the {} simulated years (grows {:.3g}-fold)",
                  limits::kMaxUnitsGrowth, s.end_year - s.base_year, growth),
              fmt::format("{}", ps.new_units_pct_per_year));
+  }
+
+  // Home points and their attachment to the street (docs/access.md).
+  if (const toml::table* t = r.table(root, "", "homes", false)) {
+    r.check_keys(*t, "homes",
+                 {"spacing_m", "min_building_cover", "default_levels", "residential_types", "generic_types",
+                  "attach_max_m", "min_fragment_m", "raster", "raster_band"});
+    auto& h = s.homes;
+    const std::string p = "homes.";
+    h.spacing_m = r.num(*t, p, "spacing_m", false, h.spacing_m, limits::kMinHomeSpacingM, 1000);
+    h.min_building_cover = r.num(*t, p, "min_building_cover", false, h.min_building_cover, 0, 1);
+    h.default_levels = r.num(*t, p, "default_levels", false, h.default_levels, 0.5, limits::kMaxBuildingLevels);
+    if (t->contains("residential_types")) h.residential_types = r.strings(*t, p, "residential_types", true);
+    if (t->contains("generic_types")) h.generic_types = r.strings(*t, p, "generic_types", true);
+    for (const auto& g : h.generic_types)
+      if (std::find(h.residential_types.begin(), h.residential_types.end(), g) != h.residential_types.end())
+        r.fail(p + "generic_types", "must not repeat a type of homes.residential_types (a type is one or the other)",
+               shown(g));
+    h.attach_max_m = r.num(*t, p, "attach_max_m", false, h.attach_max_m, 1, 5000);
+    h.min_fragment_m = r.num(*t, p, "min_fragment_m", false, h.min_fragment_m, 0, 100000);
+    const std::string raster = r.str(*t, p, "raster", false);
+    if (t->contains("raster")) {
+      if (raster.empty()) r.fail(p + "raster", "must not be empty", "\"\"");
+      h.raster = fs::path(raster).is_absolute() ? fs::path(raster) : file.parent_path() / raster;
+      r.readable_file(h.raster, p + "raster");
+    }
+    h.raster_band =
+        static_cast<int>(r.integer(*t, p, "raster_band", false, h.raster_band, 1, std::numeric_limits<int>::max()));
   }
 
   // Road classes and land uses the scenario adds to the built-in tables (checked against them,

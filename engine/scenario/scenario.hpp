@@ -136,6 +136,20 @@ struct TrafficSpec {
   std::vector<std::int64_t> close_roads;  // road ids closed to cars in this scenario
 };
 
+// Where residents live inside their parcel and how they reach the street (docs/access.md).
+struct HomesSpec {
+  double spacing_m = 50;             // lattice spacing of home points where no buildings are mapped
+  double min_building_cover = 0.1;   // residential footprints must cover this share of a parcel's area
+  double default_levels = 1;         // storeys of a building whose levels are not given
+  std::vector<std::string> residential_types = {"apartments", "residential", "house", "detached", "semidetached_house",
+                                                "terrace", "dormitory", "bungalow"};
+  std::vector<std::string> generic_types = {"yes"};  // count only in parcels whose land use houses residents
+  double attach_max_m = 500;         // a home point farther than this from a usable street is unattached
+  double min_fragment_m = 300;       // network parts shorter than this in total are data gaps, not islands
+  std::filesystem::path raster;      // optional population raster (any GDAL raster); empty: none
+  int raster_band = 1;
+};
+
 struct Scenario {
   std::filesystem::path file;
   std::string name;
@@ -145,6 +159,7 @@ struct Scenario {
   int end_year = 2024;  // last simulated year (inclusive)
   std::string crs;  // metric CRS for the run; empty: the UTM zone of the data
   LayerSpec parcels, roads, greenways, facilities;
+  LayerSpec buildings, barriers;  // optional (source empty when not named)
   std::vector<Norm> norms;
   std::map<std::string, RoadClass> road_classes;  // added to the built-in classes (city/road_rules.hpp)
   std::map<std::string, LandUse> land_uses;       // added to the built-in land uses (city/land_use.hpp)
@@ -158,6 +173,7 @@ struct Scenario {
   std::vector<ControlTotal> control_totals;
   TrafficSpec traffic;
   PopulationSpec population;
+  HomesSpec homes;
 };
 
 // Parses and validates the file: the path (a readable regular file), the bytes (non-ASCII only

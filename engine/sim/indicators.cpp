@@ -12,24 +12,22 @@ void compute_indicators(const scenario::Scenario& s, const city::City& c, YearRe
   const auto& res = c.parcels.residents;
   std::uint64_t population = 0;
   for (std::uint32_t r : res) population += r;
-  auto pct = [&](const std::vector<std::uint8_t>& ok) -> std::optional<double> {
+  // Resident-weighted over the home points: whole residents served, summed as integers.
+  auto pct = [&](const std::vector<std::uint32_t>& served) -> std::optional<double> {
     if (population == 0) return std::nullopt;
     std::uint64_t covered = 0;
-    for (std::size_t p = 0; p < np; ++p)
-      if (ok[p]) covered += res[p];
+    for (std::size_t p = 0; p < np; ++p) covered += served[p];
     return 100.0 * static_cast<double>(covered) / static_cast<double>(population);
   };
-  const auto within = within_threshold(norms, y.coverage);
   y.indicators.clear();
   y.indicators.push_back({"year", y.year});
   y.indicators.push_back({"population", static_cast<double>(population)});
   // Tiers do not nest (GB 50180-2018); classes without data are left out (and named in the
-  // manifest's notes).
-  auto tiers = tier_flags(norms, within, y.sites, np);
+  // manifest's notes). A tier without any class with data has no data.
   for (int t = 0; t < 3; ++t) {
-    const auto i = static_cast<std::size_t>(t);
-    y.tier_ok[t] = std::move(tiers.ok[i]);
-    y.indicators.push_back({"coverage_" + std::to_string(kTierMinutes[t]) + "min_pct", tiers.has_data[i] ? pct(y.tier_ok[t]) : std::nullopt});
+    bool has_data = false;
+    for (std::size_t k = 0; k < norms.size(); ++k) has_data |= norms[k].tier == kTierMinutes[t] && y.sites[k] > 0;
+    y.indicators.push_back({"coverage_" + std::to_string(kTierMinutes[t]) + "min_pct", has_data ? pct(y.tier_served[t]) : std::nullopt});
   }
   auto find = [&](const std::string& name) -> std::ptrdiff_t {
     for (std::size_t k = 0; k < norms.size(); ++k)
@@ -37,7 +35,7 @@ void compute_indicators(const scenario::Scenario& s, const city::City& c, YearRe
     return -1;
   };
   for (std::size_t k = 0; k < norms.size(); ++k)
-    y.indicators.push_back({"access_" + norms[k].name + "_pct", y.sites[k] ? pct(within[k]) : std::nullopt});
+    y.indicators.push_back({"access_" + norms[k].name + "_pct", y.sites[k] ? pct(y.parcel_coverage[k].served) : std::nullopt});
   const std::pair<const char*, const char*> named[] = {{"park_500m_pct", "park"},
                                                        {"green_300m_pct", "green"},
                                                        {"greenway_access_pct", "greenway"},
@@ -45,15 +43,16 @@ void compute_indicators(const scenario::Scenario& s, const city::City& c, YearRe
                                                        {"fire_5min_pct", "fire"}};
   for (const auto& [col, cls] : named) {
     const auto k = find(cls);
-    y.indicators.push_back({col, k >= 0 && y.sites[static_cast<std::size_t>(k)] ? pct(within[static_cast<std::size_t>(k)]) : std::nullopt});
+    y.indicators.push_back({col, k >= 0 && y.sites[static_cast<std::size_t>(k)] ? pct(y.parcel_coverage[static_cast<std::size_t>(k)].served) : std::nullopt});
   }
-  // Capacity-aware supply: population-weighted mean of the parcels' 2SFCA values.
+  // Capacity-aware supply: resident-weighted mean of the home points' 2SFCA values.
   for (std::size_t k = 0; k < norms.size(); ++k) {
     if (!norms[k].sfca) continue;
     std::optional<double> v;
     if (y.sites[k] && population > 0) {
       double sum = 0;  // serial, fixed order: deterministic
-      for (std::size_t p = 0; p < np; ++p) sum += y.coverage.classes[k].supply[p] * res[p];
+      const auto& supply = y.coverage.classes[k].supply;
+      for (std::size_t i = 0; i < supply.size(); ++i) sum += supply[i] * y.point_residents[i];
       v = sum / static_cast<double>(population);
     }
     y.indicators.push_back({"supply_" + norms[k].name + "_per_1000", v});

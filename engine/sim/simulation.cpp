@@ -43,6 +43,44 @@ Simulation::Simulation(const scenario::Scenario& s, const city::City& plan)
   params_.beta_school = ps.beta_school;
   params_.beta_commute = ps.beta_commute;
   params_.beta_price = ps.beta_price;
+  for (const auto& n : s.norms) any_drive_class_ |= n.network == scenario::Network::drive;
+  // Barriers: the segments of water outlines and of railway, motorway and river lines.
+  if (!plan.barriers.empty()) {
+    std::vector<geo::Point> a, b;
+    auto add = [&](const geo::LineString& l) {
+      for (std::size_t i = 1; i < l.size(); ++i) {
+        a.push_back(l[i - 1]);
+        b.push_back(l[i]);
+      }
+    };
+    for (const auto& br : plan.barriers) {
+      for (const auto& poly : br.area)
+        for (const auto& ring : poly.rings) add(ring);
+      for (const auto& l : br.lines) add(l);
+    }
+    barriers_ = std::make_unique<geo::SegmentIndex>(std::move(a), std::move(b), 100.0);
+  }
+  timed("homes", [&] {
+    const auto& hs = s.homes;
+    const double estimate = homes::estimate_points(plan.parcels, hs.spacing_m);
+    if (estimate > static_cast<double>(snap::kMaxHomePoints))
+      throw core::InputError(core::Where{s.file.string(), "", "homes.spacing_m"},
+                             fmt::format("the home-point lattice would need up to {:.0f} points, more than the {} a run may hold: "
+                                         "give a larger spacing",
+                                         estimate, snap::kMaxHomePoints),
+                             fmt::format("{}", hs.spacing_m));
+    std::vector<std::uint8_t> housing(plan.parcels.size());
+    for (std::size_t p = 0; p < housing.size(); ++p)
+      housing[p] = land_use_rule(s, plan.parcels.land_use[p]).residential_share > 0 ? 1 : 0;
+    homes::Params hp;
+    hp.spacing_m = hs.spacing_m;
+    hp.min_building_cover = hs.min_building_cover;
+    hp.default_levels = hs.default_levels;
+    hp.residential_types = hs.residential_types;
+    hp.generic_types = hs.generic_types;
+    homes_ = homes::generate(plan, housing, hp);
+  });
+  stats_.home_points = homes_.size();
 }
 
 template <class F>
@@ -73,8 +111,19 @@ void Simulation::build_networks() {
     drive_ = city::drive_graph(city_);
     walk_main_ = graph::largest_component_edges(walk_);
     drive_main_ = graph::largest_component_edges(drive_);
+    walk_parts_ = graph::network_parts(walk_, scenario_.homes.min_fragment_m);
+    drive_parts_ = graph::network_parts(drive_, scenario_.homes.min_fragment_m);
   });
-  timed("attach", [&] { attach_parcels(); });
+  timed("attach", [&] {
+    attach_parcels();
+    attach_homes();
+  });
+  stats_.walk_parts = walk_parts_.length_m.size();
+  stats_.walk_fragments = walk_parts_.fragments;
+  stats_.walk_fragment_m = walk_parts_.fragment_length_m;
+  stats_.drive_parts = drive_parts_.length_m.size();
+  stats_.drive_fragments = drive_parts_.fragments;
+  stats_.drive_fragment_m = drive_parts_.fragment_length_m;
   stats_.walk_nodes = walk_.node_count();
   stats_.walk_edges = walk_.edge_count();
   stats_.drive_nodes = drive_.node_count();
@@ -89,12 +138,50 @@ void Simulation::build_networks() {
   networks_built_ = true;
 }
 
+// Home points attach to the nearest usable street of any network part (not only the largest),
+// by a straight access leg that crosses no barrier (docs/access.md, "Attachment").
+void Simulation::attach_homes() {
+  const double max_m = scenario_.homes.attach_max_m;
+  const std::span<const geo::Point> pts(homes_.xy);
+  {
+    const graph::EdgeLocator loc(walk_, walk_parts_.usable);
+    access_in_.point_walk = loc.attach_all(pts, max_m, barriers_.get());
+  }
+  if (any_drive_class_) {
+    const graph::EdgeLocator loc(drive_, drive_parts_.usable);
+    access_in_.point_drive = loc.attach_all(pts, max_m, barriers_.get());
+  } else {
+    access_in_.point_drive.clear();
+  }
+  auto count = [&](const std::vector<graph::EntryPoint>& e, std::size_t& unattached, std::size_t& blocked, std::size_t& parcels) {
+    unattached = blocked = parcels = 0;
+    for (std::size_t p = 0; p < homes_.parcels(); ++p) {
+      bool any = false;
+      for (std::uint32_t i = homes_.offset[p]; i < homes_.offset[p + 1]; ++i) {
+        if (e[i].edge != graph::kUnreached) {
+          any = true;
+          continue;
+        }
+        ++unattached;
+        blocked += e[i].blocked ? 1 : 0;
+      }
+      parcels += any ? 0 : 1;
+    }
+  };
+  count(access_in_.point_walk, stats_.points_unattached_walk, stats_.points_blocked_walk, stats_.parcels_unattached_walk);
+  if (any_drive_class_)
+    count(access_in_.point_drive, stats_.points_unattached_drive, stats_.points_blocked_drive, stats_.parcels_unattached_drive);
+  else
+    stats_.points_unattached_drive = stats_.points_blocked_drive = stats_.parcels_unattached_drive = 0;
+}
+
+// Traffic zones only: each parcel's centroid on the largest connected part (zone connectors and
+// the zones' walk and transit skims; docs/traffic.md).
 void Simulation::attach_parcels() {
   const graph::EdgeLocator walk_loc(walk_, walk_main_), drive_loc(drive_, drive_main_);
   const std::size_t n = city_.parcels.size();
   parcel_walk_.assign(n, graph::EntryPoint{});
   parcel_drive_.assign(n, graph::EntryPoint{});
-  stats_.parcels_unattached_walk = stats_.parcels_unattached_drive = 0;
   for (std::size_t p = 0; p < n; ++p) {
     if (auto e = walk_loc.attach(city_.parcels.centroid[p], kParcelM)) {
       // Residents live all over the block, not at its centroid: their mean walk to the block's
@@ -108,26 +195,23 @@ void Simulation::attach_parcels() {
         e->leg = std::min(e->leg, static_cast<std::uint32_t>(std::llround(mean_leg_m * 10)));
       }
       parcel_walk_[p] = *e;
-    } else {
-      ++stats_.parcels_unattached_walk;
     }
     if (auto e = drive_loc.attach(city_.parcels.centroid[p], kParcelM)) parcel_drive_[p] = *e;
-    else ++stats_.parcels_unattached_drive;
   }
 }
 
-coverage::Input Simulation::coverage_input() {
-  coverage::Input in;
+void Simulation::refresh_sites() {
+  auto& in = access_in_;
   in.walk = &walk_;
   in.drive = &drive_;
-  in.parcel_walk = parcel_walk_;
-  in.parcel_drive = parcel_drive_;
-  in.residents = city_.parcels.residents;
-  const graph::EdgeLocator walk_loc(walk_, walk_main_), drive_loc(drive_, drive_main_);
+  in.classes.clear();
+  const graph::EdgeLocator walk_loc(walk_, walk_parts_.usable), drive_loc(drive_, drive_parts_.usable);
   no_data_.clear();
+  site_gaps_.assign(scenario_.norms.size(), {});
   stats_.sites_unattached = 0;
   std::size_t serving_total = 0;
-  for (const auto& n : scenario_.norms) {
+  for (std::size_t k = 0; k < scenario_.norms.size(); ++k) {
+    const auto& n = scenario_.norms[k];
     coverage::ClassInput ci;
     const bool drive = n.network == scenario::Network::drive;
     const graph::EdgeLocator& loc = drive ? drive_loc : walk_loc;
@@ -138,31 +222,43 @@ coverage::Input Simulation::coverage_input() {
     ci.spec.sfca = n.sfca;
     ci.spec.catchment = static_cast<std::uint32_t>(std::llround(n.catchment_m * 10));
     std::size_t serving = 0;  // facilities of the class, attached or not
+    auto unattached = [&](std::int64_t id, bool blocked) {
+      ++stats_.sites_unattached;
+      site_gaps_[k].ids.push_back(id);
+      site_gaps_[k].blocked += blocked ? 1 : 0;
+    };
     for (const auto& f : city_.facilities) {
       if (!serves(f, n)) continue;
       ++serving;
       coverage::Site site;
       site.capacity = f.capacity >= 0 ? f.capacity : n.default_capacity;
-      if (f.shape.empty()) {
-        if (auto e = loc.attach(f.location, kSiteM)) site.entries.push_back(*e);
-      } else {
-        for (const auto& p : geo::boundary_samples(f.shape, kParkGateStepM))
-          if (auto e = loc.attach(p, kParkGateM)) site.entries.push_back(*e);
+      bool blocked = false;
+      // Point sites enter where they stand; area sites (parks, campuses) by gates along their
+      // boundary wherever a path passes close by.
+      const std::vector<geo::Point> gates = f.shape.empty() ? std::vector<geo::Point>{f.location}
+                                                            : geo::boundary_samples(f.shape, kParkGateStepM);
+      const double reach_m = f.shape.empty() ? kSiteM : kParkGateM;
+      for (const auto& p : gates) {
+        const graph::EntryPoint e = loc.attach(p, reach_m, barriers_.get());
+        if (e.edge != graph::kUnreached) site.entries.push_back(e);
+        else blocked |= e.blocked;
       }
       if (site.entries.empty()) {
-        ++stats_.sites_unattached;
+        unattached(f.id, blocked);
         continue;
       }
       ci.sites.push_back(std::move(site));
     }
     for (const auto& s : n.sources) {
       if (s != "greenway") continue;
+      // Greenways are part of the walk network: each vertex is an entry where it meets a usable part.
       for (const auto& gw : city_.greenways) {
         ++serving;
         coverage::Site site;
         for (const auto& p : gw.line)
-          if (auto e = loc.attach(p, 1.0)) site.entries.push_back(*e);
+          if (auto e = loc.attach(p, 1.0, nullptr); e.edge != graph::kUnreached) site.entries.push_back(e);
         if (!site.entries.empty()) ci.sites.push_back(std::move(site));
+        else unattached(gw.id, false);
       }
     }
     if (ci.sites.empty()) no_data_.emplace_back(n.name, serving);
@@ -170,7 +266,6 @@ coverage::Input Simulation::coverage_input() {
     in.classes.push_back(std::move(ci));
   }
   no_facilities_ = serving_total == 0;
-  return in;
 }
 
 namespace {
@@ -241,21 +336,27 @@ population::ParcelUtility Simulation::parcel_utility() const {
   population::ParcelUtility u;
   u.base.assign(np, 0.0f);
   u.school.assign(np, 0.0f);
+  // What a mover sees of a parcel: the share of its residents within reach of each class and
+  // tier (the same shares the outputs report).
   const auto within = within_threshold(scenario_.norms, access_);
-  const std::vector<std::uint8_t> none(np, 0);
-  auto of = [&](const char* name) -> const std::vector<std::uint8_t>& {
+  std::vector<std::vector<double>> share(within.size());
+  for (std::size_t k = 0; k < within.size(); ++k) share[k] = parcel_share(homes_, access_in_.residents, within[k], nullptr);
+  const std::vector<double> none(np, 0.0);
+  auto of = [&](const char* name) -> const std::vector<double>& {
     for (std::size_t k = 0; k < scenario_.norms.size(); ++k)
-      if (scenario_.norms[k].name == name && !within[k].empty()) return within[k];
+      if (scenario_.norms[k].name == name && !within[k].empty()) return share[k];
     return none;
   };
   const auto &park = of("park"), &gw = of("greenway"), &metro = of("metro");
   const auto &primary = of("primary_school"), &middle = of("middle_school");
   std::vector<std::size_t> sites;
   for (const auto& c : access_in_.classes) sites.push_back(c.sites.size());
-  const auto tier = tier_flags(scenario_.norms, within, sites, np);
-  std::vector<int> tiers(np, 0);  // tiers passed, 0-3
-  for (const auto& ok : tier.ok)
-    for (std::size_t p = 0; p < np; ++p) tiers[p] += ok[p];
+  const auto tier = tier_flags(scenario_.norms, within, sites, homes_.size());
+  std::vector<double> tiers(np, 0.0);  // tiers passed, 0-3, as shares of the residents
+  for (const auto& ok : tier.ok) {
+    const auto t = parcel_share(homes_, access_in_.residents, ok, nullptr);
+    for (std::size_t p = 0; p < np; ++p) tiers[p] += t[p];
+  }
   const auto& tr = last_traffic_;
   for (std::size_t p = 0; p < np; ++p) {
     const double km = std::hypot(P.centroid[p].x - centre_.x, P.centroid[p].y - centre_.y) / 1000;
@@ -322,11 +423,16 @@ void Simulation::finish_year(YearResult& y) {
   y.land_use = city_.parcels.land_use;
   y.floor_area_m2 = city_.parcels.floor_area_m2;
   timed("coverage", [&] {
-    access_in_.residents = city_.parcels.residents;
+    homes::spread(homes_, city_.parcels.residents, access_in_.residents);
+    y.point_residents = access_in_.residents;
     y.coverage = coverage::compute(access_in_);
   });
   access_ = y.coverage;
   for (const auto& c : access_in_.classes) y.sites.push_back(c.sites.size());
+  timed("shares", [&] {
+    aggregate(y);
+    find_gaps(y);
+  });
   if (scenario_.traffic.enabled) timed("traffic", [&] { traffic_phase(y); });
   last_traffic_ = y.traffic;
   timed("indicators", [&] { compute_indicators(scenario_, city_, y); });
@@ -337,7 +443,7 @@ YearResult Simulation::step_base_year() {
   y.year = year_ = scenario_.base_year;
   year_seconds_ = &y.phase_seconds;
   if (!networks_built_) build_networks();
-  timed("sites", [&] { access_in_ = coverage_input(); });
+  timed("sites", [&] { refresh_sites(); });
   if (scenario_.population.enabled) {
     timed("synthesis", [&] {
       const auto& P = city_.parcels;
@@ -387,8 +493,7 @@ YearResult Simulation::step_next_year() {
   if (sites_changed) {
     // Movers see this year's facilities: coverage of the new sites with last year's residents.
     timed("access", [&] {
-      access_in_ = coverage_input();
-      access_in_.residents = city_.parcels.residents;
+      refresh_sites();  // access_in_.residents: last year's, spread over the home points
       access_ = coverage::compute(access_in_);
     });
   }
@@ -396,6 +501,86 @@ YearResult Simulation::step_next_year() {
   finish_year(y);
   year_seconds_ = nullptr;
   return y;
+}
+
+// Per parcel and class: served residents, share, median cost and mean supply over its home
+// points; per point and parcel: the tiers (docs/access.md, "Shares").
+void Simulation::aggregate(YearResult& y) const {
+  const auto& norms = scenario_.norms;
+  const auto within = within_threshold(norms, y.coverage);
+  const std::size_t np = homes_.parcels();
+  y.parcel_coverage.assign(norms.size(), {});
+  for (std::size_t k = 0; k < norms.size(); ++k) {
+    auto& pc = y.parcel_coverage[k];
+    const auto& cr = y.coverage.classes[k];
+    pc.share = parcel_share(homes_, y.point_residents, within[k], &pc.served);
+    pc.cost = parcel_median(homes_, y.point_residents, cr.cost);
+    if (!cr.supply.empty()) pc.supply = parcel_mean(homes_, y.point_residents, cr.supply);
+  }
+  auto tiers = tier_flags(norms, within, y.sites, homes_.size());
+  for (int t = 0; t < 3; ++t) {
+    const auto i = static_cast<std::size_t>(t);
+    y.point_tier_ok[t] = std::move(tiers.ok[i]);
+    y.tier_share[t] = parcel_share(homes_, y.point_residents, y.point_tier_ok[t], &y.tier_served[t]);
+    if (!tiers.has_data[i]) y.tier_share[t].assign(np, 0.0);
+  }
+}
+
+// Who cannot be served and why, for the notes: residents with no usable street within reach,
+// residents on network parts that have no site of a class, sites that could not be attached.
+void Simulation::find_gaps(const YearResult& y) {
+  constexpr std::size_t kFirst = 10;  // ids named in a note
+  AccessGaps g;
+  g.year = y.year;
+  const auto& P = city_.parcels;
+  const auto& R = y.point_residents;
+  for (std::size_t p = 0; p < homes_.parcels(); ++p) {
+    std::uint64_t lost = 0;
+    for (std::uint32_t i = homes_.offset[p]; i < homes_.offset[p + 1]; ++i) {
+      const auto& e = access_in_.point_walk[i];
+      if (e.edge != graph::kUnreached) continue;
+      lost += R[i];
+      g.residents_blocked_walk += e.blocked ? R[i] : 0;
+    }
+    g.residents_unattached_walk += lost;
+    if (lost > 0 && g.parcels_unattached_walk.size() < kFirst) g.parcels_unattached_walk.push_back(P.id[p]);
+    if (!access_in_.point_drive.empty())
+      for (std::uint32_t i = homes_.offset[p]; i < homes_.offset[p + 1]; ++i)
+        if (access_in_.point_drive[i].edge == graph::kUnreached) g.residents_unattached_drive += R[i];
+  }
+  for (std::size_t k = 0; k < scenario_.norms.size(); ++k) {
+    AccessGaps::ClassGap cg;
+    cg.name = scenario_.norms[k].name;
+    cg.sites_unattached = site_gaps_[k].ids;
+    cg.sites_blocked = site_gaps_[k].blocked;
+    const auto& ci = access_in_.classes[k];
+    if (!ci.sites.empty()) {
+      const bool drive = ci.spec.network == coverage::Network::drive;
+      const auto& parts = drive ? drive_parts_ : walk_parts_;
+      const auto& entries = drive ? access_in_.point_drive : access_in_.point_walk;
+      std::vector<std::uint8_t> has_site(parts.length_m.size(), 0);
+      for (const auto& site : ci.sites)
+        for (const auto& e : site.entries) has_site[parts.edge_part[e.edge]] = 1;
+      std::vector<std::uint8_t> counted(parts.length_m.size(), 0);
+      for (std::size_t p = 0; p < homes_.parcels(); ++p) {
+        std::uint64_t lost = 0;
+        for (std::uint32_t i = homes_.offset[p]; i < homes_.offset[p + 1]; ++i) {
+          const auto& e = entries[i];
+          if (e.edge == graph::kUnreached || has_site[parts.edge_part[e.edge]]) continue;
+          lost += R[i];
+          const std::uint32_t part = parts.edge_part[e.edge];
+          if (!counted[part] && R[i] > 0) {
+            counted[part] = 1;
+            ++cg.parts_without_site;
+          }
+        }
+        cg.residents_without_site += lost;
+        if (lost > 0 && cg.parcels.size() < kFirst) cg.parcels.push_back(P.id[p]);
+      }
+    }
+    g.classes.push_back(std::move(cg));
+  }
+  gaps_ = std::move(g);
 }
 
 std::vector<YearResult> Simulation::run(const std::function<void(int)>& on_year) {
@@ -409,8 +594,18 @@ std::vector<YearResult> Simulation::run(const std::function<void(int)>& on_year)
   return years;
 }
 
+namespace {
+std::string id_list(const std::vector<std::int64_t>& ids, std::size_t total) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size() && i < 10; ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
+  if (total > ids.size() || ids.size() > 10) out += ", ...";
+  return out;
+}
+}  // namespace
+
 std::vector<std::string> Simulation::notes() const {
   std::vector<std::string> out;
+  const auto& g = gaps_;
   if (no_facilities_)
     out.push_back(
         "no facility of any class in the input layers or the scenario: every coverage, access and supply "
@@ -418,22 +613,44 @@ std::vector<std::string> Simulation::notes() const {
   for (const auto& [n, serving] : no_data_) {
     if (serving == 0)
       out.push_back(
-          fmt::format("class {}: no facilities in the input layers; its indicators are empty (no data) and "
+          fmt::format("class {}: no facilities in the input layers or the scenario; its indicators are empty (no data) and "
                       "it is left out of the tier coverage",
                       n));
     else
       out.push_back(
-          fmt::format("class {}: none of its {} facilities is near enough to the network to be reached; its "
-                      "indicators are empty (no data) and it is left out of the tier coverage",
+          fmt::format("class {}: none of its {} sites could be attached to a usable street; its indicators are empty "
+                      "(no data) and it is left out of the tier coverage",
                       n, serving));
   }
-  if (stats_.parcels_unattached_walk > 0)
-    out.push_back(fmt::format("{} parcels are more than {} m from any walkable street and count as not covered",
-                              stats_.parcels_unattached_walk, kParcelM));
+  if (g.residents_unattached_walk > 0)
+    out.push_back(fmt::format(
+        "{}: {} residents (home points in parcels {}) have no usable walkable street within {} m{} and count as not "
+        "served by any walk class",
+        g.year, g.residents_unattached_walk, id_list(g.parcels_unattached_walk, g.parcels_unattached_walk.size() + 1),
+        scenario_.homes.attach_max_m,
+        g.residents_blocked_walk > 0 ? fmt::format(" that a walk can reach without crossing a barrier ({} of them have a nearer street behind one)", g.residents_blocked_walk) : ""));
+  if (g.residents_unattached_drive > 0)
+    out.push_back(fmt::format("{}: {} residents have no usable drivable street within {} m and count as not served by any drive class",
+                              g.year, g.residents_unattached_drive, scenario_.homes.attach_max_m));
+  for (const auto& c : g.classes) {
+    if (c.residents_without_site > 0)
+      out.push_back(fmt::format("{}: class {}: {} residents live on {} network parts with no {} site (parcels {}); they are not served by it",
+                                g.year, c.name, c.residents_without_site, c.parts_without_site, c.name,
+                                id_list(c.parcels, c.parcels.size() + (c.parcels.size() >= 10 ? 1 : 0))));
+    if (!c.sites_unattached.empty())
+      out.push_back(fmt::format("class {}: {} sites could not be attached to a usable street within reach{} and are ignored: ids {}",
+                                c.name, c.sites_unattached.size(),
+                                c.sites_blocked > 0 ? fmt::format(" ({} with a nearer street behind a barrier)", c.sites_blocked) : "",
+                                id_list(c.sites_unattached, c.sites_unattached.size())));
+  }
+  if (stats_.walk_fragments > 0)
+    out.push_back(fmt::format("{} walk network fragments ({:.0f} m in all), each shorter than {} m, are treated as data gaps: "
+                              "no home or site attaches to them",
+                              stats_.walk_fragments, stats_.walk_fragment_m, scenario_.homes.min_fragment_m));
+  if (!homes_.parcels_all_water.empty())
+    out.push_back(fmt::format("{} parcels lie entirely in water areas; their residents are placed at one point on the parcel (ids {})",
+                              homes_.parcels_all_water.size(), id_list(homes_.parcels_all_water, homes_.parcels_all_water.size())));
   for (const auto& n : notes_) out.push_back(n);
-  if (stats_.sites_unattached > 0)
-    out.push_back(fmt::format("{} facility sites are too far from the network to be reached and are ignored",
-                              stats_.sites_unattached));
   return out;
 }
 

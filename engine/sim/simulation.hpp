@@ -5,6 +5,7 @@
 //   networks changed) -> population -> coverage -> traffic -> indicators.
 #include <array>
 #include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <set>
@@ -13,7 +14,9 @@
 
 #include "city/city.hpp"
 #include "graph/entry.hpp"
+#include "geo/segment_index.hpp"
 #include "graph/graph.hpp"
+#include "homes/homes.hpp"
 #include "models/coverage/coverage.hpp"
 #include "models/population/population.hpp"
 #include "scenario/scenario.hpp"
@@ -55,13 +58,25 @@ struct PopulationResult {
   std::vector<std::uint32_t> households_per_parcel, units_per_parcel, occupied_per_parcel, children_per_parcel;
 };
 
+// One class's coverage of each parcel, from its home points (docs/access.md, "Shares").
+struct ParcelCoverage {
+  std::vector<std::uint32_t> served;  // residents whose home point is within the class's threshold
+  std::vector<double> share;          // served / residents; without residents, the share of the point weights
+  std::vector<std::uint32_t> cost;    // weighted median cost over the points; kUnreached beyond the search bound
+  std::vector<double> supply;         // 2SFCA: resident-weighted mean over the points; empty if the class has none
+};
+
 // Results of one simulated year, as plain data for the writers and the viewer.
 struct YearResult {
   int year = 0;
   std::vector<Indicator> indicators;
-  coverage::Result coverage;       // per class (same order as the scenario's norms)
+  coverage::Result coverage;       // per class (same order as the scenario's norms), per home point
+  std::vector<ParcelCoverage> parcel_coverage;  // per class, per parcel
   std::vector<std::size_t> sites;  // per class: number of serving sites
-  std::vector<std::uint8_t> tier_ok[3];  // per parcel: covered at the 5-, 10-, 15-minute tier
+  std::vector<std::uint32_t> point_residents;   // per home point
+  std::vector<std::uint8_t> point_tier_ok[3];   // per home point: every class of the tier within reach
+  std::vector<double> tier_share[3];            // per parcel: share of residents passing the 5-, 10-, 15-minute tier
+  std::vector<std::uint32_t> tier_served[3];    // per parcel: residents passing the tier
   std::vector<std::uint32_t> residents;  // per parcel
   std::vector<std::string> land_use;     // per parcel, after this year's rezonings
   std::vector<double> floor_area_m2;     // per parcel, after this year's rezonings
@@ -72,8 +87,33 @@ struct YearResult {
 
 struct NetworkStats {
   std::size_t walk_nodes = 0, walk_edges = 0, drive_nodes = 0, drive_edges = 0;
-  std::size_t parcels_unattached_walk = 0, parcels_unattached_drive = 0;
+  std::size_t walk_parts = 0, walk_fragments = 0;  // connected parts; those below homes.min_fragment_m
+  double walk_fragment_m = 0;
+  std::size_t drive_parts = 0, drive_fragments = 0;
+  double drive_fragment_m = 0;
+  std::size_t home_points = 0;
+  std::size_t points_unattached_walk = 0, points_blocked_walk = 0;  // no usable street; of those, behind a barrier
+  std::size_t points_unattached_drive = 0, points_blocked_drive = 0;
+  std::size_t parcels_unattached_walk = 0, parcels_unattached_drive = 0;  // parcels with no attached home point
   std::size_t sites_unattached = 0;
+};
+
+// Where residents cannot be served, for the notes (docs/access.md, "Notes"): counted over the
+// home points of the year they describe.
+struct AccessGaps {
+  int year = 0;
+  std::uint64_t residents_unattached_walk = 0, residents_blocked_walk = 0;
+  std::vector<std::int64_t> parcels_unattached_walk;  // ids of parcels with residents and no attached point
+  std::uint64_t residents_unattached_drive = 0;
+  struct ClassGap {
+    std::string name;
+    std::uint64_t residents_without_site = 0;  // attached, on a network part with no site of the class
+    std::size_t parts_without_site = 0;
+    std::vector<std::int64_t> parcels;         // first parcels concerned
+    std::vector<std::int64_t> sites_unattached;  // facility (or greenway) ids that could not be attached
+    std::size_t sites_blocked = 0;               // of those, with a nearer street behind a barrier
+  };
+  std::vector<ClassGap> classes;
 };
 
 class Simulation {
@@ -91,6 +131,9 @@ class Simulation {
   std::vector<YearResult> run(const std::function<void(int)>& on_year = {});
 
   const NetworkStats& network_stats() const { return stats_; }
+  // Where residents live (fixed for the run) and where the notes' figures come from.
+  const homes::HomePoints& home_points() const { return homes_; }
+  const std::vector<graph::EntryPoint>& home_walk_entries() const { return access_in_.point_walk; }
   // Wall seconds per phase, summed over the years so far, in the order phases first ran.
   const std::vector<std::pair<std::string, double>>& phase_seconds() const { return seconds_; }
   std::vector<std::string> notes() const;
@@ -107,9 +150,19 @@ class Simulation {
   int year_ = 0;
   bool networks_built_ = false;
   graph::Graph walk_, drive_;
-  std::vector<bool> walk_main_, drive_main_;  // edges of the largest connected component
-  std::vector<graph::EntryPoint> parcel_walk_, parcel_drive_;
+  std::vector<bool> walk_main_, drive_main_;  // edges of the largest connected component (traffic zones)
+  graph::Parts walk_parts_, drive_parts_;     // connected parts; `usable` excludes tiny fragments
+  std::vector<graph::EntryPoint> parcel_walk_, parcel_drive_;  // parcel centroids: traffic zones only
+  homes::HomePoints homes_;
+  std::unique_ptr<geo::SegmentIndex> barriers_;                // null: no barriers layer
+  bool any_drive_class_ = false;
   NetworkStats stats_;
+  AccessGaps gaps_;
+  struct SiteGap {
+    std::vector<std::int64_t> ids;
+    std::size_t blocked = 0;
+  };
+  std::vector<SiteGap> site_gaps_;  // per class, from the last coverage_input()
   std::vector<std::pair<std::string, double>> seconds_;
   std::vector<std::pair<std::string, double>>* year_seconds_ = nullptr;
   std::vector<std::pair<std::string, std::size_t>> no_data_;  // classes without a reachable site, and their facilities
@@ -123,14 +176,18 @@ class Simulation {
   std::vector<double> units_exact_;  // per parcel, before rounding down
   geo::Point centre_;                // resident-weighted centre of the base year (price proxy)
   std::uint64_t base_population_ = 0;
-  coverage::Input access_in_;
+  coverage::Input access_in_;  // holds the home points' entries (point_walk, point_drive) too
   coverage::Result access_;  // coverage of the current sites and networks (movers' access)
   TrafficResult last_traffic_;
 
   template <class F>
   void timed(const std::string& name, F&& f);
   void attach_parcels();
-  coverage::Input coverage_input();
+  void attach_homes();
+  void spread_residents(YearResult& y);
+  void aggregate(YearResult& y) const;
+  void find_gaps(const YearResult& y);
+  void refresh_sites();  // access_in_.classes from this year's facilities and greenways
   void apply_rezonings(int year);
   std::uint64_t control_total(int year) const;
   population::ParcelUtility parcel_utility() const;

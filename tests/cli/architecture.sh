@@ -7,15 +7,16 @@ declare -A allowed=(
   [geo]="core geo"
   [graph]="core geo graph"
   [city]="core geo graph city"
+  [homes]="core geo graph city homes"
   [scenario]="core scenario"
   [models/coverage]="core geo graph models"
   [models/traffic]="core models"
   [models/population]="core models"
   [tntp]="core models tntp"
-  [sim]="core geo graph city scenario models sim"
+  [sim]="core geo graph city homes scenario models sim"
   [gis_io]="core geo graph city scenario gis_io"
-  [output]="core geo graph city scenario models sim gis_io output"
-  [app]="core geo graph city scenario models sim gis_io output tntp app"
+  [output]="core geo graph city homes scenario models sim gis_io output"
+  [app]="core geo graph city homes scenario models sim gis_io output tntp app"
 )
 status=0
 for mod in "${!allowed[@]}"; do

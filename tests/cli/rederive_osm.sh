@@ -9,7 +9,7 @@ if [ ! -f "$osm" ]; then echo "SKIP: $osm is absent (set UT_SHARED_DATA)"; exit 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$ut" prepare-osm "$osm" --metro "$metro" --out "$tmp/re.gpkg" >/dev/null
 committed="$src/gis-data/chengdu-center/chengdu-center.gpkg"
-for layer in parcels roads greenways facilities about; do
+for layer in parcels roads greenways facilities about buildings barriers; do
   a=$(sqlite3 "$committed" "select count(*) from $layer")
   b=$(sqlite3 "$tmp/re.gpkg" "select count(*) from $layer")
   [ "$a" = "$b" ] || { echo "layer $layer: $b features re-derived, $a committed"; exit 1; }

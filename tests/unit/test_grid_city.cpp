@@ -22,8 +22,8 @@ coverage::Input grid_city(const graph::Graph& g, const std::vector<geo::Point>& 
   coverage::Input in;
   in.walk = &g;
   in.drive = &g;
-  for (const auto& p : parcels) in.parcel_walk.push_back(*loc.attach(p, 500));
-  in.parcel_drive = in.parcel_walk;
+  for (const auto& p : parcels) in.point_walk.push_back(*loc.attach(p, 500));
+  in.point_drive = in.point_walk;
   in.residents = residents;
   coverage::ClassInput ci;
   ci.spec = {"kindergarten", coverage::Network::walk, bound_dm, catchment_dm > 0, catchment_dm};

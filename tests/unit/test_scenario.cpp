@@ -412,3 +412,102 @@ TEST_CASE("no facility of any class: explicit no-data indicators and a note", "[
   const auto notes = sim.notes();
   CHECK_THAT(notes.at(0), Catch::StartsWith("no facility of any class in the input layers or the scenario"));
 }
+
+// ---- Residents where they live: [homes], [layers.buildings], [layers.barriers].
+
+TEST_CASE("scenario [homes]: defaults, overrides, ranges and unknown keys", "[scenario][homes]") {
+  const auto s = scenario::load_scenario(write("homes_default.toml", "name = \"t\"\n" + kLayers));
+  CHECK(s.homes.spacing_m == 50);
+  CHECK(s.homes.min_building_cover == 0.1);
+  CHECK(s.homes.default_levels == 1);
+  CHECK(s.homes.residential_types.size() == 8);
+  CHECK(s.homes.generic_types == std::vector<std::string>{"yes"});
+  CHECK(s.homes.attach_max_m == 500);
+  CHECK(s.homes.min_fragment_m == 300);
+  CHECK(s.homes.raster.empty());
+  CHECK(s.homes.raster_band == 1);
+  CHECK(s.buildings.source.empty());
+  CHECK(s.barriers.source.empty());
+
+  std::ofstream(kTestDir / "pop.tif") << "not read by the scenario parser";
+  const auto o = scenario::load_scenario(write("homes_override.toml", "name = \"t\"\n" + kLayers + R"toml(
+[homes]
+spacing_m = 25
+min_building_cover = 0.3
+default_levels = 2.5
+residential_types = ["house", "apartments"]
+generic_types = []
+attach_max_m = 800
+min_fragment_m = 0
+raster = "pop.tif"
+raster_band = 2
+)toml"));
+  CHECK(o.homes.spacing_m == 25);
+  CHECK(o.homes.min_building_cover == 0.3);
+  CHECK(o.homes.default_levels == 2.5);
+  CHECK(o.homes.residential_types == std::vector<std::string>{"house", "apartments"});
+  CHECK(o.homes.generic_types.empty());
+  CHECK(o.homes.attach_max_m == 800);
+  CHECK(o.homes.min_fragment_m == 0);
+  CHECK(o.homes.raster == kTestDir / "pop.tif");  // relative to the scenario file
+  CHECK(o.homes.raster_band == 2);
+
+  auto bad = [&](const std::string& name, const std::string& homes) {
+    return message_of([&] { scenario::load_scenario(write(name, "name = \"t\"\n" + kLayers + "[homes]\n" + homes)); });
+  };
+  CHECK(bad("homes_spacing.toml", "spacing_m = 2\n") ==
+        (kTestDir / "homes_spacing.toml").string() + ": key homes.spacing_m: must be in [5, 1000] (got 2)");
+  CHECK_THAT(bad("homes_cover.toml", "min_building_cover = 1.5\n"),
+             Catch::Contains("key homes.min_building_cover: must be in [0, 1] (got 1.5)"));
+  CHECK_THAT(bad("homes_levels.toml", "default_levels = \"4\"\n"),
+             Catch::Contains("key homes.default_levels: must be a number (got \"4\")"));
+  CHECK_THAT(bad("homes_band.toml", "raster_band = 0\n"), Catch::Contains("key homes.raster_band: must be in [1, "));
+  CHECK_THAT(bad("homes_band_float.toml", "raster_band = 1.0\n"),
+             Catch::Contains("key homes.raster_band: must be an integer"));
+  CHECK_THAT(bad("homes_types.toml", "residential_types = [\"house\", 3]\n"),
+             Catch::Contains("key homes.residential_types: must be an array of strings (got 3)"));
+  CHECK_THAT(bad("homes_both.toml", "generic_types = [\"house\"]\n"),
+             Catch::Contains("key homes.generic_types: must not repeat a type of homes.residential_types"));
+  CHECK_THAT(bad("homes_typo.toml", "spacing = 25\n"),
+             Catch::Contains("homes_typo.toml: line") &&
+                 Catch::Contains("key homes.spacing: unknown key; did you mean 'spacing_m'?"));
+  CHECK_THAT(bad("homes_no_raster.toml", "raster = \"nowhere.tif\"\n"),
+             Catch::Contains("key homes.raster: must name an existing file") && Catch::Contains("nowhere.tif"));
+  fs::create_directories(kTestDir / "raster_dir");
+  CHECK_THAT(bad("homes_raster_dir.toml", "raster = \"raster_dir\"\n"),
+             Catch::Contains("key homes.raster: must name a file, not a directory"));
+  CHECK_THAT(bad("homes_raster_empty.toml", "raster = \"\"\n"), Catch::Contains("key homes.raster: must not be empty"));
+}
+
+TEST_CASE("scenario: the buildings and barriers layers", "[scenario][homes]") {
+  const auto s = scenario::load_scenario(write("homes_layers.toml", "name = \"t\"\n" + kLayers + R"toml(
+[layers.buildings]
+source = "data/buildings.gpkg"
+layer = "buildings"
+fields = { levels = "building_levels" }
+[layers.barriers]
+source = "/abs/barriers.gpkg"
+layer = "barriers"
+)toml"));
+  CHECK(s.buildings.source == kTestDir / "data/buildings.gpkg");
+  CHECK(s.buildings.key == "layers.buildings");
+  CHECK(s.buildings.fields.at("levels") == "building_levels");
+  CHECK(s.buildings.fields.at("id") == "building_id");
+  CHECK(s.buildings.fields.at("type") == "building");
+  CHECK(s.barriers.source == fs::path("/abs/barriers.gpkg"));
+  CHECK(s.barriers.fields.at("id") == "barrier_id");
+  CHECK(s.barriers.fields.at("kind") == "kind");
+  CHECK(scenario::required_fields("buildings") == std::vector<std::string>{"id"});
+  CHECK(scenario::required_fields("barriers") == std::vector<std::string>{"id", "kind"});
+
+  auto bad = [&](const std::string& name, const std::string& text) {
+    return message_of([&] { scenario::load_scenario(write(name, "name = \"t\"\n" + kLayers + text)); });
+  };
+  CHECK_THAT(bad("barriers_field_typo.toml",
+                 "[layers.barriers]\nsource = \"b.gpkg\"\nlayer = \"b\"\nfields = { kinds = \"k\" }\n"),
+             Catch::Contains("key layers.barriers.fields.kinds: unknown key; did you mean 'kind'?"));
+  CHECK_THAT(bad("buildings_no_layer.toml", "[layers.buildings]\nsource = \"b.gpkg\"\n"),
+             Catch::Contains("key layers.buildings.layer: required key is missing"));
+  CHECK_THAT(bad("buildings_typo.toml", "[layers.buildngs]\nsource = \"b.gpkg\"\nlayer = \"b\"\n"),
+             Catch::Contains("key layers.buildngs: unknown key; did you mean 'buildings'?"));
+}

@@ -23,8 +23,8 @@ std::int64_t gaussian_weight(std::uint32_t d, std::uint32_t catchment) {
 
 namespace {
 
-// Parcels indexed by the nodes of their entry edge: lets a search from a facility find the
-// parcels it reaches by walking over the nodes it settles.
+// Home points indexed by the nodes of their entry edge: lets a search from a facility find the
+// points it reaches by walking over the nodes it settles.
 struct NodeParcels {
   std::vector<std::uint32_t> offset;
   std::vector<std::uint32_t> parcel;
@@ -147,7 +147,7 @@ Result compute(const Input& in) {
     const ClassInput& ci = in.classes[k];
     const bool drive = ci.spec.network == Network::drive;
     const graph::Graph& g = drive ? *in.drive : *in.walk;
-    const auto& entries = drive ? in.parcel_drive : in.parcel_walk;
+    const auto& entries = drive ? in.point_drive : in.point_walk;
     nearest_costs(g, entries, ci, res.classes[k], workspaces.local());
     if (ci.spec.sfca) two_step(g, entries, in.residents, ci, res.classes[k], scratch);
   });

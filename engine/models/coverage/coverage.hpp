@@ -1,8 +1,9 @@
 #pragma once
-// Service-coverage model: for each coverage class, the network cost from every parcel to the
-// nearest serving site (ONE bounded multi-source Dijkstra per class, never one search per
-// parcel), and capacity-aware supply per resident (two-step floating catchment area, 2SFCA,
-// computed from the facility side). Pure computation over plain arrays: no I/O.
+// Service-coverage model: for each coverage class, the network cost from every home point (where
+// residents live, homes::HomePoints) to the nearest serving site (ONE bounded multi-source
+// Dijkstra per class, never one search per point), and capacity-aware supply per resident
+// (two-step floating catchment area, 2SFCA, computed from the facility side, with the points'
+// residents as demand). Pure computation over plain arrays: no I/O.
 //
 // Determinism: costs are integers; 2SFCA sums are accumulated in int64 fixed point, so every
 // result is bit-identical for any thread count or partitioning.
@@ -39,15 +40,15 @@ struct ClassInput {
 struct Input {
   const graph::Graph* walk = nullptr;
   const graph::Graph* drive = nullptr;
-  std::vector<graph::EntryPoint> parcel_walk;   // per parcel; edge == kUnreached: not attached
-  std::vector<graph::EntryPoint> parcel_drive;
-  std::vector<std::uint32_t> residents;         // per parcel
+  std::vector<graph::EntryPoint> point_walk;   // per home point; edge == kUnreached: not attached
+  std::vector<graph::EntryPoint> point_drive;  // per home point; may be empty when no class drives
+  std::vector<std::uint32_t> residents;         // per home point
   std::vector<ClassInput> classes;
 };
 
 struct ClassResult {
-  std::vector<std::uint32_t> cost;  // per parcel: cost to the nearest site, kUnreached beyond the bound
-  std::vector<double> supply;       // 2SFCA per parcel, capacity per 1,000 residents; empty if !sfca
+  std::vector<std::uint32_t> cost;  // per home point: cost to the nearest site, kUnreached beyond the bound
+  std::vector<double> supply;       // 2SFCA per home point, capacity per 1,000 residents; empty if !sfca
 };
 
 struct Result {
