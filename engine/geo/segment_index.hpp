@@ -50,9 +50,10 @@ NearestSegment SegmentIndex::nearest_if(const Point& p, double max_distance, Acc
   NearestSegment out;
   if (a_.empty() || !(max_distance >= 0)) return out;
   struct Candidate {
-    double d, t;
+    double d, t;  // d: squared distance
     std::uint32_t s;
   };
+  const double max2 = max_distance * max_distance;
   thread_local std::vector<Candidate> pending;
   pending.clear();
   // The point's cell, not clamped: the ring argument below holds outside the grid too.
@@ -64,10 +65,11 @@ NearestSegment SegmentIndex::nearest_if(const Point& p, double max_distance, Acc
     const auto c = static_cast<std::size_t>(y * nx_ + x);
     for (std::uint32_t k = cell_start_[c]; k < cell_start_[c + 1]; ++k) {
       const std::uint32_t s = cell_items_[k];
-      const double t = project_on_segment(p, a_[s], b_[s]);
-      const Point q{a_[s].x + t * (b_[s].x - a_[s].x), a_[s].y + t * (b_[s].y - a_[s].y)};
-      const double d = distance(p, q);
-      if (d <= max_distance) pending.push_back({d, t, s});
+      // Projection onto the segment and squared distance (square roots only for the answer).
+      const double dx = b_[s].x - a_[s].x, dy = b_[s].y - a_[s].y, len2 = dx * dx + dy * dy;
+      const double t = len2 > 0 ? std::clamp(((p.x - a_[s].x) * dx + (p.y - a_[s].y) * dy) / len2, 0.0, 1.0) : 0.0;
+      const double ex = a_[s].x + t * dx - p.x, ey = a_[s].y + t * dy - p.y, d2 = ex * ex + ey * ey;
+      if (d2 <= max2) pending.push_back({d2, t, s});
     }
   };
   std::size_t done = 0;  // pending[0, done) already offered
@@ -84,19 +86,24 @@ NearestSegment SegmentIndex::nearest_if(const Point& p, double max_distance, Acc
         scan(pcx + r, y);
       }
     }
-    // Segments not seen yet touch no cell within ring r, so they are at least r * cell away.
-    const double safe = r == max_r ? max_distance : static_cast<double>(r) * cell_;
+    // Segments not seen yet touch no cell within ring r, so they are at least as far as the
+    // nearest side of that block of cells.
+    const double bx0 = box_.min_x + static_cast<double>(pcx - r) * cell_, bx1 = box_.min_x + static_cast<double>(pcx + r + 1) * cell_;
+    const double by0 = box_.min_y + static_cast<double>(pcy - r) * cell_, by1 = box_.min_y + static_cast<double>(pcy + r + 1) * cell_;
+    const double safe = r == max_r ? max_distance : std::min(std::min(p.x - bx0, bx1 - p.x), std::min(p.y - by0, by1 - p.y));
+    const double safe2 = safe * safe;
     std::sort(pending.begin() + static_cast<std::ptrdiff_t>(done), pending.end(),
               [](const Candidate& x, const Candidate& y) { return x.d < y.d || (x.d == y.d && x.s < y.s); });
-    while (done < pending.size() && (pending[done].d < safe || r == max_r)) {
+    while (done < pending.size() && (pending[done].d < safe2 || r == max_r)) {
       const Candidate& c = pending[done++];
       bool again = false;  // a segment spans several cells: offer it once
       for (std::size_t i = 0; i + 1 < done && !again; ++i) again = pending[i].s == c.s;
       if (again) continue;
-      if (accept(c.s, c.t, c.d)) {
+      const double d = std::sqrt(c.d);
+      if (accept(c.s, c.t, d)) {
         out.segment = c.s;
         out.t = c.t;
-        out.distance = c.d;
+        out.distance = d;
         return out;
       }
       out.refused = true;

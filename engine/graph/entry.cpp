@@ -147,4 +147,17 @@ std::uint32_t reach(const EntryPoint& e, const std::uint32_t* dist) {
   return add(std::min(via_u, via_v), e.leg);
 }
 
+std::uint32_t along_edge(const EntryPoint& from, const EntryPoint& to) {
+  if (from.edge == kUnreached || from.edge != to.edge) return kUnreached;
+  // Both positions are stored as (rounded) costs from u in the u -> v direction and from v in the
+  // v -> u direction; the rounding is monotone, so the difference is the cost between them.
+  std::uint32_t best = kUnreached;
+  if (from.u_to_point != kUnreached && to.u_to_point != kUnreached && to.u_to_point >= from.u_to_point)
+    best = to.u_to_point - from.u_to_point;  // travelling u -> v
+  if (from.v_to_point != kUnreached && to.v_to_point != kUnreached && to.v_to_point >= from.v_to_point)
+    best = std::min(best, to.v_to_point - from.v_to_point);  // travelling v -> u
+  if (best == kUnreached) return kUnreached;
+  return add(add(from.leg, best), to.leg);
+}
+
 }  // namespace ut::graph

@@ -67,7 +67,13 @@ class EdgeLocator {
 // Seeds of a search that starts at this point (a facility).
 void append_seeds(const EntryPoint& e, std::vector<Seed>& seeds);
 
-// Cost from the nearest source to this point (a parcel) given node costs; kUnreached if none.
+// Cost from the nearest source to this point (a home point) given node costs; kUnreached if none.
 std::uint32_t reach(const EntryPoint& e, const std::uint32_t* dist);
+
+// Cost from `from` (a site) straight along the edge the two share to `to` (a home point), legs
+// included; kUnreached when they are on different edges or the edge is closed that way. Together
+// with reach() this makes a home and a site on one long street segment meet directly, not only
+// through the segment's end nodes.
+std::uint32_t along_edge(const EntryPoint& from, const EntryPoint& to);
 
 }  // namespace ut::graph

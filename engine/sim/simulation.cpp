@@ -543,6 +543,7 @@ void Simulation::find_gaps(const YearResult& y) {
       g.residents_blocked_walk += e.blocked ? R[i] : 0;
     }
     g.residents_unattached_walk += lost;
+    g.parcels_unattached_walk_total += lost > 0 ? 1 : 0;
     if (lost > 0 && g.parcels_unattached_walk.size() < kFirst) g.parcels_unattached_walk.push_back(P.id[p]);
     if (!access_in_.point_drive.empty())
       for (std::uint32_t i = homes_.offset[p]; i < homes_.offset[p + 1]; ++i)
@@ -575,6 +576,7 @@ void Simulation::find_gaps(const YearResult& y) {
           }
         }
         cg.residents_without_site += lost;
+        cg.parcels_total += lost > 0 ? 1 : 0;
         if (lost > 0 && cg.parcels.size() < kFirst) cg.parcels.push_back(P.id[p]);
       }
     }
@@ -595,10 +597,14 @@ std::vector<YearResult> Simulation::run(const std::function<void(int)>& on_year)
 }
 
 namespace {
+std::string plural(std::size_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
+
+// The first ten ids, and how many more there are.
 std::string id_list(const std::vector<std::int64_t>& ids, std::size_t total) {
   std::string out;
   for (std::size_t i = 0; i < ids.size() && i < 10; ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
-  if (total > ids.size() || ids.size() > 10) out += ", ...";
+  const std::size_t shown = std::min<std::size_t>(ids.size(), 10);
+  if (total > shown) out += fmt::format(" and {} more", total - shown);
   return out;
 }
 }  // namespace
@@ -624,9 +630,10 @@ std::vector<std::string> Simulation::notes() const {
   }
   if (g.residents_unattached_walk > 0)
     out.push_back(fmt::format(
-        "{}: {} residents (home points in parcels {}) have no usable walkable street within {} m{} and count as not "
+        "{}: {} residents (home points in {}: {}) have no usable walkable street within {} m{} and count as not "
         "served by any walk class",
-        g.year, g.residents_unattached_walk, id_list(g.parcels_unattached_walk, g.parcels_unattached_walk.size() + 1),
+        g.year, g.residents_unattached_walk, plural(g.parcels_unattached_walk_total, "parcel"),
+        id_list(g.parcels_unattached_walk, g.parcels_unattached_walk_total),
         scenario_.homes.attach_max_m,
         g.residents_blocked_walk > 0 ? fmt::format(" that a walk can reach without crossing a barrier ({} of them have a nearer street behind one)", g.residents_blocked_walk) : ""));
   if (g.residents_unattached_drive > 0)
@@ -634,22 +641,23 @@ std::vector<std::string> Simulation::notes() const {
                               g.year, g.residents_unattached_drive, scenario_.homes.attach_max_m));
   for (const auto& c : g.classes) {
     if (c.residents_without_site > 0)
-      out.push_back(fmt::format("{}: class {}: {} residents live on {} network parts with no {} site (parcels {}); they are not served by it",
-                                g.year, c.name, c.residents_without_site, c.parts_without_site, c.name,
-                                id_list(c.parcels, c.parcels.size() + (c.parcels.size() >= 10 ? 1 : 0))));
+      out.push_back(fmt::format("{}: class {}: {} residents in {} ({}) live on {} with no {} site; they are not served by it",
+                                g.year, c.name, c.residents_without_site, plural(c.parcels_total, "parcel"),
+                                id_list(c.parcels, c.parcels_total), plural(c.parts_without_site, "network part"), c.name));
     if (!c.sites_unattached.empty())
-      out.push_back(fmt::format("class {}: {} sites could not be attached to a usable street within reach{} and are ignored: ids {}",
-                                c.name, c.sites_unattached.size(),
+      out.push_back(fmt::format("class {}: {} not attached to a usable street within reach{}, ignored: ids {}",
+                                c.name, plural(c.sites_unattached.size(), "site"),
                                 c.sites_blocked > 0 ? fmt::format(" ({} with a nearer street behind a barrier)", c.sites_blocked) : "",
                                 id_list(c.sites_unattached, c.sites_unattached.size())));
   }
   if (stats_.walk_fragments > 0)
-    out.push_back(fmt::format("{} walk network fragments ({:.0f} m in all), each shorter than {} m, are treated as data gaps: "
+    out.push_back(fmt::format("{} ({:.0f} m in all) shorter than {} m each: data gaps, "
                               "no home or site attaches to them",
-                              stats_.walk_fragments, stats_.walk_fragment_m, scenario_.homes.min_fragment_m));
+                              plural(stats_.walk_fragments, "walk network fragment"), stats_.walk_fragment_m, scenario_.homes.min_fragment_m));
   if (!homes_.parcels_all_water.empty())
-    out.push_back(fmt::format("{} parcels lie entirely in water areas; their residents are placed at one point on the parcel (ids {})",
-                              homes_.parcels_all_water.size(), id_list(homes_.parcels_all_water, homes_.parcels_all_water.size())));
+    out.push_back(fmt::format("{} {} entirely in water areas; their residents are placed at one point on the parcel (ids {})",
+                              plural(homes_.parcels_all_water.size(), "parcel"), homes_.parcels_all_water.size() == 1 ? "lies" : "lie",
+                              id_list(homes_.parcels_all_water, homes_.parcels_all_water.size())));
   for (const auto& n : notes_) out.push_back(n);
   return out;
 }

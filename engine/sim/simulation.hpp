@@ -103,13 +103,15 @@ struct NetworkStats {
 struct AccessGaps {
   int year = 0;
   std::uint64_t residents_unattached_walk = 0, residents_blocked_walk = 0;
-  std::vector<std::int64_t> parcels_unattached_walk;  // ids of parcels with residents and no attached point
+  std::vector<std::int64_t> parcels_unattached_walk;  // first ids of parcels with residents at unattached points
+  std::size_t parcels_unattached_walk_total = 0;
   std::uint64_t residents_unattached_drive = 0;
   struct ClassGap {
     std::string name;
     std::uint64_t residents_without_site = 0;  // attached, on a network part with no site of the class
     std::size_t parts_without_site = 0;
     std::vector<std::int64_t> parcels;         // first parcels concerned
+    std::size_t parcels_total = 0;
     std::vector<std::int64_t> sites_unattached;  // facility (or greenway) ids that could not be attached
     std::size_t sites_blocked = 0;               // of those, with a nearer street behind a barrier
   };

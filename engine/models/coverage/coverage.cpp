@@ -2,6 +2,7 @@
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 #include <atomic>
 #include <cmath>
@@ -46,6 +47,32 @@ struct NodeParcels {
   }
 };
 
+// Home points by the edge they attach to: a site on the same edge reaches them directly.
+struct EdgePoints {
+  std::vector<std::uint32_t> offset;
+  std::vector<std::uint32_t> point;
+  EdgePoints() = default;
+  EdgePoints(std::size_t edges, const std::vector<graph::EntryPoint>& entries) : offset(edges + 1, 0) {
+    for (const auto& e : entries)
+      if (e.edge != kUnreached) ++offset[e.edge + 1];
+    for (std::size_t i = 1; i < offset.size(); ++i) offset[i] += offset[i - 1];
+    point.resize(offset.back());
+    std::vector<std::uint32_t> fill(offset.begin(), offset.end() - 1);
+    for (std::uint32_t p = 0; p < entries.size(); ++p)
+      if (entries[p].edge != kUnreached) point[fill[entries[p].edge]++] = p;
+  }
+  // Visits (point, cost) for the points on the site entry's edge, straight along it.
+  template <class F>
+  void along(const graph::EntryPoint& site, const std::vector<graph::EntryPoint>& entries, F&& f) const {
+    if (site.edge == kUnreached || site.edge + 1 >= offset.size()) return;
+    for (std::uint32_t k = offset[site.edge]; k < offset[site.edge + 1]; ++k) {
+      const std::uint32_t p = point[k];
+      const std::uint32_t c = graph::along_edge(site, entries[p]);
+      if (c != kUnreached) f(p, c);
+    }
+  }
+};
+
 struct Scratch {
   graph::Workspace ws;
   std::vector<graph::Seed> seeds;
@@ -56,8 +83,9 @@ struct Scratch {
 // Visits each parcel within the catchment of one site with its exact cost
 // (node cost + along-edge part + access leg).
 template <class Visit>
-void for_parcels_in_ball(const graph::Graph& g, const NodeParcels& np, const std::vector<graph::EntryPoint>& entries,
-                         const Site& site, std::uint32_t bound, Scratch& s, Visit&& visit) {
+void for_parcels_in_ball(const graph::Graph& g, const NodeParcels& np, const EdgePoints& ep,
+                         const std::vector<graph::EntryPoint>& entries, const Site& site, std::uint32_t bound, Scratch& s,
+                         Visit&& visit) {
   s.seeds.clear();
   for (const auto& e : site.entries) graph::append_seeds(e, s.seeds);
   if (s.best.size() != entries.size()) s.best.assign(entries.size(), kUnreached);
@@ -73,13 +101,19 @@ void for_parcels_in_ball(const graph::Graph& g, const NodeParcels& np, const std
       s.best[p] = std::min(s.best[p], static_cast<std::uint32_t>(c));
     }
   });
+  for (const auto& se : site.entries)
+    ep.along(se, entries, [&](std::uint32_t p, std::uint32_t c) {
+      if (c > bound) return;
+      if (s.best[p] == kUnreached) s.touched.push_back(p);
+      s.best[p] = std::min(s.best[p], c);
+    });
   for (std::uint32_t p : s.touched) visit(p, s.best[p]);
   for (std::uint32_t p : s.touched) s.best[p] = kUnreached;
   s.touched.clear();
 }
 
-void nearest_costs(const graph::Graph& g, const std::vector<graph::EntryPoint>& entries, const ClassInput& ci,
-                   ClassResult& out, graph::Workspace& ws) {
+void nearest_costs(const graph::Graph& g, const EdgePoints& ep, const std::vector<graph::EntryPoint>& entries,
+                   const ClassInput& ci, ClassResult& out, graph::Workspace& ws) {
   std::vector<graph::Seed> seeds;
   for (const auto& site : ci.sites)
     for (const auto& e : site.entries) graph::append_seeds(e, seeds);
@@ -92,9 +126,15 @@ void nearest_costs(const graph::Graph& g, const std::vector<graph::EntryPoint>& 
       out.cost[p] = c <= ci.spec.bound ? c : kUnreached;
     }
   });
+  // A site and a home on the same street segment: straight along it (serial: few points each).
+  for (const auto& site : ci.sites)
+    for (const auto& se : site.entries)
+      ep.along(se, entries, [&](std::uint32_t p, std::uint32_t c) {
+        if (c <= ci.spec.bound && (out.cost[p] == kUnreached || c < out.cost[p])) out.cost[p] = c;
+      });
 }
 
-void two_step(const graph::Graph& g, const std::vector<graph::EntryPoint>& entries,
+void two_step(const graph::Graph& g, const EdgePoints& ep, const std::vector<graph::EntryPoint>& entries,
               const std::vector<std::uint32_t>& residents, const ClassInput& ci, ClassResult& out,
               tbb::enumerable_thread_specific<Scratch>& scratch) {
   const NodeParcels np(g.node_count(), entries);
@@ -105,7 +145,7 @@ void two_step(const graph::Graph& g, const std::vector<graph::EntryPoint>& entri
     Scratch& s = scratch.local();
     for (std::size_t j = r.begin(); j != r.end(); ++j) {
       std::int64_t sum = 0;
-      for_parcels_in_ball(g, np, entries, ci.sites[j], D, s, [&](std::uint32_t p, std::uint32_t c) {
+      for_parcels_in_ball(g, np, ep, entries, ci.sites[j], D, s, [&](std::uint32_t p, std::uint32_t c) {
         sum += static_cast<std::int64_t>(residents[p]) * gaussian_weight(c, D);
       });
       demand[j] = sum;
@@ -122,7 +162,7 @@ void two_step(const graph::Graph& g, const std::vector<graph::EntryPoint>& entri
       if (demand[j] <= 0 || ci.sites[j].capacity <= 0) continue;
       // ratio per weighted resident, times 1,000 residents
       const double ratio = ci.sites[j].capacity * 1000.0 / (static_cast<double>(demand[j]) / kWeightScale);
-      for_parcels_in_ball(g, np, entries, ci.sites[j], D, s, [&](std::uint32_t p, std::uint32_t c) {
+      for_parcels_in_ball(g, np, ep, entries, ci.sites[j], D, s, [&](std::uint32_t p, std::uint32_t c) {
         const std::int64_t w = gaussian_weight(c, D);
         if (w == 0) return;
         const std::int64_t add = core::to_fixed(ratio * static_cast<double>(w) / kWeightScale);
@@ -141,6 +181,11 @@ Result compute(const Input& in) {
   res.classes.resize(in.classes.size());
   tbb::enumerable_thread_specific<graph::Workspace> workspaces;
   tbb::enumerable_thread_specific<Scratch> scratch;
+  bool uses[2] = {false, false};
+  for (const auto& ci : in.classes) uses[ci.spec.network == Network::drive ? 1 : 0] = true;
+  EdgePoints walk_ep, drive_ep;
+  tbb::parallel_invoke([&] { if (uses[0] && in.walk) walk_ep = EdgePoints(in.walk->edge_count(), in.point_walk); },
+                       [&] { if (uses[1] && in.drive) drive_ep = EdgePoints(in.drive->edge_count(), in.point_drive); });
   // Across classes in parallel; inside each class the parcel pass and the 2SFCA passes are
   // parallel too (nested parallel_for is fine with TBB's work stealing).
   tbb::parallel_for(std::size_t{0}, in.classes.size(), [&](std::size_t k) {
@@ -148,8 +193,9 @@ Result compute(const Input& in) {
     const bool drive = ci.spec.network == Network::drive;
     const graph::Graph& g = drive ? *in.drive : *in.walk;
     const auto& entries = drive ? in.point_drive : in.point_walk;
-    nearest_costs(g, entries, ci, res.classes[k], workspaces.local());
-    if (ci.spec.sfca) two_step(g, entries, in.residents, ci, res.classes[k], scratch);
+    const EdgePoints& ep = drive ? drive_ep : walk_ep;
+    nearest_costs(g, ep, entries, ci, res.classes[k], workspaces.local());
+    if (ci.spec.sfca) two_step(g, ep, entries, in.residents, ci, res.classes[k], scratch);
   });
   return res;
 }
