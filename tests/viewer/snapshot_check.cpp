@@ -5,6 +5,8 @@
 //   snapshot_check zero SNAP.png               every listed parcel shows the zero colour (A - A)
 //   snapshot_check recolour A.png B.png        same camera, two years: a parcel's pixel changes
 //                                              exactly when its colour-map entry changes
+//   snapshot_check points SNAP.png             every listed home point (top camera, clear of other
+//                                              dots) shows its dot's colour: within reach or not
 #include <osgDB/ReadFile>
 
 #include <cstdio>
@@ -44,7 +46,7 @@ bool trusted(const nlohmann::json& p) { return !p.value("may_be_hidden", true) &
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: snapshot_check colours|zero SNAP.png | recolour A.png B.png\n");
+    std::fprintf(stderr, "usage: snapshot_check colours|zero|points SNAP.png | recolour A.png B.png\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -66,6 +68,23 @@ int main(int argc, char** argv) {
       }
       std::printf("%s: %d parcels checked, %d wrong\n", mode.c_str(), checked, bad);
       return bad == 0 && checked >= 20 ? 0 : 1;
+    }
+    if (mode == "points") {
+      const Snap s = load(argv[2]);
+      int checked = 0, bad = 0;
+      std::map<std::string, int> states;
+      for (const auto& p : s.side.at("home_points").at("samples")) {
+        if (p.value("may_be_hidden", true) || p.value("clear_px", 0.0) < 10) continue;
+        const auto want = rgb(p.at("rgb"));
+        const auto got = pixel(*s.img, p.at("x"), p.at("y"));
+        ++checked;
+        ++states[p.at("state").get<std::string>()];
+        if (got != want && ++bad <= 5)
+          std::printf("home point %lld at (%d, %d): pixel %d,%d,%d, expected %d,%d,%d\n", p.at("point_id").get<long long>(), p.at("x").get<int>(),
+                      p.at("y").get<int>(), got[0], got[1], got[2], want[0], want[1], want[2]);
+      }
+      std::printf("points: %d home points checked (%d within reach, %d not), %d wrong\n", checked, states["within"], states["not_within"], bad);
+      return bad == 0 && checked >= 20 && states["within"] > 0 && states["not_within"] > 0 ? 0 : 1;
     }
     if (mode == "recolour" && argc >= 4) {
       const Snap a = load(argv[2]), b = load(argv[3]);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The viewer under Xvfb (Mesa): snapshots of a fixture run (Chengdu 2024-2026) checked pixel by
 # pixel against their sidecars; recolouring by year; the difference of a run with itself; Chinese
-# glyphs; bad inputs (mode "fast", test viewer.xvfb); the exhibition tour for 10,000 frames with
+# glyphs; home points; bad inputs (mode "fast", test viewer.xvfb); the exhibition tour for 10,000 frames with
 # flat memory, touch and keys (mode "soak", test viewer.exhibition_soak, label soak).
 set -euo pipefail
 ut=$1 viewer=$2 check=$3 src=$4 mode=${5:-fast}
@@ -47,12 +47,20 @@ fi
 "$ut" run "$sc/whatif-community-services.toml" --until 2026 --out "$runs/chengdu-center-community-services" --quiet
 
 # 1. A fixture run renders; every sampled parcel shows exactly the colour its value maps to.
-v "$base" --snapshot "$tmp/density.png" "${top[@]}" > /dev/null
+v "$base" --snapshot "$tmp/density.png" "${top[@]}" --indicator residents_per_ha > /dev/null
 [ -s "$tmp/density.png" ] && [ -s "$tmp/density.json" ] || fail "no snapshot written"
 "$check" colours "$tmp/density.png"
 v "$base" --snapshot "$tmp/full.png" > /dev/null  # every layer, the overview camera, the HUD
 [ -s "$tmp/full.png" ] || fail "overview snapshot"
 grep -q '"attribution": "© OpenStreetMap contributors, ODbL"' "$tmp/full.json" || fail "attribution missing from the sidecar"
+# The default colouring is the 15-minute life circle's share of residents, on the fixed range 0-1.
+python3 - "$tmp/full.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["indicator"]["name"] == "cov_15min" and j["indicator"]["unit"] == "%", j["indicator"]
+assert j["legend"]["lo"] == 0 and j["legend"]["hi"] == 1, j["legend"]
+assert "home_points" not in j, "home points are off unless --layers names them"
+PY
 
 # Clicking a parcel picks it: at the pixel the sidecar gives for a parcel, the pick is that
 # parcel, with one value per year.
@@ -73,17 +81,33 @@ set +e; timeout 6 xvfb-run -a -s "-screen 0 1280x1024x24" "$viewer" "$base" --si
 [ $rc = 124 ] || fail "desk mode ended with $rc within 6 s"
 
 # 2. Another year recolours exactly the parcels whose colour entry changed: kindergartens open in
-#    2026 in the what-if, so only the parcels that gain one change colour.
-v "$what" --snapshot "$tmp/k2025.png" "${top[@]}" --indicator ok_kindergarten --year 2025 > /dev/null
-v "$what" --snapshot "$tmp/k2026.png" "${top[@]}" --indicator ok_kindergarten --year 2026 > /dev/null
+#    2026 in the what-if, so the shares of the parcels near them change, most others do not.
+v "$what" --snapshot "$tmp/k2025.png" "${top[@]}" --indicator share_kindergarten --year 2025 > /dev/null
+v "$what" --snapshot "$tmp/k2026.png" "${top[@]}" --indicator share_kindergarten --year 2026 > /dev/null
 "$check" recolour "$tmp/k2025.png" "$tmp/k2026.png"
 "$check" colours "$tmp/k2026.png"
 
 # 3. The difference of a run with itself is the zero colour everywhere; a real difference is not.
 v "$base" --compare "$base" --snapshot "$tmp/self.png" "${top[@]}" > /dev/null
 "$check" zero "$tmp/self.png"
-v "$what" --compare "$base" --snapshot "$tmp/diff.png" "${top[@]}" --indicator ok_kindergarten > /dev/null
+v "$what" --compare "$base" --snapshot "$tmp/diff.png" "${top[@]}" --indicator share_kindergarten > /dev/null
 if "$check" zero "$tmp/diff.png" > /dev/null; then fail "a real difference shows as zero everywhere"; fi
+
+# Home points: zoomed to a few blocks, every dot clear of its neighbours shows within reach (white)
+# or not (red) for the class, and the residents within reach add up to the parcels' served_ counts.
+v "$base" --snapshot "$tmp/homes.png" --camera top --focus 1158,400 --layers parcels,homes --indicator share_kindergarten --samples 600 > /dev/null
+"$check" points "$tmp/homes.png"
+served=$(sqlite3 "$base/outputs.gpkg" "select sum(served_kindergarten) from parcel_years where year = 2026")
+python3 - "$tmp/homes.json" "$served" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["home_points"]
+assert h["year"] == 2026 and h["key"] == "kindergarten", h
+assert h["residents"]["within"] == int(sys.argv[2]) > 0, (h["residents"], sys.argv[2])
+print("home points:", h["points"], h["residents"])
+PY
+# Other years than the layer's (the run's last) draw no dots.
+v "$base" --snapshot "$tmp/homes2025.png" --camera top --focus 1158,400 --layers parcels,homes --year 2025 --samples 10 > /dev/null
+python3 -c "import json; assert 'home_points' not in json.load(open('$tmp/homes2025.json'))" || fail "home points drawn in a year they are not of"
 
 "$viewer" --version | grep -q urbantwin-viewer || fail "--version"
 "$viewer" --help > /dev/null || fail "--help"
@@ -105,6 +129,8 @@ mkdir -p "$tmp/empty" && cp "$base/manifest.json" "$tmp/empty/"
 ogr2ogr -f GPKG "$tmp/empty/outputs.gpkg" "$base/outputs.gpkg" facilities 2> /dev/null
 expect2 "layer parcels" "$tmp/empty" --snapshot "$tmp/x.png"
 expect2 "must be one of: overview" "$base" --snapshot "$tmp/x.png" --camera nowhere
+expect2 "must name a parcel_id of the run" "$base" --snapshot "$tmp/x.png" --focus 99999999,300
+expect2 "must list parcels, links, greenways, facilities, homes" "$base" --snapshot "$tmp/x.png" --layers parcels,houses
 # A damaged run directory (one parcel-year row deleted) is refused, not shown with a hole.
 cp -r "$base" "$tmp/holed"
 sqlite3 "$tmp/holed/outputs.gpkg" "delete from parcel_years where fid = (select min(fid) from parcel_years where year = 2025)"

@@ -9,6 +9,7 @@
 #include <osgUtil/LineSegmentIntersector>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -33,7 +34,7 @@ namespace {
 
 struct Args {
   fs::path run, compare, snapshot, exhibition, stats, font = render::kDefaultFont;
-  std::string pick;
+  std::string pick, focus;
   std::string indicator, camera = "overview", size = "1280x720", layers = "parcels,links,greenways,facilities";
   int year = 0, frames = 0, samples = 400;
   double touch_at = -1, keys_at = -1;
@@ -58,7 +59,8 @@ render::Layers parse_layers(const std::string& s) {
     else if (item == "links") l.links = true;
     else if (item == "greenways") l.greenways = true;
     else if (item == "facilities") l.facilities = true;
-    else throw core::InputError(core::Where{"", "", "--layers"}, "must list parcels, links, greenways, facilities", "\"" + item + "\"");
+    else if (item == "homes") l.homes = true;
+    else throw core::InputError(core::Where{"", "", "--layers"}, "must list parcels, links, greenways, facilities, homes", "\"" + item + "\"");
   }
   return l;
 }
@@ -68,8 +70,9 @@ void parse_size(const std::string& s, int& w, int& h) {
     throw core::InputError(core::Where{"", "", "--size"}, "must be WIDTHxHEIGHT, each 16..8192", "\"" + s + "\"");
 }
 
+// The 15-minute life circle's share of residents within reach where the run has it, else density.
 std::string default_indicator(const run_data::RunData& r) {
-  for (const char* pref : {"residents_per_ha", "residents", "cov_15min"})
+  for (const char* pref : {"cov_15min", "residents_per_ha", "residents"})
     for (const auto& n : r.indicators)
       if (n == pref) return n;
   return r.indicators.empty() ? "" : r.indicators.front();
@@ -98,8 +101,26 @@ std::string info_text(const render::CityScene& sc, std::size_t p) {
   std::string t = fmt::format("地块 parcel {} — {} {}\n", sc.run().parcel_id[p], label.zh, label.en);
   const auto series = sc.series(p);
   for (std::size_t y = 0; y < series.size(); ++y)
-    t += fmt::format("{}: {}\n", sc.run().years[y], std::isnan(series[y]) ? std::string("无数据 no data") : fmt::format("{:.2f}", series[y]));
+    t += fmt::format("{}: {}\n", sc.run().years[y], render::format_value(label, series[y]));
   return t;
+}
+
+// --focus PARCEL_ID[,HALF_M]: the camera looks at that parcel, HALF_M metres (default 600) above
+// and below it.
+render::CameraPose pose_of(const Args& a, const run_data::RunData& r) {
+  const auto pose = render::bookmark(a.camera, r.half_extent);
+  if (a.focus.empty()) return pose;
+  long long id = 0;
+  double half = 600;
+  const int got = std::sscanf(a.focus.c_str(), "%lld,%lf", &id, &half);
+  if (got < 1 || !(half >= 10 && half <= 1e6))
+    throw core::InputError(core::Where{"", "", "--focus"}, "must be PARCEL_ID or PARCEL_ID,HALF_METRES (10..1000000)", "\"" + a.focus + "\"");
+  const auto it = std::find(r.parcel_id.begin(), r.parcel_id.end(), id);
+  if (it == r.parcel_id.end())
+    throw core::InputError(core::Where{(r.dir / "outputs.gpkg").string(), "layer parcels", "--focus"}, "must name a parcel_id of the run",
+                           std::to_string(id));
+  const auto& anc = r.parcel_anchor[static_cast<std::size_t>(it - r.parcel_id.begin())];
+  return render::focus(pose, osg::Vec3d(anc.x, anc.y, 0), half, r.half_extent);
 }
 
 int snapshot(const Args& a) {
@@ -113,7 +134,7 @@ int snapshot(const Args& a) {
   auto& sc = *shown->scene;
   const std::string indicator = a.indicator.empty() ? default_indicator(*shown->a) : a.indicator;
   const int year = a.year ? a.year : shown->a->years.back();
-  const auto pose = render::bookmark(a.camera, shown->a->half_extent);
+  const auto pose = pose_of(a, *shown->a);
   sc.set_layers(parse_layers(a.layers));
   const double recolour_s = sc.show(indicator, year);
   hud.update(sc);
@@ -146,10 +167,17 @@ int snapshot(const Args& a) {
   j["camera"] = {{"name", pose.name}, {"eye", {pose.eye.x(), pose.eye.y(), pose.eye.z()}}, {"center", {pose.center.x(), pose.center.y(), pose.center.z()}},
                  {"up", {pose.up.x(), pose.up.y(), pose.up.z()}}, {"orthographic", pose.ortho}, {"ortho_half_height_m", pose.ortho_half},
                  {"origin_crs", {shown->a->origin.x, shown->a->origin.y}}};
+  if (!a.focus.empty()) j["camera"]["focus"] = a.focus;
   const auto& table = render::colormap(sc.map_kind());
   j["legend"] = {{"lo", sc.range().lo}, {"hi", sc.range().hi}, {"map", sc.comparing() ? "diverging (A - B)" : "sequential"},
                  {"zero_rgb", sc.comparing() ? nlohmann::json{table[127].r, table[127].g, table[127].b} : nlohmann::json()},
                  {"no_data_rgb", {render::kNoDataRgb.r, render::kNoDataRgb.g, render::kNoDataRgb.b}}};
+  // The HUD covers the title and slider (top), the legend and the home points' key (bottom left)
+  // and the attribution (bottom right); `pad` pixels more around them.
+  auto hud_covers = [&](double x, double y, double pad) {
+    const double lw = hud.legend_width(), lh = hud.legend_height();
+    return y < 48 || (!a.no_legend && x < lw + pad && y > h - lh - pad) || (x > w - 340 && y > h - 26);
+  };
   // Parcels whose anchor projects inside the picture, evenly spread; pixel rows from the top.
   auto& parcels = j["parcels"] = nlohmann::json::array();
   const std::size_t n = sc.run().parcel_id.size();
@@ -172,13 +200,59 @@ int snapshot(const Args& a) {
           inside_m = std::min(inside_m, std::hypot(anc.x - ring[k].x - t * dx, anc.y - ring[k].y - t * dy));
         }
     const double margin_px = pose.ortho ? inside_m / (2 * pose.ortho_half / h) : 0.0;
-    // The HUD covers the title and slider (top), the legend (bottom left) and the attribution
-    // (bottom right): parcels under it are marked as possibly hidden.
-    const bool under_hud = y < 48 || (!a.no_legend && x < 420 && y > h - 90) || (x > w - 340 && y > h - 26);
+    // Parcels under the HUD are marked as possibly hidden.
+    const bool under_hud = hud_covers(x, y, 2);
     parcels.push_back({{"parcel_id", sc.run().parcel_id[p]}, {"x", static_cast<int>(std::floor(x))}, {"y", static_cast<int>(std::floor(y))},
                        {"margin_px", std::floor(margin_px * 10) / 10},
                        {"value", std::isnan(sc.value(p)) ? nlohmann::json() : nlohmann::json(sc.value(p))}, {"entry", e}, {"rgb", {c.r, c.g, c.b}},
                        {"may_be_hidden", !pose.ortho || under_hud}});
+  }
+  if (sc.homes_shown()) {
+    // Home points: how many are within reach of the shown class or tier, and for up to --samples
+    // of them the pixel of their dot, its expected colour, and how far (pixels) the nearest other
+    // dot's centre is (a check should trust only dots clear of their neighbours).
+    const auto& hp = sc.run().homes;
+    const auto key = sc.homes_key();
+    std::array<long, 3> count{};
+    std::array<long, 3> residents{};
+    std::vector<std::array<double, 2>> px(hp.size(), {-1e9, -1e9});
+    std::map<std::pair<int, int>, std::vector<std::size_t>> cells;  // 16-pixel cells of the dots in the picture
+    for (std::size_t i = 0; i < hp.size(); ++i) {
+      const std::uint8_t st = key == std::string::npos ? std::uint8_t{run_data::HomePoints::no_data} : hp.state[key][i];
+      ++count[st];
+      residents[st] += hp.residents[i];
+      double x = 0, y = 0;
+      const osg::Vec3d dot(hp.at[i].x, hp.at[i].y, sc.run().parcel_height[hp.parcel[i]] + 0.3);
+      if (!render::project(*win.viewer().getCamera(), dot, w, h, x, y)) continue;
+      px[i] = {x, y};
+      cells[{static_cast<int>(x) / 16, static_cast<int>(y) / 16}].push_back(i);
+    }
+    auto& hj = j["home_points"];
+    hj = {{"year", hp.year}, {"key", key == std::string::npos ? nlohmann::json() : nlohmann::json(hp.keys[key])},
+          {"points", {{"within", count[1]}, {"not_within", count[0]}, {"no_data", count[2]}}},
+          {"residents", {{"within", residents[1]}, {"not_within", residents[0]}, {"no_data", residents[2]}}}, {"samples", nlohmann::json::array()}};
+    std::vector<std::size_t> inside;
+    for (std::size_t i = 0; i < hp.size(); ++i)
+      if (px[i][0] > -1e8) inside.push_back(i);
+    const std::size_t hstep = std::max<std::size_t>(1, inside.size() / static_cast<std::size_t>(std::max(1, a.samples)));
+    for (std::size_t s = 0; s < inside.size() && hj["samples"].size() < static_cast<std::size_t>(a.samples); s += hstep) {
+      const std::size_t i = inside[s];
+      const auto [x, y] = px[i];
+      double clear = 1e9;
+      const int cx = static_cast<int>(x) / 16, cy = static_cast<int>(y) / 16;
+      for (int dx = -1; dx <= 1; ++dx)
+        for (int dy = -1; dy <= 1; ++dy)
+          if (const auto it = cells.find({cx + dx, cy + dy}); it != cells.end())
+            for (std::size_t o : it->second)
+              if (o != i) clear = std::min(clear, std::hypot(px[o][0] - x, px[o][1] - y));
+      const std::uint8_t st = key == std::string::npos ? std::uint8_t{run_data::HomePoints::no_data} : hp.state[key][i];
+      const auto c = render::home_colour(st);
+      const bool under_hud = hud_covers(x, y, 4);
+      hj["samples"].push_back({{"point_id", hp.point_id[i]}, {"parcel_id", sc.run().parcel_id[hp.parcel[i]]}, {"x", static_cast<int>(std::floor(x))},
+                               {"y", static_cast<int>(std::floor(y))}, {"clear_px", std::min(999.0, std::floor(clear * 10) / 10)},
+                               {"state", st == 1 ? "within" : st == 0 ? "not_within" : "no_data"}, {"rgb", {c.r, c.g, c.b}},
+                               {"may_be_hidden", !pose.ortho || under_hud}});
+    }
   }
   if (!a.pick.empty()) {
     // What a click at this pixel (x right, y down) picks: the parcel and its values over the years.
@@ -216,7 +290,7 @@ int snapshot(const Args& a) {
   return 0;
 }
 
-// Keys and clicks at the desk: space play/pause, left/right year, i/I indicator, 1-4 layers,
+// Keys and clicks at the desk: space play/pause, left/right year, i/I indicator, 1-5 layers,
 // c camera bookmark, l legend, click a parcel for its values over the years, click the slider.
 struct Desk : public osgGA::GUIEventHandler {
   render::CityScene* sc;
@@ -264,10 +338,11 @@ struct Desk : public osgGA::GUIEventHandler {
         const auto n = static_cast<std::ptrdiff_t>(indicators.size());
         sc->show(indicators[static_cast<std::size_t>((i % n + n) % n)], sc->year());
         hud->update(*sc);
-      } else if (k >= '1' && k <= '4') {
-        bool* flags[] = {&l.parcels, &l.links, &l.greenways, &l.facilities};
+      } else if (k >= '1' && k <= '5') {
+        bool* flags[] = {&l.parcels, &l.links, &l.greenways, &l.facilities, &l.homes};
         *flags[k - '1'] = !*flags[k - '1'];
         sc->set_layers(l);
+        hud->update(*sc);
       } else if (k == 'c') {
         camera = (camera + 1) % render::bookmark_names().size();
         const auto pose = render::bookmark(render::bookmark_names()[camera], half_extent);
@@ -316,7 +391,7 @@ int interactive(const Args& a) {
   render::Window win(w, h, false, false);
   auto& v = win.viewer();
   v.setSceneData(shown->root.get());
-  const auto pose = render::bookmark(a.camera, shown->a->half_extent);
+  const auto pose = pose_of(a, *shown->a);
   osg::ref_ptr<osgGA::TrackballManipulator> manip = new osgGA::TrackballManipulator;
   manip->setHomePosition(pose.eye, pose.center, pose.up);
   v.setCameraManipulator(manip);
@@ -512,11 +587,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("urbantwin-viewer ") + UT_VERSION);
   Args a;
   app.add_option("run_dir", a.run, "Run directory written by urbantwin run");
-  app.add_option("--indicator", a.indicator, "Parcel value to colour by (a parcel_years field, or residents_per_ha; default residents_per_ha)");
+  app.add_option("--indicator", a.indicator,
+                 "Parcel value to colour by (a parcel_years field, or residents_per_ha; default cov_15min where the run has it, else residents_per_ha)");
   app.add_option("--year", a.year, "Year to show (default: the last)");
   app.add_option("--camera", a.camera, "Camera bookmark: overview, top, south, east, close");
   app.add_option("--compare", a.compare, "Another run of the same city: colour the difference A - B");
-  app.add_option("--layers", a.layers, "Layers to draw, comma-separated: parcels,links,greenways,facilities");
+  app.add_option("--layers", a.layers, "Layers to draw, comma-separated: parcels,links,greenways,facilities,homes (homes: off unless named)");
+  app.add_option("--focus", a.focus, "Look at this parcel: PARCEL_ID[,HALF_METRES] (default 600 m above and below it)");
   app.add_option("--size", a.size, "Window or picture size WIDTHxHEIGHT (default 1280x720)");
   app.add_option("--snapshot", a.snapshot, "Render off-screen to this PNG (and a .json sidecar) and exit");
   app.add_option("--samples", a.samples, "Parcels listed with their pixel in the sidecar (default 400)")->check(CLI::Range(0, 1000000));

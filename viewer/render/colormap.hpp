@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace ut::render {
 
@@ -44,9 +45,20 @@ inline std::uint8_t index_of(float v, const Range& r) {
 Rgb voc_colour(float voc);
 
 // Bilingual label ("中文 English") and unit of a parcel_years field, for the legend and HUD.
+// `share`: the field is a share of residents (0-1: share_<class>, cov_<N>min); it is coloured on
+// the fixed range 0-1 and shown in percent.
 struct Label {
   std::string zh, en, unit;
+  bool share = false;
 };
 Label label_of(const std::string& field);
+
+// The bilingual name of a class (kindergarten -> 幼儿园, kindergarten) or a tier (cov_15min ->
+// 15分钟生活圈, 15-minute life circle); the key itself when unknown.
+std::pair<std::string, std::string> reach_name(const std::string& key);
+
+// A value as the legend and the info panel write it: percent for shares ("73 %"), else a number
+// with as many decimals as its size needs.
+std::string format_value(const Label& label, double v);
 
 }  // namespace ut::render

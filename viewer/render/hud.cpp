@@ -4,6 +4,7 @@
 #include <osg/Geode>
 #include <osgDB/ReadFile>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -43,10 +44,9 @@ void finish(osg::Geometry& g) {
   g.dirtyBound();
 }
 
-std::string number(double v) {
-  if (std::abs(v) >= 1000) return fmt::format("{:.0f}", v);
-  if (std::abs(v) >= 10) return fmt::format("{:.1f}", v);
-  return fmt::format("{:.2f}", v);
+float text_width(const osgText::Text& t) {
+  const osg::BoundingBox& b = t.getBoundingBox();
+  return b.valid() ? b.xMax() - b.xMin() : 0.0f;
 }
 
 }  // namespace
@@ -73,6 +73,23 @@ Hud::Hud(osgText::Font* font, int width, int height) : font_(font), width_(width
   info_ = text(14, osgText::Text::LEFT_TOP);
   attribution_ = text(13, osgText::Text::RIGHT_BOTTOM);
   attribution_->setText("© OpenStreetMap contributors · ODbL", osgText::String::ENCODING_UTF8);
+  homes_title_ = text(14, osgText::Text::LEFT_CENTER);
+  homes_within_ = text(14, osgText::Text::LEFT_CENTER);
+  homes_not_ = text(14, osgText::Text::LEFT_CENTER);
+  homes_no_data_ = text(14, osgText::Text::LEFT_CENTER);
+  homes_within_->setText("可达 within reach", osgText::String::ENCODING_UTF8);
+  homes_not_->setText("未达 not within reach", osgText::String::ENCODING_UTF8);
+  homes_no_data_->setText("无数据 no data", osgText::String::ENCODING_UTF8);
+  homes_swatches_ = triangles();
+  homes_legend_ = new osg::Group;
+  {
+    osg::ref_ptr<osg::Geode> hg = new osg::Geode;
+    for (auto* t : {homes_title_.get(), homes_within_.get(), homes_not_.get(), homes_no_data_.get()}) hg->addDrawable(t);
+    hg->addDrawable(homes_swatches_);
+    hg->getOrCreateStateSet()->setMode(GL_BLEND, osg::StateAttribute::ON);
+    homes_legend_->addChild(hg);
+    homes_legend_->setNodeMask(0);
+  }
   bar_ = triangles();
   slider_ = triangles();
   panels_ = new osg::Geometry;
@@ -90,6 +107,7 @@ Hud::Hud(osgText::Font* font, int width, int height) : font_(font), width_(width
   g->addDrawable(slider_);
   camera_->addChild(g);
   camera_->addChild(legend_);
+  camera_->addChild(homes_legend_);
   layout();
 }
 
@@ -131,25 +149,44 @@ void Hud::layout() {
   };
   box(0, h - 50, w, h);
   box(w - 330, 0, w, 24);
-  box(0, 0, 420, 88);
+  box(0, 0, 420, 88);  // the legend (and the home points' key): resized by update()
   osg::ref_ptr<osg::Vec4Array> c = new osg::Vec4Array;
   c->push_back(osg::Vec4(0.05f, 0.06f, 0.08f, 0.72f));
   panels_->setVertexArray(v);
   panels_->setColorArray(c, osg::Array::BIND_OVERALL);
   panels_->removePrimitiveSet(0, panels_->getNumPrimitiveSets());
   panels_->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, static_cast<GLsizei>(v->size())));
+  place_legend_panel(legend_w_, legend_h_);
+}
+
+// The legend's panel (the third box of panels_) grows to hold a long title and the home points'
+// key; its vertices are moved in place (no allocation: an exhibition updates it at every stop).
+void Hud::place_legend_panel(float w, float h) {
+  legend_w_ = w;
+  legend_h_ = h;
+  auto* v = static_cast<osg::Vec3Array*>(panels_->getVertexArray());
+  if (v == nullptr || v->size() < 18) return;
+  const osg::Vec3 p[6] = {{0, 0, 0}, {w, 0, 0}, {w, h, 0}, {0, 0, 0}, {w, h, 0}, {0, h, 0}};
+  const bool on = legend_on_;
+  for (int k = 0; k < 6; ++k) (*v)[12 + static_cast<unsigned>(k)] = on ? p[k] : osg::Vec3(0, 0, 0);
+  v->dirty();
+  panels_->dirtyBound();
 }
 
 void Hud::update(const CityScene& scene) {
   const Label l = label_of(scene.indicator());
   const std::string what = scene.comparing() ? "差值 difference A - B: " : "";
   title_->setText(fmt::format("{}{} {}", what, l.zh, l.en), osgText::String::ENCODING_UTF8);
+  // A title too long for the space left of the year slider is set smaller (down to 14 pixels).
+  title_->setCharacterSize(22);
+  if (const float room = static_cast<float>(width_) * 0.62f - 46, tw = text_width(*title_); tw > room && tw > 0)
+    title_->setCharacterSize(std::max(14.0f, 22 * room / tw));
   year_->setText(std::to_string(scene.year()));
   legend_title_->setText(fmt::format("{} {}{}", l.zh, l.en, l.unit.empty() ? "" : " (" + l.unit + ")"), osgText::String::ENCODING_UTF8);
   const Range r = scene.range();
-  legend_lo_->setText(number(r.lo));
-  legend_hi_->setText(number(r.hi));
-  legend_mid_->setText(number((r.lo + r.hi) / 2));
+  legend_lo_->setText(format_value(l, r.lo), osgText::String::ENCODING_UTF8);
+  legend_hi_->setText(format_value(l, r.hi), osgText::String::ENCODING_UTF8);
+  legend_mid_->setText(format_value(l, (r.lo + r.hi) / 2), osgText::String::ENCODING_UTF8);
   no_data_->setText("无数据 no data", osgText::String::ENCODING_UTF8);
   // Colour bar: 255 thin quads, one per ramp entry, and the no-data swatch.
   const auto& table = colormap(scene.map_kind());
@@ -172,13 +209,48 @@ void Hud::update(const CityScene& scene) {
   }
   quad(290, 40, 306, 56, table[kNoDataIndex]);
   finish(*bar_);
+  // The home points' key, a row above the legend: which class or tier the dots show, and colours.
+  float panel_w = std::max(420.0f, 16 + text_width(*legend_title_) + 16), panel_h = 88;
+  const bool homes = homes_on_ = scene.homes_shown();
+  homes_legend_->setNodeMask(homes && legend_on_ ? ~0u : 0u);
+  if (homes) {
+    const auto key = scene.homes_key();
+    const auto name = key == std::string::npos ? std::pair<std::string, std::string>{"", ""} : reach_name(scene.run().homes.keys[key]);
+    homes_title_->setText(fmt::format("居民点 home points {}: {} {}", scene.run().homes.year, name.first, name.second), osgText::String::ENCODING_UTF8);
+    const float y = 104;
+    homes_title_->setPosition({16, y, 0});
+    osg::Vec3Array* hv = static_cast<osg::Vec3Array*>(homes_swatches_->getVertexArray());
+    osg::Vec4Array* hc = static_cast<osg::Vec4Array*>(homes_swatches_->getColorArray());
+    hv->clear();
+    hc->clear();
+    auto square = [&](float x, float half, const osg::Vec4& col) {
+      for (const auto& p : {osg::Vec3(x - half, y - half, 0), osg::Vec3(x + half, y - half, 0), osg::Vec3(x + half, y + half, 0), osg::Vec3(x - half, y - half, 0),
+                            osg::Vec3(x + half, y + half, 0), osg::Vec3(x - half, y + half, 0)}) {
+        hv->push_back(p);
+        hc->push_back(col);
+      }
+    };
+    float x = 16 + text_width(*homes_title_) + 14;
+    for (const auto& [t, col] : {std::pair{homes_within_.get(), kWithinRgb}, std::pair{homes_not_.get(), kNotWithinRgb}, std::pair{homes_no_data_.get(), kNoDataRgb}}) {
+      square(x + 5, 5, osg::Vec4(0.08f, 0.08f, 0.1f, 1));
+      square(x + 5, 3.5f, osg::Vec4(col.r / 255.0f, col.g / 255.0f, col.b / 255.0f, 1));
+      t->setPosition({x + 16, y, 0});
+      x += 16 + text_width(*t) + 14;
+    }
+    finish(*homes_swatches_);
+    panel_w = std::max(panel_w, x);
+    panel_h = 120;
+  }
+  place_legend_panel(panel_w, panel_h);
   // Year slider: a track with a tick per year and a knob on the current one.
   const auto& years = scene.run().years;
   osg::Vec3Array* sv = static_cast<osg::Vec3Array*>(slider_->getVertexArray());
   osg::Vec4Array* sc = static_cast<osg::Vec4Array*>(slider_->getColorArray());
   sv->clear();
   sc->clear();
-  const float x0 = static_cast<float>(width_) * 0.35f, x1 = static_cast<float>(width_) * 0.80f, y = static_cast<float>(height_) - 28;
+  // The track starts after the title (long bilingual titles), at least at 35 % of the width.
+  slider_x0_ = std::clamp(16 + text_width(*title_) + 30, static_cast<float>(width_) * 0.35f, static_cast<float>(width_) * 0.62f);
+  const float x0 = slider_x0_, x1 = static_cast<float>(width_) * 0.80f, y = static_cast<float>(height_) - 28;
   auto box = [&](float a, float b, float c0, float d, osg::Vec4 col) {
     for (const auto& p : {osg::Vec3(a, b, 0), osg::Vec3(c0, b, 0), osg::Vec3(c0, d, 0), osg::Vec3(a, b, 0), osg::Vec3(c0, d, 0), osg::Vec3(a, d, 0)}) {
       sv->push_back(p);
@@ -196,7 +268,7 @@ void Hud::update(const CityScene& scene) {
 
 bool Hud::slider_year(const CityScene& scene, double x, double y, int& year) const {
   const auto& years = scene.run().years;
-  const double x0 = width_ * 0.35, x1 = width_ * 0.80, yy = height_ - 28;
+  const double x0 = slider_x0_ > 0 ? slider_x0_ : width_ * 0.35, x1 = width_ * 0.80, yy = height_ - 28;
   if (years.empty() || y < yy - 14 || y > yy + 14 || x < x0 - 10 || x > x1 + 10) return false;
   const double t = years.size() > 1 ? std::clamp((x - x0) / (x1 - x0), 0.0, 1.0) * static_cast<double>(years.size() - 1) : 0;
   year = years[static_cast<std::size_t>(std::lround(t))];
@@ -209,6 +281,11 @@ void Hud::set_caption(const std::string& zh, const std::string& en) {
 
 void Hud::set_info(const std::string& t) { info_->setText(t, osgText::String::ENCODING_UTF8); }
 
-void Hud::set_legend_visible(bool on) { legend_->setNodeMask(on ? ~0u : 0u); }
+void Hud::set_legend_visible(bool on) {
+  legend_on_ = on;
+  legend_->setNodeMask(on ? ~0u : 0u);
+  homes_legend_->setNodeMask(on && homes_on_ ? ~0u : 0u);
+  place_legend_panel(legend_w_, legend_h_);
+}
 
 }  // namespace ut::render

@@ -4,6 +4,7 @@
 #include <osg/BlendFunc>
 #include <osg/Depth>
 #include <osg/Geode>
+#include <osg/Point>
 #include <osg/PolygonOffset>
 #include <osg/Program>
 #include <osg/Shader>
@@ -101,6 +102,10 @@ Rgb facility_colour(const std::string& cls) {
 
 }  // namespace
 
+Rgb home_colour(std::uint8_t state) {
+  return state == run_data::HomePoints::within ? kWithinRgb : state == run_data::HomePoints::not_within ? kNotWithinRgb : kNoDataRgb;
+}
+
 CityScene::CityScene(const run_data::RunData& run, const run_data::RunData* other) : run_(run), other_(other) {
   if (other_ && other_->parcel_id != run_.parcel_id)
     throw core::InputError(core::Where{(other_->dir / "outputs.gpkg").string(), "layer parcels", "parcel_id"},
@@ -110,12 +115,14 @@ CityScene::CityScene(const run_data::RunData& run, const run_data::RunData* othe
   links_sw_ = new osg::Switch;
   greenways_sw_ = new osg::Switch;
   facilities_sw_ = new osg::Switch;
+  homes_sw_ = new osg::Switch;
   build_ground();
   build_parcels();
   build_links();
   build_greenways();
   build_facilities();
-  for (auto* s : {parcels_sw_.get(), links_sw_.get(), greenways_sw_.get(), facilities_sw_.get()}) root_->addChild(s);
+  build_homes();
+  for (auto* s : {parcels_sw_.get(), links_sw_.get(), greenways_sw_.get(), facilities_sw_.get(), homes_sw_.get()}) root_->addChild(s);
 }
 
 void CityScene::build_ground() {
@@ -337,6 +344,42 @@ void CityScene::build_facilities() {
   }
 }
 
+void CityScene::build_homes() {
+  // Square dots of a fixed size on screen, on their parcel's roof: a dark 8-pixel square, then the
+  // 6-pixel coloured one over it. Drawn after the road ribbons, depth-tested against the blocks.
+  const auto& h = run_.homes;
+  if (h.size() == 0) return;
+  osg::ref_ptr<osg::Vec3Array> v = new osg::Vec3Array;
+  for (std::size_t i = 0; i < h.size(); ++i)
+    v->push_back(osg::Vec3(static_cast<float>(h.at[i].x), static_cast<float>(h.at[i].y), run_.parcel_height[h.parcel[i]] + 0.3f));
+  auto dots = [&](float size, int bin) {
+    osg::ref_ptr<osg::Geometry> g = new osg::Geometry;
+    g->setVertexArray(v);
+    g->addPrimitiveSet(new osg::DrawArrays(GL_POINTS, 0, static_cast<GLsizei>(v->size())));
+    g->setUseDisplayList(false);
+    g->setUseVertexBufferObjects(true);
+    osg::ref_ptr<osg::Geode> geode = new osg::Geode;
+    geode->addDrawable(g);
+    unlit(geode);
+    osg::StateSet* ss = geode->getOrCreateStateSet();
+    ss->setAttributeAndModes(new osg::Point(size));
+    ss->setMode(GL_POINT_SMOOTH, osg::StateAttribute::OFF);
+    ss->setRenderBinDetails(bin, "RenderBin");
+    if (bin == 20) ss->setAttributeAndModes(new osg::Depth(osg::Depth::LESS, 0.0, 1.0, false));  // the outline writes no depth
+    homes_sw_->addChild(geode);
+    return g;
+  };
+  osg::ref_ptr<osg::Geometry> outline = dots(8, 20);
+  osg::ref_ptr<osg::Vec4Array> dark = new osg::Vec4Array;
+  dark->push_back(osg::Vec4(0.08f, 0.08f, 0.1f, 1));
+  outline->setColorArray(dark, osg::Array::BIND_OVERALL);
+  homes_ = dots(6, 21);
+  homes_->setColorArray(new osg::Vec4Array(static_cast<unsigned>(v->size())), osg::Array::BIND_PER_VERTEX);
+  homes_->setDataVariance(osg::Object::DYNAMIC);
+}
+
+bool CityScene::homes_shown() const { return layers_.homes && homes_ && year_ == run_.homes.year; }
+
 double CityScene::show(const std::string& indicator, int year) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::size_t k = run_.indicator_index(indicator);
@@ -350,7 +393,8 @@ double CityScene::show(const std::string& indicator, int year) {
   } else {
     std::copy(a.begin(), a.end(), shown_.begin());
   }
-  // The range covers every year (and both runs), so colours compare across years.
+  // The range covers every year (and both runs), so colours compare across years; a share of
+  // residents (not compared) always spans 0-1.
   if (indicator != indicator_) {
     double lo = 1e300, hi = -1e300;
     for (std::size_t y = 0; y < run_.years.size(); ++y) {
@@ -368,7 +412,9 @@ double CityScene::show(const std::string& indicator, int year) {
       }
     }
     if (lo > hi) lo = 0, hi = 1;
-    if (other_) {
+    if (!other_ && label_of(indicator).share) {
+      lo = 0, hi = 1;  // shares of residents: always the whole 0-1 ramp, so colours compare across indicators
+    } else if (other_) {
       const double m = std::max({std::abs(lo), std::abs(hi), 1e-9});
       lo = -m, hi = m;
     } else if (hi == lo) {
@@ -397,6 +443,14 @@ double CityScene::show(const std::string& indicator, int year) {
     }
     c->dirty();
   }
+  // Home points: within reach of the indicator's class (or tier), or not.
+  if (homes_) {
+    homes_key_ = run_.homes.key_for(indicator);
+    auto* c = static_cast<osg::Vec4Array*>(homes_->getColorArray());
+    for (std::size_t i = 0; i < run_.homes.size(); ++i)
+      (*c)[i] = rgba(home_colour(homes_key_ == std::string::npos ? std::uint8_t{run_data::HomePoints::no_data} : run_.homes.state[homes_key_][i]));
+    c->dirty();
+  }
   for (unsigned i = 0; i < greenway_child_from_.size(); ++i) greenways_sw_->setValue(i, greenway_child_from_[i] <= year);
   for (unsigned i = 0; i < facility_child_from_.size(); ++i)
     facilities_sw_->setValue(i, facility_child_from_[i] <= year && (facility_child_until_[i] < 0 || year < facility_child_until_[i]));
@@ -412,6 +466,7 @@ void CityScene::set_layers(const Layers& l) {
   links_sw_->setNodeMask(l.links ? ~0u : 0u);
   greenways_sw_->setNodeMask(l.greenways ? ~0u : 0u);
   facilities_sw_->setNodeMask(l.facilities ? ~0u : 0u);
+  homes_sw_->setNodeMask(homes_shown() ? ~0u : 0u);
 }
 
 std::ptrdiff_t CityScene::parcel_of(const osg::Drawable* d, unsigned primitive) const {
@@ -442,6 +497,7 @@ std::size_t CityScene::drawables() const {
     for (unsigned i = 0; i < greenways_sw_->getNumChildren(); ++i) n += greenways_sw_->getValue(i);
   if (layers_.facilities)
     for (unsigned i = 0; i < facilities_sw_->getNumChildren(); ++i) n += facilities_sw_->getValue(i);
+  if (homes_shown()) n += 2;
   return n;
 }
 

@@ -20,7 +20,12 @@ namespace ut::render {
 
 struct Layers {
   bool parcels = true, links = true, greenways = true, facilities = true;
+  bool homes = false;  // home points (the run's last year only)
 };
+
+// Home point dots: within reach of the shown indicator's class or tier, not, or no data.
+inline constexpr Rgb kWithinRgb{255, 255, 255}, kNotWithinRgb{230, 30, 60};
+Rgb home_colour(std::uint8_t state);
 
 class CityScene {
  public:
@@ -49,6 +54,11 @@ class CityScene {
   // The values of one parcel over the years (A - B when comparing).
   std::vector<float> series(std::size_t parcel) const;
 
+  // Home points: drawn when the layer is on and the shown year is the layer's year; the key
+  // (class or tier) of run().homes they are coloured by (npos: none).
+  bool homes_shown() const;
+  std::size_t homes_key() const { return homes_key_; }
+
   const run_data::RunData& run() const { return run_; }
   std::size_t triangles() const { return triangles_; }
   std::size_t drawables() const;  // draw calls of the 3D scene (one per visible drawable)
@@ -57,8 +67,8 @@ class CityScene {
   const run_data::RunData& run_;
   const run_data::RunData* other_;
   osg::ref_ptr<osg::Group> root_;
-  osg::ref_ptr<osg::Switch> parcels_sw_, links_sw_, greenways_sw_, facilities_sw_;
-  osg::ref_ptr<osg::Geometry> parcels_, links_;
+  osg::ref_ptr<osg::Switch> parcels_sw_, links_sw_, greenways_sw_, facilities_sw_, homes_sw_;
+  osg::ref_ptr<osg::Geometry> parcels_, links_, homes_;
   osg::ref_ptr<osg::Image> value_image_;
   osg::ref_ptr<osg::Texture2D> value_tex_, cmap_tex_;
   std::vector<std::uint32_t> tri_parcel_;
@@ -71,11 +81,13 @@ class CityScene {
   Range range_;
   Layers layers_;
   std::size_t triangles_ = 0;
+  std::size_t homes_key_ = std::string::npos;
 
   void build_parcels();
   void build_links();
   void build_greenways();
   void build_facilities();
+  void build_homes();
   void build_ground();
 };
 

@@ -25,6 +25,18 @@ CameraPose bookmark(const std::string& name, double e) {
   throw core::InputError(core::Where{"", "", "--camera"}, fmt::format("must be one of: {}", fmt::join(bookmark_names(), ", ")), "\"" + name + "\"");
 }
 
+CameraPose focus(const CameraPose& pose, const osg::Vec3d& target, double half_m, double e) {
+  CameraPose p = pose;
+  p.center = target;
+  if (pose.ortho) {
+    p.eye = target + (pose.eye - pose.center);
+    p.ortho_half = half_m;
+  } else {
+    p.eye = target + (pose.eye - pose.center) * (half_m / (1.05 * e));
+  }
+  return p;
+}
+
 void apply(osg::Camera& cam, const CameraPose& p, int width, int height, double e) {
   const double aspect = static_cast<double>(width) / std::max(1, height);
   cam.setComputeNearFarMode(osg::CullSettings::DO_NOT_COMPUTE_NEAR_FAR);

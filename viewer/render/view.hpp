@@ -21,6 +21,10 @@ struct CameraPose {
 const std::vector<std::string>& bookmark_names();
 // Throws InputError naming the choices for an unknown name.
 CameraPose bookmark(const std::string& name, double half_extent);
+// The bookmark moved to look at a local point, zoomed so that about half_m metres show above and
+// below it (the top camera: exactly half_m; the others keep their direction, at a distance scaled
+// alike).
+CameraPose focus(const CameraPose& pose, const osg::Vec3d& target, double half_m, double half_extent);
 // Sets view and projection (fixed near/far, so pixel positions can be computed from them).
 void apply(osg::Camera& cam, const CameraPose& pose, int width, int height, double half_extent);
 // The window pixel (x right, y down from the top) of a local point for the camera, or false.

@@ -5,6 +5,7 @@
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -33,7 +34,28 @@ std::size_t RunData::indicator_index(const std::string& name) const {
   return static_cast<std::size_t>(it - indicators.begin());
 }
 
+std::size_t HomePoints::key_for(const std::string& f) const {
+  auto find = [&](const std::string& k) {
+    const auto it = std::find(keys.begin(), keys.end(), k);
+    return it == keys.end() ? std::string::npos : static_cast<std::size_t>(it - keys.begin());
+  };
+  if (f.rfind("cov_", 0) == 0) return find(f);
+  for (const auto& [pre, post] : std::vector<std::pair<std::string, std::string>>{
+           {"dist_", "_m"}, {"time_", "_s"}, {"share_", ""}, {"served_", ""}, {"supply_", "_per_1000"}}) {
+    if (f.rfind(pre, 0) != 0 || f.size() <= pre.size() + post.size() || f.compare(f.size() - post.size(), post.size(), post) != 0) continue;
+    if (const auto k = find(f.substr(pre.size(), f.size() - pre.size() - post.size())); k != std::string::npos) return k;
+  }
+  return find("cov_15min");
+}
+
 namespace {
+
+// A class of the manifest's `classes`: what makes a home point's distance or time within reach.
+struct ClassRule {
+  std::string name, field;     // field: dist_<class>_m (walk) or time_<class>_s (drive)
+  std::int64_t threshold = 0;  // decimetres (walk) or tenths of a second (drive), as the engine compares
+  bool no_data = false;        // no sites in the last year
+};
 
 OGRLayer* need_layer(GDALDataset& ds, const std::string& file, const char* name) {
   OGRLayer* l = ds.GetLayerByName(name);
@@ -81,6 +103,7 @@ RunData load(const fs::path& dir) {
   (void)init;
   RunData r;
   r.dir = dir;
+  std::vector<ClassRule> rules;
   if (!fs::is_directory(dir)) throw InputError(Where{dir.string(), "", ""}, "run directory must exist", "not a directory");
   const fs::path gpkg = dir / "outputs.gpkg", manifest = dir / "manifest.json";
   for (const auto& f : {gpkg, manifest})
@@ -99,6 +122,18 @@ RunData load(const fs::path& dir) {
       if (!y.is_number_integer()) throw InputError(Where{manifest.string(), "", "years"}, "years must be integers", y.dump());
       r.years.push_back(y.get<int>());
     }
+    if (const auto cls = m.find("classes"); cls != m.end() && cls->is_array())
+      for (const auto& c : *cls) {
+        if (!c.is_object() || !c.contains("name") || !c["name"].is_string()) continue;
+        ClassRule rule;
+        rule.name = c["name"].get<std::string>();
+        const bool drive = c.value("network", "walk") == "drive";
+        rule.field = drive ? "time_" + rule.name + "_s" : "dist_" + rule.name + "_m";
+        // The engine's thresholds: radius in decimetres, the drive budget in tenths of a second.
+        rule.threshold = drive ? std::llround(c.value("drive_budget_min", 0.0) * 600) : std::llround(c.value("radius_m", 0.0) * 10);
+        rule.no_data = c.value("no_data", false);
+        rules.push_back(std::move(rule));
+      }
     r.scenario = m.value("scenario", "");
     r.attribution = m.value("attribution", "");
   } catch (const InputError&) {
@@ -200,6 +235,54 @@ RunData load(const fs::path& dir) {
         if (area_m2[p] > 0 && !std::isnan(res[y][p])) dens[y][p] = static_cast<float>(res[y][p] / area_m2[p] * 1e4);
     r.indicators.insert(r.indicators.begin(), "residents_per_ha");
     r.values.insert(r.values.begin(), std::move(dens));
+  }
+
+  // Home points (optional): the last year's residents and, per class and tier, within reach or not.
+  if (OGRLayer* lh = ds->GetLayerByName("home_points")) {
+    auto& h = r.homes;
+    h.year = r.years.back();
+    const int h_id = need_field(lh, file, "point_id"), h_pid = need_field(lh, file, "parcel_id"), h_res = need_field(lh, file, "residents");
+    std::vector<int> key_field;
+    std::vector<std::int64_t> key_threshold;  // -1: a 0/1 field (cov_<N>min)
+    std::vector<bool> key_no_data;
+    for (const auto& rule : rules) {
+      const int i = lh->GetLayerDefn()->GetFieldIndex(rule.field.c_str());
+      if (i < 0) continue;
+      h.keys.push_back(rule.name);
+      key_field.push_back(i);
+      key_threshold.push_back(rule.threshold);
+      key_no_data.push_back(rule.no_data);
+    }
+    for (const char* tier : {"cov_5min", "cov_10min", "cov_15min"}) {
+      const int i = lh->GetLayerDefn()->GetFieldIndex(tier);
+      if (i < 0) continue;
+      h.keys.push_back(tier);
+      key_field.push_back(i);
+      key_threshold.push_back(-1);
+      key_no_data.push_back(false);
+    }
+    h.state.assign(h.keys.size(), {});
+    for (auto& f : *lh) {
+      const OGRGeometry* g = f->GetGeometryRef();
+      if (g == nullptr || wkbFlatten(g->getGeometryType()) != wkbPoint) continue;
+      const auto pid = f->GetFieldAsInteger64(h_pid);
+      const auto it = index.find(pid);
+      if (it == index.end())
+        throw InputError(Where{file, "layer home_points", fmt::format("point_id {}", f->GetFieldAsInteger64(h_id))},
+                         "parcel_id must be a parcel of the parcels layer", std::to_string(pid));
+      h.point_id.push_back(f->GetFieldAsInteger64(h_id));
+      h.at.push_back(local(g->toPoint()->getX(), g->toPoint()->getY()));
+      h.parcel.push_back(static_cast<std::uint32_t>(it->second));
+      h.residents.push_back(f->GetFieldAsInteger(h_res));
+      for (std::size_t k = 0; k < h.keys.size(); ++k) {
+        const bool set = f->IsFieldSetAndNotNull(key_field[k]);
+        std::uint8_t st = HomePoints::not_within;
+        if (key_no_data[k]) st = HomePoints::no_data;
+        else if (key_threshold[k] < 0) st = set && f->GetFieldAsInteger(key_field[k]) != 0 ? HomePoints::within : HomePoints::not_within;
+        else if (set && std::llround(f->GetFieldAsDouble(key_field[k]) * 10) <= key_threshold[k]) st = HomePoints::within;
+        h.state[k].push_back(st);
+      }
+    }
   }
 
   // Links and their per-year v/c (optional: runs without traffic have none).

@@ -22,6 +22,25 @@ struct Facility {
   int from_year = -1, until_year = -1;  // -1: always / forever
 };
 
+// The `home_points` layer (optional; runs before home points have none): where the parcels'
+// residents live, with the run's last year's values. For each key (a class name of the manifest's
+// `classes`, or cov_5min / cov_10min / cov_15min) every point is within reach, not, or no data
+// (a class without sites that year).
+struct HomePoints {
+  enum State : std::uint8_t { not_within = 0, within = 1, no_data = 2 };
+  int year = 0;                        // the year the values are of (the run's last year)
+  std::vector<std::int64_t> point_id;
+  std::vector<geo::Point> at;          // local
+  std::vector<std::uint32_t> parcel;   // index into the parcels
+  std::vector<std::int32_t> residents;
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::uint8_t>> state;  // state[key][point]
+  std::size_t size() const { return at.size(); }
+  // The key an indicator's points are coloured by: its class (dist_/time_/share_/served_/supply_
+  // of a class), the tier for cov_<N>min, else cov_15min; npos when there is none.
+  std::size_t key_for(const std::string& indicator) const;
+};
+
 struct RunData {
   std::filesystem::path dir;
   std::string scenario, attribution;
@@ -43,12 +62,13 @@ struct RunData {
   std::vector<geo::LineString> greenway_line;  // local
   std::vector<int> greenway_from;              // -1: always
   std::vector<Facility> facilities;
+  HomePoints homes;
 
   std::size_t year_index(int year) const;         // throws InputError for a year the run lacks
   std::size_t indicator_index(const std::string& name) const;  // throws InputError with the choices
 };
 
-// Reads DIR/outputs.gpkg and DIR/manifest.json's years. Throws core::InputError naming the file,
+// Reads DIR/outputs.gpkg and DIR/manifest.json's years (and classes, for the home points). Throws core::InputError naming the file,
 // layer and rule (missing directory, missing layer or field).
 RunData load(const std::filesystem::path& dir);
 
