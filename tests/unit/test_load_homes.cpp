@@ -2,6 +2,7 @@
 // in EPSG:32648 written with GDAL: one 300 m x 300 m parcel at (412000, 3395000) - (412300,
 // 3395300), one street south of it, two buildings, a pond and a railway, and a 3 x 3 raster of
 // 100 m cells laid exactly over the parcel.
+#include <unistd.h>
 #include <fmt/format.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
@@ -26,7 +27,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kDir = fs::temp_directory_path() / "ut_load_homes_tests";
+// Per process: ctest runs test cases of this file in parallel (-j), each in its own process.
+const fs::path kDir = fs::temp_directory_path() / ("ut_load_homes_tests." + std::to_string(::getpid()));
+struct RemoveAtExit {
+  ~RemoveAtExit() {
+    std::error_code ec;
+    fs::remove_all(kDir, ec);
+  }
+} remove_at_exit;
 
 struct Field {
   const char* name;

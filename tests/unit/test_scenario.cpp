@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 fs::path write(const std::string& name, const std::string& text) {
-  const fs::path dir = fs::temp_directory_path() / "ut_scenario_tests";
+  const fs::path dir = fs::temp_directory_path() / ("ut_scenario_tests." + std::to_string(::getpid()));  // per process (ctest -j)
   fs::create_directories(dir);
   const fs::path p = dir / name;
   std::ofstream(p) << text;
@@ -142,7 +142,14 @@ wkt = "LINESTRING(0 0, 1 1)"
 // ---- Validation (issue 16): every number in range before use, degenerate cities are errors or notes.
 
 namespace {
-const fs::path kTestDir = fs::temp_directory_path() / "ut_scenario_tests";
+// Per process: ctest runs test cases of this file in parallel (-j), each in its own process.
+const fs::path kTestDir = fs::temp_directory_path() / ("ut_scenario_tests." + std::to_string(::getpid()));
+struct RemoveAtExit {
+  ~RemoveAtExit() {
+    std::error_code ec;
+    fs::remove_all(kTestDir, ec);
+  }
+} remove_at_exit;
 const std::string kCity = std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/chengdu-center.gpkg";
 
 std::string message_of(const std::function<void()>& f) {
