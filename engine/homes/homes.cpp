@@ -100,7 +100,8 @@ double density_at(const city::DensityGrid& g, const geo::Point& q) {
 }
 
 struct BuildingPoint {
-  geo::Point xy;
+  std::size_t building = 0;
+  geo::Point xy;  // point on surface
   double weight = 0, footprint = 0;
 };
 
@@ -143,7 +144,7 @@ HomePoints generate(const city::City& c, const std::vector<std::uint8_t>& housin
         continue;
       }
       const double levels = bl.levels > 0 ? bl.levels : prm.default_levels;
-      in_parcel[p].push_back({where[b], bl.area_m2 * levels, bl.area_m2});
+      in_parcel[p].push_back({b, where[b], bl.area_m2 * levels, bl.area_m2});
     }
   }
   // Water areas drop the lattice points that fall in them.
@@ -168,9 +169,18 @@ HomePoints generate(const city::City& c, const std::vector<std::uint8_t>& housin
       for (const auto& b : in_parcel[p]) footprint += b.footprint;
       if (!in_parcel[p].empty() && footprint >= prm.min_building_cover * P.area_m2[p]) {
         for (const auto& b : in_parcel[p]) {
-          B.xy.push_back(b.xy);
-          B.weight.push_back(b.weight > 0 ? b.weight : 1.0);
-          B.source.push_back(Source::building);
+          // A large footprint (a slab, a compound drawn as one outline) holds the lattice points
+          // inside it, sharing the building's weight; a small one is one point.
+          pts.clear();
+          geo::lattice_points(c.buildings[b.building].shape, prm.spacing_m, pts);
+          std::erase_if(pts, [&](const geo::Point& q) { return !geo::contains(P.shape[p], q); });  // never outside the parcel
+          if (pts.empty()) pts.push_back(b.xy);
+          const double w = (b.weight > 0 ? b.weight : 1.0) / static_cast<double>(pts.size());
+          for (const auto& q : pts) {
+            B.xy.push_back(q);
+            B.weight.push_back(w);
+            B.source.push_back(Source::building);
+          }
         }
         ++B.from_buildings;
         B.buildings_used += in_parcel[p].size();

@@ -322,10 +322,11 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
 
 std::vector<fs::path> scenario_inputs(const scenario::Scenario& s) {
   std::vector<fs::path> in{s.file};
-  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities})
+  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
     if (!l->source.empty()) in.push_back(l->source);
   for (const auto& g : s.add_greenways)
     if (!g.source.empty()) in.push_back(g.source);
+  if (!s.homes.raster.empty()) in.push_back(s.homes.raster);
   return in;
 }
 
@@ -367,11 +368,14 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   for (const auto& y : years) yrs.push_back(y.year);
   auto& inputs = m["inputs"] = nlohmann::json::array();
   inputs.push_back({{"role", "scenario"}, {"path", fs::absolute(s.file).string()}, {"sha256", core::sha256_file(s.file)}});
-  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities}) {
+  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers}) {
     if (l->source.empty()) continue;
     inputs.push_back({{"role", l->role}, {"path", fs::absolute(l->source).string()}, {"layer", l->layer},
                       {"sha256", core::sha256_file(l->source)}});
   }
+  if (!s.homes.raster.empty())
+    inputs.push_back({{"role", "homes.raster"}, {"path", fs::absolute(s.homes.raster).string()},
+                      {"sha256", core::sha256_file(s.homes.raster)}});
   for (const auto& g : s.add_greenways) {
     if (g.source.empty()) continue;
     inputs.push_back({{"role", g.key}, {"path", fs::absolute(g.source).string()}, {"layer", g.layer},
