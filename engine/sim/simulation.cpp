@@ -655,8 +655,9 @@ std::vector<std::string> Simulation::notes() const {
                               "no home or site attaches to them",
                               plural(stats_.walk_fragments, "walk network fragment"), stats_.walk_fragment_m, scenario_.homes.min_fragment_m));
   if (!homes_.parcels_all_water.empty())
-    out.push_back(fmt::format("{} {} entirely in water areas; their residents are placed at one point on the parcel (ids {})",
+    out.push_back(fmt::format("{} {} entirely in water areas; {} residents are placed at one point on the parcel (ids {})",
                               plural(homes_.parcels_all_water.size(), "parcel"), homes_.parcels_all_water.size() == 1 ? "lies" : "lie",
+                              homes_.parcels_all_water.size() == 1 ? "its" : "their",
                               id_list(homes_.parcels_all_water, homes_.parcels_all_water.size())));
   for (const auto& n : notes_) out.push_back(n);
   return out;
