@@ -296,8 +296,12 @@ RunData read_run(const fs::path& dir) {
   for (const auto& n : need)
     if (std::find(r.parcel_fields.begin(), r.parcel_fields.end(), n) == r.parcel_fields.end()) {
       const int i = def->GetFieldIndex(n.c_str());
+      // Runs made before home points (docs/access.md) have ok_<class> instead of served_/share_.
+      const bool older = i < 0 && n.rfind("served_", 0) == 0 && def->GetFieldIndex(("ok_" + n.substr(7)).c_str()) >= 0;
       throw InputError(Where{file, "layer parcel_years", "field " + n},
-                       i < 0 ? "must exist (every run has it; classes from manifest.json)" : "must be numeric",
+                       older ? "must exist: this run was made by an UrbanTwin before home points (it has ok_<class>); run it again"
+                       : i < 0 ? "must exist (every run has it; classes from manifest.json)"
+                               : "must be numeric",
                        i < 0 ? "missing" : OGRFieldDefn::GetFieldTypeName(def->GetFieldDefn(i)->GetType()));
     }
 

@@ -36,6 +36,11 @@ break_parcel_year_duplicate() {
 break_parcel_year_unknown_parcel() { gpkg "$1" "update parcel_years set parcel_id = 987654321 where parcel_id = $pid and year = 2025"; }
 break_parcel_year_unknown_year() { gpkg "$1" "update parcel_years set year = 2031 where parcel_id = $pid and year = 2025"; }
 break_parcel_years_column_dropped() { gpkg "$1" "alter table parcel_years drop column residents"; }
+# A run from before home points: ok_<class> where served_<class> and share_<class> are now.
+break_parcel_years_before_home_points() {
+  gpkg "$1" "alter table parcel_years rename column served_kindergarten to ok_kindergarten"
+  gpkg "$1" "alter table parcel_years drop column share_kindergarten"
+}
 break_parcels_of_another_city() {
   gpkg "$1" "delete from parcel_years where parcel_id in (select parcel_id from parcels where fid % 2 = 0); delete from parcels where fid % 2 = 0"
 }
@@ -62,6 +67,7 @@ cases=(
   "parcel_year_unknown_parcel|outputs.gpkg|parcel_id must be a parcel of the parcels layer (got 987654321)"
   "parcel_year_unknown_year|outputs.gpkg|year must be a year of the run (manifest.json years 2024-2025) (got 2031)"
   "parcel_years_column_dropped|outputs.gpkg|: layer parcel_years: field residents: must exist"
+  "parcel_years_before_home_points|outputs.gpkg|: layer parcel_years: field served_kindergarten: must exist: this run was made by an UrbanTwin before home points (it has ok_<class>); run it again (got missing)"
   "parcels_of_another_city|outputs.gpkg|: layer parcels: parcel_id: both runs must have the same parcels in the same order (runs of one city) (got $nparcels parcels in A, $((nparcels / 2)) in B)"
   "outputs_not_geopackage|outputs.gpkg|"
   "indicators_last_row_cut|indicators.csv|: line 3: every row must end with a line break (the last row is cut short)"
