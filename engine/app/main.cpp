@@ -29,6 +29,8 @@ struct RunArgs {
   int until = 0;  // 0: the scenario's end_year
   bool quiet = false;
   bool overwrite = false;
+  std::optional<std::string> seed;  // --seed N
+  std::vector<std::string> set;     // --set KEY=VALUE, in order
 };
 
 void progress(const RunArgs& a, const std::string& msg) {
@@ -38,7 +40,16 @@ void progress(const RunArgs& a, const std::string& msg) {
 int cmd_run(const RunArgs& a, bool write) {
   const auto t0 = std::chrono::steady_clock::now();
   progress(a, "reading scenario " + a.scenario.string());
-  auto s = ut::scenario::load_scenario(a.scenario);
+  std::vector<ut::scenario::Override> overrides;
+  for (const auto& kv : a.set) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos)
+      throw ut::core::InputError(ut::core::Where{a.scenario.string(), "", "option --set " + kv},
+                                 "must be KEY=VALUE, such as homes.spacing_m=25", kv);
+    overrides.push_back({kv.substr(0, eq), kv.substr(eq + 1), "option --set " + kv});
+  }
+  if (a.seed) overrides.push_back({"seed", *a.seed, "option --seed " + *a.seed});
+  auto s = ut::scenario::load_scenario(a.scenario, overrides);
   if (a.until != 0) {
     if (a.until < s.base_year || a.until > s.end_year)
       throw ut::core::InputError(ut::core::Where{a.scenario.string(), "", "option --until"},
@@ -105,6 +116,9 @@ int main(int argc, char** argv) {
   cmd_runp->add_option("--until", run.until, "Stop after this year (default: the scenario's end_year)");
   cmd_runp->add_flag("--quiet", run.quiet, "Print nothing but errors");
   cmd_runp->add_flag("--overwrite", run.overwrite, "Replace an earlier run directory of the same path (never anything else)");
+  cmd_runp->add_option("--seed", run.seed, "Seed of the random streams (0..2^63-1), in place of the scenario's seed");
+  cmd_runp->add_option("--set", run.set, "Override one scalar key of the scenario: KEY=VALUE (e.g. homes.spacing_m=25); repeatable")
+      ->take_all();
 
   RunArgs val;
   auto* cmd_val = app.add_subcommand("validate", "Check a scenario and its layers without running it");

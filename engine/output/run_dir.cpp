@@ -350,6 +350,11 @@ namespace {
 void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
                  const RunInfo& info) {
   core::write_file(tmp / "indicators.csv", indicators_csv(years));
+  // The scenario as run: the file with the command line's overrides (paths stay relative to the
+  // scenario file named in manifest.json).
+  core::write_file(tmp / "scenario.toml", "# The scenario as run: " + fs::absolute(s.file).string() +
+                                              (s.overrides.empty() ? "" : " with the command line's overrides") +
+                                              "; paths are relative to that file.\n" + s.effective_toml + "\n");
   detail::write_attribution(tmp);
   write_gpkg(tmp / "outputs.gpkg", s, c, years, info);
 
@@ -420,7 +425,9 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   }
   m["notes"] = info.notes;
   m["attribution"] = kAttribution;
-  m["outputs"] = {"manifest.json", "indicators.csv", "outputs.gpkg", "ATTRIBUTION.txt", "timings.json"};
+  auto& ov = m["overrides"] = nlohmann::ordered_json::array();
+  for (const auto& o : s.overrides) ov.push_back({{"key", o.key}, {"value", o.value}});
+  m["outputs"] = {"manifest.json", "indicators.csv", "outputs.gpkg", "ATTRIBUTION.txt", "timings.json", "scenario.toml"};
   m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "home_points", "facilities", "greenways", "links", "link_years", "about"}
                            : nlohmann::ordered_json{"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
   core::write_file(tmp / "manifest.json", m.dump(2) + "\n");

@@ -11,6 +11,7 @@
 #include <limits>
 #include <system_error>
 
+#include <sstream>
 #include <toml++/toml.h>
 
 #include "core/error.hpp"
@@ -91,7 +92,9 @@ struct Reader {
       if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
       const std::string near = core::nearest(key, allowed);
       const std::string full = prefix.empty() ? key : prefix + "." + key;
-      throw InputError(Where{file.string(), fmt::format("line {}", k.source().begin.line), "key " + full},
+      // A key without a position came from the command line (--set).
+      throw InputError(Where{file.string(), k.source().begin.line > 0 ? fmt::format("line {}", k.source().begin.line) : "option --set",
+                             "key " + full},
                        near.empty() ? "unknown key" : fmt::format("unknown key; did you mean '{}'?", near), "");
     }
   }
@@ -359,7 +362,52 @@ bool valid_name(const std::string& name) {
 
 }  // namespace
 
-Scenario load_scenario(const fs::path& file) {
+Scenario load_scenario(const fs::path& file) { return load_scenario(file, {}); }
+
+namespace {
+// Sets one scalar key of the table by its dotted path; missing tables on the way are created
+// (validation then checks every name, with suggestions). Arrays of tables are edited in the file.
+void apply_override(toml::table& root, const Override& o, const fs::path& file) {
+  const Where where{file.string(), "", o.origin};
+  if (o.key.empty() || o.key.front() == '.' || o.key.back() == '.' || o.key.find("..") != std::string::npos)
+    throw InputError(where, "KEY must be a dotted path of a scalar key, such as homes.spacing_m", o.key);
+  for (const char ch : o.key)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
+      throw InputError(where, "KEY may hold only letters, digits, '_', '-' and '.'", o.key);
+  for (const char ch : o.value)
+    if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x80)
+      throw InputError(where, "VALUE must be printable ASCII", o.value);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + o.value);
+  } catch (const toml::parse_error&) {
+    parsed = toml::table{{"v", o.value}};  // a bare word: a string
+  }
+  toml::node* v = parsed.get("v");
+  if (v == nullptr || v->is_table() || v->is_array())
+    throw InputError(where, "VALUE must be a number, a boolean or a string (arrays and tables are edited in the file)", o.value);
+  toml::table* t = &root;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = o.key.find('.', start);
+    const std::string part = o.key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (dot == std::string::npos) {
+      if (const toml::node* old = t->get(part); old != nullptr && (old->is_table() || old->is_array()))
+        throw InputError(where, "KEY must name a scalar key, not a table or an array", o.key);
+      t->insert_or_assign(part, *v);
+      return;
+    }
+    toml::node* next = t->get(part);
+    if (next == nullptr) next = &t->insert_or_assign(part, toml::table{}).first->second;
+    if (!next->is_table())
+      throw InputError(where, fmt::format("KEY: '{}' is not a table (arrays of tables are edited in the file)", o.key.substr(0, dot)), o.key);
+    t = next->as_table();
+    start = dot + 1;
+  }
+}
+}  // namespace
+
+Scenario load_scenario(const fs::path& file, const std::vector<Override>& overrides) {
   const std::string text = read_scenario_file(file);
   const std::string skeleton = check_ascii_outside_strings(text, file);
   toml::table root;
@@ -370,9 +418,16 @@ Scenario load_scenario(const fs::path& file) {
     throw InputError(Where{file.string(), fmt::format("line {}", e.source().begin.line), ""},
                      "must be valid TOML: " + std::string(e.description()), "");
   }
+  for (const auto& o : overrides) apply_override(root, o, file);
   Reader r{file};
   Scenario s;
   s.file = file;
+  s.overrides = overrides;
+  {
+    std::ostringstream os;
+    os << root;
+    s.effective_toml = os.str();
+  }
   r.check_keys(root, "", {"name",         "description", "seed",         "base_year",      "end_year",
                           "crs",          "layers",      "norms",        "traffic",        "population",
                           "road_classes", "land_uses",   "add_facility", "add_greenway",   "remove_facility",

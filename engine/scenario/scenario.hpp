@@ -150,6 +150,15 @@ struct HomesSpec {
   int raster_band = 1;
 };
 
+// A command-line override of one scalar key (`--set KEY=VALUE`, `--seed N`): the dotted path of
+// the key (`population.growth_pct_per_year`, `homes.spacing_m`, `seed`) and its value as TOML
+// (`0.8`, `true`, `"text"`; a bare word is a string).
+struct Override {
+  std::string key;
+  std::string value;
+  std::string origin;  // "--set homes.spacing_m=25", for messages
+};
+
 struct Scenario {
   std::filesystem::path file;
   std::string name;
@@ -174,6 +183,8 @@ struct Scenario {
   TrafficSpec traffic;
   PopulationSpec population;
   HomesSpec homes;
+  std::vector<Override> overrides;  // applied by load_scenario, in order
+  std::string effective_toml;       // the scenario as run (file + overrides), TOML text
 };
 
 // Parses and validates the file: the path (a readable regular file), the bytes (non-ASCII only
@@ -181,6 +192,11 @@ struct Scenario {
 // types, integers where integers are meant, out-of-range values (scenario/limits.hpp). Throws
 // core::InputError naming the file and key.
 Scenario load_scenario(const std::filesystem::path& file);
+
+// load_scenario with the overrides applied to the file's table before any validation, so an
+// override is checked exactly like the file (unknown key: the nearest one suggested). The
+// scenario's `effective_toml` is the table after the overrides.
+Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides);
 
 // The logical fields each layer role knows, and the default field names.
 const std::map<std::string, std::string>& default_fields(const std::string& role);
