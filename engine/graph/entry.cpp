@@ -16,47 +16,46 @@ std::uint32_t add(std::uint32_t a, std::uint32_t b) {
   const std::uint64_t s = static_cast<std::uint64_t>(a) + b;
   return s >= kUnreached ? kUnreached : static_cast<std::uint32_t>(s);
 }
+
+// Weakly connected components: per node, its root (the lowest node id of its component).
+std::vector<std::uint32_t> component_roots(const Graph& g) {
+  const std::size_t n = g.node_count();
+  std::vector<std::uint32_t> parent(n);
+  for (std::uint32_t i = 0; i < n; ++i) parent[i] = i;
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (std::size_t e = 0; e < g.edge_count(); ++e) {
+    const std::uint32_t a = find(g.edge_u[e]), b = find(g.edge_v[e]);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+  for (std::uint32_t i = 0; i < n; ++i) parent[i] = find(i);
+  return parent;
+}
+
 }  // namespace
 
 std::vector<bool> largest_component_edges(const Graph& g) {
   const std::size_t n = g.node_count();
-  std::vector<std::uint32_t> parent(n);
-  for (std::uint32_t i = 0; i < n; ++i) parent[i] = i;
-  auto find = [&](std::uint32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  for (std::size_t e = 0; e < g.edge_count(); ++e) {
-    const std::uint32_t a = find(g.edge_u[e]), b = find(g.edge_v[e]);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
+  const auto root = component_roots(g);
   std::vector<std::uint32_t> size(n, 0);
-  for (std::uint32_t i = 0; i < n; ++i) ++size[find(i)];
+  for (std::uint32_t i = 0; i < n; ++i) ++size[root[i]];
   std::uint32_t best = 0;
   for (std::uint32_t i = 0; i < n; ++i)
     if (size[i] > size[best]) best = i;
   std::vector<bool> mask(g.edge_count());
-  for (std::size_t e = 0; e < g.edge_count(); ++e) mask[e] = find(g.edge_u[e]) == best;
+  for (std::size_t e = 0; e < g.edge_count(); ++e) mask[e] = root[g.edge_u[e]] == best;
   return mask;
 }
 
 Parts network_parts(const Graph& g, double min_total_m) {
-  const std::size_t n = g.node_count();
-  std::vector<std::uint32_t> parent(n);
-  for (std::uint32_t i = 0; i < n; ++i) parent[i] = i;
-  auto find = [&](std::uint32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  for (std::size_t e = 0; e < g.edge_count(); ++e) {
-    const std::uint32_t a = find(g.edge_u[e]), b = find(g.edge_v[e]);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
+  const auto root = component_roots(g);
   Parts out;
-  std::vector<std::uint32_t> part_of_root(n, kUnreached);
+  std::vector<std::uint32_t> part_of_root(g.node_count(), kUnreached);
   out.edge_part.resize(g.edge_count());
   for (std::size_t e = 0; e < g.edge_count(); ++e) {
-    std::uint32_t& id = part_of_root[find(g.edge_u[e])];
+    std::uint32_t& id = part_of_root[root[g.edge_u[e]]];
     if (id == kUnreached) {
       id = static_cast<std::uint32_t>(out.length_m.size());
       out.length_m.push_back(0);

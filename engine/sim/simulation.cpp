@@ -429,10 +429,7 @@ void Simulation::finish_year(YearResult& y) {
   });
   access_ = y.coverage;
   for (const auto& c : access_in_.classes) y.sites.push_back(c.sites.size());
-  timed("shares", [&] {
-    aggregate(y);
-    find_gaps(y);
-  });
+  timed("shares", [&] { aggregate(y); });
   if (scenario_.traffic.enabled) timed("traffic", [&] { traffic_phase(y); });
   last_traffic_ = y.traffic;
   timed("indicators", [&] { compute_indicators(scenario_, city_, y); });
@@ -528,12 +525,18 @@ void Simulation::aggregate(YearResult& y) const {
 
 // Who cannot be served and why, for the notes: residents with no usable street within reach,
 // residents on network parts that have no site of a class, sites that could not be attached.
-void Simulation::find_gaps(const YearResult& y) {
+// Of the year last stepped (its residents are still spread over the points in access_in_), and
+// only when the notes are asked for: no work in the yearly loop.
+AccessGaps Simulation::find_gaps() const {
   constexpr std::size_t kFirst = 10;  // ids named in a note
   AccessGaps g;
-  g.year = y.year;
+  g.year = year_;
   const auto& P = city_.parcels;
-  const auto& R = y.point_residents;
+  const auto& R = access_in_.residents;
+  // Before the first year there is nothing to say (and nothing spread yet).
+  if (R.size() != homes_.size() || access_in_.point_walk.size() != homes_.size() ||
+      access_in_.classes.size() != scenario_.norms.size() || site_gaps_.size() != scenario_.norms.size())
+    return g;
   for (std::size_t p = 0; p < homes_.parcels(); ++p) {
     std::uint64_t lost = 0;
     for (std::uint32_t i = homes_.offset[p]; i < homes_.offset[p + 1]; ++i) {
@@ -582,7 +585,7 @@ void Simulation::find_gaps(const YearResult& y) {
     }
     g.classes.push_back(std::move(cg));
   }
-  gaps_ = std::move(g);
+  return g;
 }
 
 std::vector<YearResult> Simulation::run(const std::function<void(int)>& on_year) {
@@ -611,7 +614,7 @@ std::string id_list(const std::vector<std::int64_t>& ids, std::size_t total) {
 
 std::vector<std::string> Simulation::notes() const {
   std::vector<std::string> out;
-  const auto& g = gaps_;
+  const AccessGaps g = find_gaps();
   if (no_facilities_)
     out.push_back(
         "no facility of any class in the input layers or the scenario: every coverage, access and supply "

@@ -159,12 +159,11 @@ class Simulation {
   std::unique_ptr<geo::SegmentIndex> barriers_;                // null: no barriers layer
   bool any_drive_class_ = false;
   NetworkStats stats_;
-  AccessGaps gaps_;
   struct SiteGap {
     std::vector<std::int64_t> ids;
     std::size_t blocked = 0;
   };
-  std::vector<SiteGap> site_gaps_;  // per class, from the last coverage_input()
+  std::vector<SiteGap> site_gaps_;  // per class, from the last refresh_sites()
   std::vector<std::pair<std::string, double>> seconds_;
   std::vector<std::pair<std::string, double>>* year_seconds_ = nullptr;
   std::vector<std::pair<std::string, std::size_t>> no_data_;  // classes without a reachable site, and their facilities
@@ -188,7 +187,7 @@ class Simulation {
   void attach_homes();
   void spread_residents(YearResult& y);
   void aggregate(YearResult& y) const;
-  void find_gaps(const YearResult& y);
+  AccessGaps find_gaps() const;
   void refresh_sites();  // access_in_.classes from this year's facilities and greenways
   void apply_rezonings(int year);
   std::uint64_t control_total(int year) const;
