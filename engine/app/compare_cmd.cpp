@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 
+#include "batch/tables.hpp"
 #include "gis_io/run_reader.hpp"
 #include "output/compare.hpp"
 #include "output/run_dir.hpp"
@@ -21,6 +22,14 @@ std::string show(double v) {
 }  // namespace
 
 int cmd_compare(const CompareArgs& args) {
+  if (!args.study.empty()) {
+    const auto index = batch::read_study_index(args.study);
+    const std::size_t a = batch::find_variant(index, args.a.string());
+    const std::size_t b = batch::find_variant(index, args.b.string());
+    const auto out = args.out.empty() ? args.study / fmt::format("compare-{}-vs-{}", index.variants[a].label, index.variants[b].label) : args.out;
+    batch::compare_variants(index, a, b, out, args.overwrite, args.quiet);
+    return 0;
+  }
   // An output named on the command line is checked (and locked) before anything is read.
   std::optional<core::Staging> staging;
   if (!args.out.empty()) staging.emplace(output::compare_output_spec(args.out, args.a, args.b, args.overwrite));

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "app/assign_cmd.hpp"
+#include "app/batch_cmd.hpp"
 #include "app/compare_cmd.hpp"
 #include "core/error.hpp"
 #include "core/staging.hpp"
@@ -31,6 +32,7 @@ struct RunArgs {
   bool overwrite = false;
   std::optional<std::string> seed;  // --seed N
   std::vector<std::string> set;     // --set KEY=VALUE, in order
+  std::string keep = "full";        // --keep indicators|parcels|full
 };
 
 void progress(const RunArgs& a, const std::string& msg) {
@@ -80,6 +82,9 @@ int cmd_run(const RunArgs& a, bool write) {
   }
   const auto years = sim.run([&](int year) { progress(a, "simulating " + std::to_string(year)); });
   ut::output::RunInfo info;
+  info.keep = a.keep == "indicators" ? ut::output::Keep::indicators
+              : a.keep == "parcels"  ? ut::output::Keep::parcels
+                                     : ut::output::Keep::full;
   info.threads = a.threads;
   info.phase_seconds.emplace_back("load", load_s);
   for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
@@ -119,6 +124,10 @@ int main(int argc, char** argv) {
   cmd_runp->add_option("--seed", run.seed, "Seed of the random streams (0..2^63-1), in place of the scenario's seed");
   cmd_runp->add_option("--set", run.set, "Override one scalar key of the scenario: KEY=VALUE (e.g. homes.spacing_m=25); repeatable")
       ->take_all();
+  cmd_runp->add_option("--keep", run.keep,
+                       "What the run directory keeps: indicators (about 20 KB), parcels (and parcel_years.csv) or full "
+                       "(and outputs.gpkg; the default)")
+      ->check(CLI::IsMember({"indicators", "parcels", "full"}));
 
   RunArgs val;
   auto* cmd_val = app.add_subcommand("validate", "Check a scenario and its layers without running it");
@@ -153,11 +162,25 @@ int main(int argc, char** argv) {
 
   ut::app::CompareArgs cmp;
   auto* cmd_cmp = app.add_subcommand("compare", "Differences between two run directories (B - A), per year and per parcel");
-  cmd_cmp->add_option("run_a", cmp.a, "Run directory A (the reference, e.g. the baseline)")->required();
-  cmd_cmp->add_option("run_b", cmp.b, "Run directory B (e.g. a what-if)")->required();
+  cmd_cmp->add_option("run_a", cmp.a, "Run directory A (the reference, e.g. the baseline); with --study: a variant of the study")->required();
+  cmd_cmp->add_option("run_b", cmp.b, "Run directory B (e.g. a what-if); with --study: a variant of the study")->required();
+  cmd_cmp->add_option("--study", cmp.study, "Study directory (urbantwin batch): compare two of its variants, paired by seed, with 95 % intervals");
   cmd_cmp->add_option("--out", cmp.out, "Directory to write (default runs/compare-<A>-vs-<B>)");
   cmd_cmp->add_flag("--quiet", cmp.quiet, "Print nothing but errors");
   cmd_cmp->add_flag("--overwrite", cmp.overwrite, "Replace an earlier comparison directory of the same path (never anything else)");
+
+  ut::app::BatchArgs bat;
+  auto* cmd_bat = app.add_subcommand("batch", "Run a study: scenarios x sweep points x seeds, resumable; ensemble statistics");
+  cmd_bat->add_option("study", bat.study, "Study file (TOML; docs/batch.md)")->required();
+  cmd_bat->add_option("--out", bat.out, "Study directory (default runs/<study name>); an earlier one is resumed");
+  cmd_bat->add_option("--jobs", bat.jobs, "Runs at once on this machine (default: cores / threads-per-job)")->check(CLI::Range(1u, 1024u));
+  cmd_bat->add_option("--threads-per-job", bat.threads_per_job, "Threads of each run (default 1)")->check(CLI::Range(1u, 1024u));
+  cmd_bat->add_flag("--retry-failed", bat.retry_failed, "Run again the runs that failed before (else they stay failed)");
+  cmd_bat->add_option("--shard", bat.shard, "Run only shard I of N (I/N, 0 <= I < N): Slurm job arrays; the last shard writes the tables");
+  cmd_bat->add_option("--seeds", bat.seeds, "Seeds 1..N in place of the study file's (a quick look)");
+  cmd_bat->add_option("--until", bat.until, "Stop every run after this year (in place of the study file's until)");
+  cmd_bat->add_flag("--summarize", bat.summarize, "Run nothing: write study.json and the tables from the runs present");
+  cmd_bat->add_flag("--quiet", bat.quiet, "Print nothing but errors");
 
   try {
     app.parse(argc, argv);
@@ -172,6 +195,7 @@ int main(int argc, char** argv) {
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
     if (*cmd_asg) return ut::app::cmd_assign(asg);
     if (*cmd_cmp) return ut::app::cmd_compare(cmp);
+    if (*cmd_bat) return ut::app::cmd_batch(bat);
     if (*cmd_runp) return cmd_run(run, true);
     if (*cmd_val) return cmd_run(val, false);
     if (*cmd_prep) {

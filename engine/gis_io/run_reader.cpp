@@ -375,4 +375,85 @@ RunData read_run(const fs::path& dir) {
   return r;
 }
 
+RunData read_run_tables(const fs::path& dir) {
+  RunData r;
+  r.dir = dir;
+  if (!fs::is_directory(dir))
+    throw InputError(Where{dir.string(), "", ""}, "run directory must exist", "not a directory");
+  const fs::path manifest = dir / "manifest.json", csv = dir / "indicators.csv", pcsv = dir / "parcel_years.csv";
+  for (const auto& f : {csv, manifest})
+    if (!fs::is_regular_file(f))
+      throw InputError(Where{f.string(), "", ""}, "a run directory must hold this file (written by urbantwin run)",
+                       fs::exists(f) ? "not a file" : "missing");
+  const Manifest man = read_manifest(manifest);
+  r.scenario = man.scenario;
+  r.years = man.years;
+  read_indicators(csv, man, r);
+  if (!fs::is_regular_file(pcsv)) return r;
+
+  // parcel_years.csv (output::parcel_years_csv): parcel_id, year, fields; years in manifest
+  // order, the first year's parcels in the same order every year.
+  const std::string file = pcsv.string();
+  const std::string text = read_text(pcsv);
+  if (text.empty() || text.back() != '\n')
+    throw InputError(Where{file, "", ""}, "must end with a line break (the last row is cut short)", text.empty() ? "an empty file" : "");
+  std::size_t b = 0, line = 0;
+  const auto next_line = [&]() -> std::string_view {
+    const std::size_t e = text.find('\n', b);
+    std::string_view l(text.data() + b, e - b);
+    b = e + 1;
+    ++line;
+    return l;
+  };
+  const auto split = [](std::string_view l, std::vector<std::string_view>& cells) {
+    cells.clear();
+    for (std::size_t p = 0;;) {
+      const std::size_t e = l.find(',', p);
+      cells.push_back(l.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p));
+      if (e == std::string_view::npos) return;
+      p = e + 1;
+    }
+  };
+  std::vector<std::string_view> cells;
+  split(next_line(), cells);
+  if (cells.size() < 3 || cells[0] != "parcel_id" || cells[1] != "year")
+    throw InputError(Where{file, "line 1", ""}, "the header must start with parcel_id,year and name the fields", "");
+  for (std::size_t k = 2; k < cells.size(); ++k) r.parcel_fields.emplace_back(cells[k]);
+  const std::size_t width = cells.size();
+  std::map<std::int64_t, std::size_t> index;
+  std::size_t yi = 0, p = 0;
+  while (b < text.size()) {
+    split(next_line(), cells);
+    const Where w{file, fmt::format("line {}", line), ""};
+    if (cells.size() != width) throw InputError(w, fmt::format("every row must have the header's {} cells", width), fmt::format("{} cells", cells.size()));
+    const auto id = number(cells[0], w);
+    const auto year = number(cells[1], w);
+    if (!id || !year) throw InputError(w, "parcel_id and year must be set", "empty");
+    if (*year != r.years[yi]) {  // the next year starts after every parcel of this one
+      if (yi + 1 < r.years.size() && *year == r.years[yi + 1] && p > 0 && (yi == 0 || p == r.parcel_id.size())) {
+        ++yi;
+        p = 0;
+      } else {
+        throw InputError(w, fmt::format("rows must run through the years of the run (manifest.json years {}) in order, every parcel each year",
+                                        year_range(r.years)),
+                         quoted(cells[1]));
+      }
+    }
+    const auto pid = static_cast<std::int64_t>(*id);
+    if (yi == 0) {
+      if (!index.emplace(pid, r.parcel_id.size()).second) throw InputError(w, "parcel_id must be unique within a year", std::to_string(pid));
+      r.parcel_id.push_back(pid);
+    } else if (p >= r.parcel_id.size() || r.parcel_id[p] != pid) {
+      throw InputError(w, "every year must list the parcels of the first year, in the same order", std::to_string(pid));
+    }
+    auto& row = r.parcel_years[r.years[yi]].emplace_back();
+    for (std::size_t k = 2; k < width; ++k) row.push_back(number(cells[k], Where{file, fmt::format("line {}", line), "column " + r.parcel_fields[k - 2]}));
+    ++p;
+  }
+  if (r.parcel_years.size() != r.years.size() || p != r.parcel_id.size())
+    throw InputError(Where{file, fmt::format("line {}", line), ""},
+                     fmt::format("must have one row per parcel and year of the run (manifest.json years {})", year_range(r.years)), "cut short");
+  return r;
+}
+
 }  // namespace ut::gis_io

@@ -34,4 +34,10 @@ struct RunData {
 
 RunData read_run(const std::filesystem::path& dir);
 
+// The tables of a run directory without its GeoPackage (runs of a study keep only these):
+// manifest.json and indicators.csv as read_run checks them, and parcel_years.csv when the run
+// kept it (`--keep parcels` or `full`; else parcel_fields and parcel_years stay empty, and
+// parcel_shape is always empty).
+RunData read_run_tables(const std::filesystem::path& dir);
+
 }  // namespace ut::gis_io

@@ -5,6 +5,8 @@
 #include <ogrsf_frmts.h>
 
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <map>
 #include <tuple>
 #include <set>
@@ -31,21 +33,24 @@ bool is_count(const std::string& name) {
   return counts.count(name) > 0;
 }
 
-// Per-parcel value fields shared by `parcels` (final year) and `parcel_years` (every year).
-void parcel_value_fields(const detail::Gpkg& out, OGRLayer* l, const scenario::Scenario& s) {
-  auto field = [&](const std::string& name, OGRFieldType t) { out.field(l, name, t); };
-  field("residents", OFTInteger);
-  field("households", OFTInteger);
-  field("dwelling_units", OFTInteger);
-  field("children_6_14", OFTInteger);
+// Per-parcel value fields shared by `parcels` (final year), `parcel_years` (every year) and
+// parcel_years.csv: their names and types, then their values (nullopt: no data).
+struct ValueField {
+  std::string name;
+  OGRFieldType type;
+};
+std::vector<ValueField> parcel_value_fields(const scenario::Scenario& s) {
+  std::vector<ValueField> out{{"residents", OFTInteger}, {"households", OFTInteger}, {"dwelling_units", OFTInteger},
+                              {"children_6_14", OFTInteger}};
   for (const auto& n : s.norms) {
     const bool drive = n.network == scenario::Network::drive;
-    field((drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m"), OFTReal);
-    field("served_" + n.name, OFTInteger);
-    field("share_" + n.name, OFTReal);
-    if (n.sfca) field("supply_" + n.name + "_per_1000", OFTReal);
+    out.push_back({(drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m"), OFTReal});
+    out.push_back({"served_" + n.name, OFTInteger});
+    out.push_back({"share_" + n.name, OFTReal});
+    if (n.sfca) out.push_back({"supply_" + n.name + "_per_1000", OFTReal});
   }
-  for (int t : {5, 10, 15}) field(fmt::format("cov_{}min", t), OFTReal);
+  for (int t : {5, 10, 15}) out.push_back({fmt::format("cov_{}min", t), OFTReal});
+  return out;
 }
 
 std::int64_t P_id(const city::City& c, std::uint32_t p) { return c.parcels.id[p]; }
@@ -53,35 +58,52 @@ std::int64_t P_id(const city::City& c, std::uint32_t p) { return c.parcels.id[p]
 // Shares are written to 6 decimals so that outputs do not depend on the last bit of a division.
 double share_value(double v) { return std::round(v * 1e6) / 1e6; }
 
-void set_parcel_values(OGRFeature& f, int i, const scenario::Scenario& s, const sim::YearResult& y, std::size_t p) {
+// The values of parcel_value_fields(s) for parcel p in year y, appended to `out`.
+void parcel_values(const scenario::Scenario& s, const sim::YearResult& y, std::size_t p, std::vector<std::optional<double>>& out) {
   const auto& pr = y.population;
-  f.SetField(i++, static_cast<int>(y.residents[p]));
+  out.emplace_back(static_cast<double>(y.residents[p]));
   if (pr.ran) {
-    f.SetField(i++, static_cast<int>(pr.households_per_parcel[p]));
-    f.SetField(i++, static_cast<int>(pr.units_per_parcel[p]));
-    f.SetField(i++, static_cast<int>(pr.children_per_parcel[p]));
+    out.emplace_back(static_cast<double>(pr.households_per_parcel[p]));
+    out.emplace_back(static_cast<double>(pr.units_per_parcel[p]));
+    out.emplace_back(static_cast<double>(pr.children_per_parcel[p]));
   } else {
-    for (int k = 0; k < 3; ++k) f.SetFieldNull(i++);
+    for (int k = 0; k < 3; ++k) out.emplace_back();
   }
   const auto& norms = s.norms;
   for (std::size_t k = 0; k < norms.size(); ++k) {
     const auto& pc = y.parcel_coverage[k];
     const std::uint32_t cost = pc.cost[p];
-    if (cost == graph::kUnreached || y.sites[k] == 0) f.SetFieldNull(i++);
-    else f.SetField(i++, sim::Simulation::cost_to_unit(norms[k], cost));
-    if (y.sites[k] == 0) {
-      f.SetFieldNull(i++);
-      f.SetFieldNull(i++);
+    const bool data = y.sites[k] != 0;
+    if (cost == graph::kUnreached || !data) out.emplace_back();
+    else out.emplace_back(sim::Simulation::cost_to_unit(norms[k], cost));
+    if (data) {
+      out.emplace_back(static_cast<double>(pc.served[p]));
+      out.emplace_back(share_value(pc.share[p]));
     } else {
-      f.SetField(i++, static_cast<int>(pc.served[p]));
-      f.SetField(i++, share_value(pc.share[p]));
+      out.emplace_back();
+      out.emplace_back();
     }
     if (norms[k].sfca) {
-      if (y.sites[k] == 0) f.SetFieldNull(i++);
-      else f.SetField(i++, pc.supply[p]);
+      if (data) out.emplace_back(pc.supply[p]);
+      else out.emplace_back();
     }
   }
-  for (int t = 0; t < 3; ++t) f.SetField(i++, share_value(y.tier_share[t][p]));
+  for (int t = 0; t < 3; ++t) out.emplace_back(share_value(y.tier_share[t][p]));
+}
+
+void add_value_fields(const detail::Gpkg& out, OGRLayer* l, const std::vector<ValueField>& fields) {
+  for (const auto& f : fields) out.field(l, f.name, f.type);
+}
+
+void set_parcel_values(OGRFeature& f, int i, const std::vector<ValueField>& fields, const scenario::Scenario& s,
+                       const sim::YearResult& y, std::size_t p, std::vector<std::optional<double>>& scratch) {
+  scratch.clear();
+  parcel_values(s, y, p, scratch);
+  for (std::size_t k = 0; k < fields.size(); ++k, ++i) {
+    if (!scratch[k]) f.SetFieldNull(i);
+    else if (fields[k].type == OFTInteger) f.SetField(i, static_cast<int>(*scratch[k]));
+    else f.SetField(i, *scratch[k]);
+  }
 }
 
 void set_year(OGRFeature& f, int i, int year) {
@@ -111,7 +133,9 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   field(lp, "land_use", OFTString);
   field(lp, "area_m2", OFTReal);
   field(lp, "floor_area_m2", OFTReal);
-  parcel_value_fields(out, lp, s);
+  const auto values = parcel_value_fields(s);
+  std::vector<std::optional<double>> scratch;
+  add_value_fields(out, lp, values);
   const auto& P = plan.parcels;
   for (std::size_t p = 0; p < P.size(); ++p) {
     OGRFeature f(lp->GetLayerDefn());
@@ -119,7 +143,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     f.SetField(1, y.land_use.empty() ? P.land_use[p].c_str() : y.land_use[p].c_str());
     f.SetField(2, P.area_m2[p]);
     f.SetField(3, y.floor_area_m2.empty() ? P.floor_area_m2[p] : y.floor_area_m2[p]);
-    set_parcel_values(f, 4, s, y, p);
+    set_parcel_values(f, 4, values, s, y, p, scratch);
     OGRMultiPolygon mp = gis_io::detail::from_multipolygon(P.shape[p]);
     f.SetGeometry(&mp);
     out.add(lp, f, "parcel feature");
@@ -128,13 +152,13 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   OGRLayer* lpy = out.layer("parcel_years", nullptr, wkbNone);
   field(lpy, "parcel_id", OFTInteger64);
   field(lpy, "year", OFTInteger);
-  parcel_value_fields(out, lpy, s);
+  add_value_fields(out, lpy, values);
   for (const auto& yr : years)
     for (std::size_t p = 0; p < P.size(); ++p) {
       OGRFeature f(lpy->GetLayerDefn());
       f.SetField(0, static_cast<GIntBig>(P.id[p]));
       f.SetField(1, yr.year);
-      set_parcel_values(f, 2, s, yr, p);
+      set_parcel_values(f, 2, values, s, yr, p, scratch);
       out.add(lpy, f, "parcel_years row");
     }
 
@@ -320,6 +344,41 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
   return out;
 }
 
+std::string parcel_years_csv(const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years) {
+  const auto fields = parcel_value_fields(s);
+  std::string out = "parcel_id,year";
+  for (const auto& f : fields) out += "," + f.name;
+  out += "\n";
+  std::vector<std::optional<double>> v;
+  auto it = std::back_inserter(out);
+  for (const auto& y : years)
+    for (std::size_t p = 0; p < plan.parcels.size(); ++p) {
+      v.clear();
+      parcel_values(s, y, p, v);
+      fmt::format_to(it, "{},{}", plan.parcels.id[p], y.year);
+      for (std::size_t k = 0; k < fields.size(); ++k) {
+        out += ',';
+        if (!v[k]) continue;
+        if (fields[k].type == OFTInteger) fmt::format_to(it, "{:.0f}", *v[k]);
+        else fmt::format_to(it, "{}", *v[k]);
+      }
+      out += '\n';
+    }
+  return out;
+}
+
+std::vector<InputRecord> input_records(const scenario::Scenario& s,
+                                       const std::function<std::string(const fs::path&)>& sha256) {
+  std::vector<InputRecord> in;
+  in.push_back({"scenario", fs::absolute(s.file).string(), "", sha256(s.file)});
+  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
+    if (!l->source.empty()) in.push_back({l->role, fs::absolute(l->source).string(), l->layer, sha256(l->source)});
+  if (!s.homes.raster.empty()) in.push_back({"homes.raster", fs::absolute(s.homes.raster).string(), "", sha256(s.homes.raster)});
+  for (const auto& g : s.add_greenways)
+    if (!g.source.empty()) in.push_back({g.key, fs::absolute(g.source).string(), g.layer, sha256(g.source)});
+  return in;
+}
+
 std::vector<fs::path> scenario_inputs(const scenario::Scenario& s) {
   std::vector<fs::path> in{s.file};
   for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
@@ -350,13 +409,14 @@ namespace {
 void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
                  const RunInfo& info) {
   core::write_file(tmp / "indicators.csv", indicators_csv(years));
+  if (info.keep != Keep::indicators) core::write_file(tmp / "parcel_years.csv", parcel_years_csv(s, c, years));
   // The scenario as run: the file with the command line's overrides (paths stay relative to the
   // scenario file named in manifest.json).
   core::write_file(tmp / "scenario.toml", "# The scenario as run: " + fs::absolute(s.file).string() +
                                               (s.overrides.empty() ? "" : " with the command line's overrides") +
                                               "; paths are relative to that file.\n" + s.effective_toml + "\n");
   detail::write_attribution(tmp);
-  write_gpkg(tmp / "outputs.gpkg", s, c, years, info);
+  if (info.keep == Keep::full) write_gpkg(tmp / "outputs.gpkg", s, c, years, info);
 
   // manifest.json holds only what the inputs, the scenario and the seed determine, so two runs of
   // one scenario give byte-identical files; what the machine determines (threads, seconds) is in
@@ -372,19 +432,11 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   auto& yrs = m["years"] = nlohmann::json::array();
   for (const auto& y : years) yrs.push_back(y.year);
   auto& inputs = m["inputs"] = nlohmann::json::array();
-  inputs.push_back({{"role", "scenario"}, {"path", fs::absolute(s.file).string()}, {"sha256", core::sha256_file(s.file)}});
-  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers}) {
-    if (l->source.empty()) continue;
-    inputs.push_back({{"role", l->role}, {"path", fs::absolute(l->source).string()}, {"layer", l->layer},
-                      {"sha256", core::sha256_file(l->source)}});
-  }
-  if (!s.homes.raster.empty())
-    inputs.push_back({{"role", "homes.raster"}, {"path", fs::absolute(s.homes.raster).string()},
-                      {"sha256", core::sha256_file(s.homes.raster)}});
-  for (const auto& g : s.add_greenways) {
-    if (g.source.empty()) continue;
-    inputs.push_back({{"role", g.key}, {"path", fs::absolute(g.source).string()}, {"layer", g.layer},
-                      {"sha256", core::sha256_file(g.source)}});
+  for (const auto& in : input_records(s, core::sha256_file)) {
+    nlohmann::ordered_json e{{"role", in.role}, {"path", in.path}};
+    if (!in.layer.empty()) e["layer"] = in.layer;
+    e["sha256"] = in.sha256;
+    inputs.push_back(std::move(e));
   }
   auto& pop = m["population"] = nlohmann::ordered_json::array();
   for (const auto& y : years) {
@@ -427,9 +479,14 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   m["attribution"] = kAttribution;
   auto& ov = m["overrides"] = nlohmann::ordered_json::array();
   for (const auto& o : s.overrides) ov.push_back({{"key", o.key}, {"value", o.value}});
-  m["outputs"] = {"manifest.json", "indicators.csv", "outputs.gpkg", "ATTRIBUTION.txt", "timings.json", "scenario.toml"};
-  m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "home_points", "facilities", "greenways", "links", "link_years", "about"}
-                           : nlohmann::ordered_json{"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
+  m["keep"] = keep_name(info.keep);
+  auto& outputs = m["outputs"] = nlohmann::ordered_json{"manifest.json", "indicators.csv"};
+  if (info.keep != Keep::indicators) outputs.push_back("parcel_years.csv");
+  if (info.keep == Keep::full) outputs.push_back("outputs.gpkg");
+  for (const char* f : {"ATTRIBUTION.txt", "timings.json", "scenario.toml"}) outputs.push_back(f);
+  if (info.keep == Keep::full)
+    m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "home_points", "facilities", "greenways", "links", "link_years", "about"}
+                             : nlohmann::ordered_json{"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
   core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
 
   nlohmann::ordered_json t;

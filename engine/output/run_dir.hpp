@@ -2,6 +2,7 @@
 // The run directory of the contract (docs/architecture.md): manifest.json, indicators.csv,
 // outputs.gpkg; built in a temporary sibling and renamed into place at the end.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,14 @@
 
 namespace ut::output {
 
+// What a run directory keeps (`urbantwin run --keep`, a study's `keep`): indicators (manifest.json,
+// indicators.csv, scenario.toml, ATTRIBUTION.txt, timings.json: about 20 KB), parcels (and
+// parcel_years.csv: every parcel's values every year), full (and outputs.gpkg: the maps).
+enum class Keep { indicators, parcels, full };
+inline const char* keep_name(Keep k) { return k == Keep::indicators ? "indicators" : k == Keep::parcels ? "parcels" : "full"; }
+
 struct RunInfo {
+  Keep keep = Keep::full;
   unsigned threads = 0;
   std::vector<std::pair<std::string, double>> phase_seconds;
   std::vector<std::string> notes;
@@ -22,6 +30,14 @@ struct RunInfo {
   const homes::HomePoints* homes = nullptr;                 // the home_points layer; null: not written
   const std::vector<graph::EntryPoint>* home_walk = nullptr;  // their walk entries (same order)
 };
+
+// The inputs manifest.json records: role, absolute path, layer (empty: none), SHA-256 (by `sha256`,
+// so a study can hash each file once).
+struct InputRecord {
+  std::string role, path, layer, sha256;
+};
+std::vector<InputRecord> input_records(const scenario::Scenario& s,
+                                       const std::function<std::string(const std::filesystem::path&)>& sha256);
 
 // Every file and folder a run of `s` reads (the scenario file and its layer sources).
 std::vector<std::filesystem::path> scenario_inputs(const scenario::Scenario& s);
@@ -33,6 +49,10 @@ core::Staging::Spec run_output_spec(const std::filesystem::path& dir, const scen
 // `plan`: the city with every feature tagged with its years (gis_io::load_city).
 void write_run_dir(core::Staging& staging, const scenario::Scenario& s, const city::City& plan,
                    const std::vector<sim::YearResult>& years, const RunInfo& info);
+
+// parcel_years.csv text: parcel_id, year, then the fields of the parcel_years layer; one row per
+// year and parcel (years in order, parcels in layer order); empty cell = no data.
+std::string parcel_years_csv(const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years);
 
 // indicators.csv text: a header, then one row per year; empty cell = no data.
 std::string indicators_csv(const std::vector<sim::YearResult>& years);

@@ -222,33 +222,33 @@ std::string shown_path(const fs::path& p) {
 
 // The scenario file's bytes: a readable regular file of bounded size. Every failure names the
 // path and the rule (a directory, a symbolic-link loop, a path too long, no permission).
-std::string read_scenario_file(const fs::path& file) {
+std::string read_scenario_file(const fs::path& file, const std::string& what = "scenario") {
   const Where where{shown_path(file), "", ""};
   std::error_code ec;
   const fs::file_status st = fs::status(file, ec);
-  if (st.type() == fs::file_type::not_found) throw InputError(where, "scenario file must exist", "");
+  if (st.type() == fs::file_type::not_found) throw InputError(where, what + " file must exist", "");
   if (ec) {
     if (ec == std::errc::too_many_symbolic_link_levels)
-      throw InputError(where, "scenario path must not be a loop of symbolic links", ec.message());
+      throw InputError(where, what + " path must not be a loop of symbolic links", ec.message());
     if (ec == std::errc::filename_too_long)
-      throw InputError(where, "scenario path must fit the system's limits (PATH_MAX 4096 bytes, 255 per name)",
+      throw InputError(where, what + " path must fit the system's limits (PATH_MAX 4096 bytes, 255 per name)",
                        ec.message());
-    throw InputError(where, "scenario file must be readable", ec.message());
+    throw InputError(where, what + " file must be readable", ec.message());
   }
   if (st.type() == fs::file_type::directory)
-    throw InputError(where, "scenario path must be a TOML file, not a directory", "");
-  if (st.type() != fs::file_type::regular) throw InputError(where, "scenario path must be a regular file", "");
+    throw InputError(where, what + " path must be a TOML file, not a directory", "");
+  if (st.type() != fs::file_type::regular) throw InputError(where, what + " path must be a regular file", "");
   const std::uintmax_t size = fs::file_size(file, ec);
-  if (ec) throw InputError(where, "scenario file must be readable", ec.message());
+  if (ec) throw InputError(where, what + " file must be readable", ec.message());
   if (size > limits::kMaxScenarioBytes)
-    throw InputError(where, fmt::format("scenario file must be at most {} MiB", limits::kMaxScenarioBytes >> 20),
+    throw InputError(where, fmt::format("{} file must be at most {} MiB", what, limits::kMaxScenarioBytes >> 20),
                      fmt::format("{} bytes", size));
   std::ifstream in(file, std::ios::binary);
   if (!in)
-    throw InputError(where, "scenario file must be readable",
+    throw InputError(where, what + " file must be readable",
                      std::error_code(errno, std::generic_category()).message());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(where, "scenario file must be readable", "read error");
+  if (in.bad()) throw InputError(where, what + " file must be readable", "read error");
   return text;
 }
 
@@ -408,16 +408,7 @@ void apply_override(toml::table& root, const Override& o, const fs::path& file) 
 }  // namespace
 
 Scenario load_scenario(const fs::path& file, const std::vector<Override>& overrides) {
-  const std::string text = read_scenario_file(file);
-  const std::string skeleton = check_ascii_outside_strings(text, file);
-  toml::table root;
-  try {
-    if (skeleton != text) (void)toml::parse(skeleton, file.string());  // syntax errors surface here, in ASCII
-    root = toml::parse(text, file.string());
-  } catch (const toml::parse_error& e) {
-    throw InputError(Where{file.string(), fmt::format("line {}", e.source().begin.line), ""},
-                     "must be valid TOML: " + std::string(e.description()), "");
-  }
+  toml::table root = parse_toml_file(file, "scenario");
   for (const auto& o : overrides) apply_override(root, o, file);
   Reader r{file};
   Scenario s;
@@ -761,6 +752,18 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
   });
   std::sort(s.control_totals.begin(), s.control_totals.end(), [](const ControlTotal& a, const ControlTotal& b) { return a.year < b.year; });
   return s;
+}
+
+toml::table parse_toml_file(const fs::path& file, const std::string& what) {
+  const std::string text = read_scenario_file(file, what);
+  const std::string skeleton = check_ascii_outside_strings(text, file);
+  try {
+    if (skeleton != text) (void)toml::parse(skeleton, file.string());  // syntax errors surface here, in ASCII
+    return toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    throw InputError(Where{file.string(), fmt::format("line {}", e.source().begin.line), ""},
+                     "must be valid TOML: " + std::string(e.description()), "");
+  }
 }
 
 }  // namespace ut::scenario

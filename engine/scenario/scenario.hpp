@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <toml++/toml.h>
+
 #include "scenario/norms.hpp"
 
 namespace ut::scenario {
@@ -202,5 +204,10 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
 const std::map<std::string, std::string>& default_fields(const std::string& role);
 // Logical fields a layer of this role must have.
 const std::vector<std::string>& required_fields(const std::string& role);
+
+// A TOML file read with the scenario file's checks (a readable regular file of bounded size,
+// non-ASCII only inside strings and comments, valid TOML): the study files of `urbantwin batch`.
+// `what` names the file in messages ("study"). Throws core::InputError naming the file.
+toml::table parse_toml_file(const std::filesystem::path& file, const std::string& what);
 
 }  // namespace ut::scenario

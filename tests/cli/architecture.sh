@@ -16,7 +16,8 @@ declare -A allowed=(
   [sim]="core geo graph city homes scenario models sim"
   [gis_io]="core geo graph city scenario gis_io"
   [output]="core geo graph city homes scenario models sim gis_io output"
-  [app]="core geo graph city homes scenario models sim gis_io output tntp app"
+  [batch]="core scenario gis_io output batch"
+  [app]="core geo graph city homes scenario models sim gis_io output tntp batch app"
 )
 status=0
 for mod in "${!allowed[@]}"; do
