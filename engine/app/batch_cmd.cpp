@@ -37,7 +37,12 @@ int cmd_batch(const BatchArgs& a) {
   const bool mpi = batch::launched_by_mpi();
   // Under MPI only rank 0 touches the study folder before the runs; the others wait for it.
   const int rank = mpi ? batch::mpi_start() : 0;
-  if (rank == 0) batch::prepare_study_dir(study, o.dir);
+  if (rank == 0) {
+    batch::prepare_study_dir(study, o.dir);
+    // study.json marks the folder as a study at once (a killed study is resumed), with the
+    // state of every run as found; it is written again at the end.
+    batch::write_study_json(study, batch::run_states(study, o.dir), o.dir);
+  }
   if (mpi) batch::mpi_barrier();
   auto states = batch::run_states(study, o.dir);
   std::size_t failures = 0;

@@ -76,6 +76,14 @@ void prepare_study_dir(const Study& s, const fs::path& dir) {
   if (ec) throw core::OutputError(where, "the study folder must be writable", ec.message());
   fs::create_directories(dir / "failed", ec);
   if (ec) throw core::OutputError(where, "the study folder must be writable", ec.message());
+  // Messages of runs a killed study left behind (.NAME.log.tmp-PID of a process gone).
+  for (const auto& e : fs::directory_iterator(dir / "failed", ec)) {
+    const std::string n = e.path().filename().string();
+    const auto at = n.rfind(".log.tmp-");
+    if (n.empty() || n[0] != '.' || at == std::string::npos) continue;
+    const long pid = std::strtol(n.c_str() + at + 9, nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
+  }
 }
 
 std::vector<RunState> run_states(const Study& s, const fs::path& dir) {

@@ -480,13 +480,18 @@ void compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, con
   if (quiet) return;
   const int last = diffs.back().year;
   fmt::print("{} - {} in {} (study {}, paired by seed; 95 % intervals):\n", vb.label, va.label, last, index.name);
+  int unchanged = 0;
   for (const auto& d : diffs) {
     if (d.year != last || d.diff.n == 0) continue;
+    if (d.diff.mean == 0 && d.diff.sd == 0) {  // the same value in every pair
+      ++unchanged;
+      continue;
+    }
     const std::string ci = d.diff.ci_low ? fmt::format("[{:.4g}, {:.4g}]", *d.diff.ci_low, *d.diff.ci_high) : "(one seed: no interval)";
     const char* verdict = !d.diff.distinguishable ? "" : *d.diff.distinguishable ? "" : "  within noise";
     fmt::print("  {:<36} {:>12.4g} {}{}\n", d.indicator, d.diff.mean, ci, verdict);
   }
-  fmt::print("wrote {}\n{}\n", out_dir.string(), output::kAttribution);
+  fmt::print("  ({} indicators unchanged in every pair)\nwrote {}\n{}\n", unchanged, out_dir.string(), output::kAttribution);
 }
 
 }  // namespace ut::batch
