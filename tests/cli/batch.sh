@@ -39,6 +39,12 @@ rows=$(($(wc -l < "$tmp/a/indicators_long.csv") - 1))
 per_run=$(($(wc -l < "$tmp/a/runs/chengdu-center-baseline_seed-1/indicators.csv") - 1))
 ncol=$(head -1 "$tmp/a/runs/chengdu-center-baseline_seed-1/indicators.csv" | tr ',' '\n' | wc -l)
 [ "$rows" -eq $((6 * per_run * (ncol - 1))) ] || fail "indicators_long.csv has $rows rows, expected $((6 * per_run * (ncol - 1)))"
+# Common random numbers: paired by seed, the what-if's interval is narrower than Welch's unpaired
+# one for most indicators (each household's draws depend only on seed and household; were they
+# drawn by position, pairing would gain nothing and lose degrees of freedom).
+read -r narrower wider < <(awk -F, 'NR > 1 && $3 == 2026 && $8 != "" && $11 != "" && $12 - $11 > 0 {
+  if ($9 - $8 < $12 - $11) n++; else w++ } END { print n + 0, w + 0 }' "$tmp/a/differences.csv")
+[ "$narrower" -gt $((2 * wider)) ] || fail "paired intervals narrower for only $narrower indicators, wider for $wider"
 # A rerun finds everything done and runs nothing.
 "$ut" batch "$tmp/study.toml" --out "$tmp/a" 2> "$tmp/rerun.err" > /dev/null
 grep -q "6 runs: 6 done, 0 failed earlier, 0 to run" "$tmp/rerun.err" || fail "rerun did not skip: $(cat "$tmp/rerun.err")"
