@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "core/staging.hpp"
+#include "gis_io/load.hpp"
 
 namespace ut::batch {
 
@@ -68,7 +69,11 @@ void prepare_study_dir(const Study& s, const fs::path& dir) {
   std::vector<fs::path> inputs{s.file};
   for (const auto& v : s.variants) {
     inputs.push_back(v.file);
-    for (const auto& p : output::scenario_inputs(scenario::load_scenario(v.file, v.overrides))) inputs.push_back(p);
+    const auto sc = scenario::load_scenario(v.file, v.overrides);
+    for (const auto& p : output::scenario_inputs(sc)) inputs.push_back(p);
+    // Every variant's layers and interventions are read once before any run starts: a bad layer
+    // stops the study here (exit 2 with its message) instead of failing every run.
+    (void)gis_io::load_city(sc);
   }
   for (const auto& p : inputs)
     if (inside(p)) throw InputError(where, "the study folder must not contain an input of the study", p.string());
@@ -170,7 +175,11 @@ int run_child(const Study& s, std::size_t run, const ExecOptions& o, bool overwr
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-  if (rc == 0) {
+  // Stopped from outside (Ctrl-C, a job's time limit, the OOM killer): not a failure of the run;
+  // it stays missing and runs again when the study is resumed.
+  const bool stopped = WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM ||
+                                               WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGHUP);
+  if (rc == 0 || stopped) {
     fs::remove(log, ec);
   } else {
     std::ofstream(log, std::ios::app) << fmt::format("urbantwin batch: run {} exited with status {}\ncommand:", r.name, rc)

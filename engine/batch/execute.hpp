@@ -32,7 +32,8 @@ struct ExecOptions {
 
 // Prepares the study directory: creates it, or accepts an earlier study directory (study.json
 // says so) or an empty folder; refuses anything else (core::InputError naming --out). Checks
-// that no input of the study lies inside it.
+// that no input of the study lies inside it, and reads every variant's layers once (a bad layer
+// is exit 2 before any run).
 void prepare_study_dir(const Study& s, const std::filesystem::path& dir);
 
 // The state of every run of the study (in the study's order).
@@ -43,7 +44,8 @@ std::vector<RunState> run_states(const Study& s, const std::filesystem::path& di
 std::vector<std::size_t> runs_to_do(const Study& s, const std::vector<RunState>& states, const ExecOptions& o);
 
 // Runs one run as a child process and waits: the exit status (128 + signal when killed). The
-// child's messages go to DIR/failed/NAME.log when it fails; the child dies with its parent
+// child's messages go to DIR/failed/NAME.log when it fails (not when it was stopped by SIGINT,
+// SIGTERM, SIGHUP or SIGKILL: such a run stays missing and runs again on resume); the child dies with its parent
 // thread (PR_SET_PDEATHSIG), so a killed study leaves no orphan runs.
 int run_child(const Study& s, std::size_t run, const ExecOptions& o, bool overwrite);
 

@@ -118,4 +118,10 @@ mkdir -p "$tmp/other"; echo keep > "$tmp/other/file.txt"
 set +e; "$ut" batch "$tmp/study.toml" --out "$tmp/other" --quiet 2> "$tmp/o.err"; rc=$?; set -e
 [ $rc -eq 2 ] && grep -q "is not an earlier study of urbantwin" "$tmp/o.err" || fail "a foreign folder was not refused ($rc): $(cat "$tmp/o.err")"
 [ "$(ls "$tmp/other")" = file.txt ] || fail "the foreign folder was changed"
+# A layer that cannot be read stops the study before any run (exit 2, the layer named).
+sed -e "s#\.\./\.\./#$src/#g" -e 's/^layer = "parcels"$/layer = "parcelz"/' -e 's/^name = .*/name = "broken"/' "$sc/baseline.toml" > "$tmp/broken.toml"
+sed -e "s#\"$sc/whatif-upzoning-metro.toml\"#\"$tmp/broken.toml\"#" "$tmp/study.toml" > "$tmp/broken-study.toml"
+set +e; "$ut" batch "$tmp/broken-study.toml" --out "$tmp/f" --quiet 2> "$tmp/f.err"; rc=$?; set -e
+[ $rc -eq 2 ] && grep -q "parcelz" "$tmp/f.err" || fail "a study with an unreadable layer: exit $rc, $(cat "$tmp/f.err")"
+[ ! -e "$tmp/f/runs/chengdu-center-baseline_seed-1" ] || fail "a run started although a layer of the study is unreadable"
 echo "batch: jobs, kill -9 and resume, shards and MPI give byte-identical studies; failures and foreign folders handled"
