@@ -322,6 +322,7 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
 
 std::vector<fs::path> scenario_inputs(const scenario::Scenario& s) {
   std::vector<fs::path> in{s.file};
+  if (!s.profile.file.empty()) in.push_back(s.profile.file);
   for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
     if (!l->source.empty()) in.push_back(l->source);
   for (const auto& g : s.add_greenways)
@@ -373,6 +374,9 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   for (const auto& y : years) yrs.push_back(y.year);
   auto& inputs = m["inputs"] = nlohmann::json::array();
   inputs.push_back({{"role", "scenario"}, {"path", fs::absolute(s.file).string()}, {"sha256", core::sha256_file(s.file)}});
+  if (!s.profile.file.empty())
+    inputs.push_back({{"role", "profile"}, {"path", fs::absolute(s.profile.file).string()},
+                      {"sha256", core::sha256_file(s.profile.file)}});
   for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers}) {
     if (l->source.empty()) continue;
     inputs.push_back({{"role", l->role}, {"path", fs::absolute(l->source).string()}, {"layer", l->layer},
