@@ -290,3 +290,23 @@ TEST_CASE("Profile: the scenario names it; its [population] and [traffic] keys s
   CHECK(scenario::where_of(s, "housing.vacancy_pct").feature_or_key == "key population.vacancy_pct");
   CHECK(scenario::where_of(s, "housing.unit_floor_m2").file == prof.string());
 }
+
+TEST_CASE("Profile: the bundled profiles are valid; Chengdu's holds the values the engine had", "[profile]") {
+  const std::string dir = std::string(UT_SOURCE_DIR) + "/gis-data/";
+  const auto g = scenario::load_profile(dir + "generic/profile.toml");
+  CHECK(g.name == "generic");
+  const auto c = scenario::load_profile(dir + "chengdu-center/profile.toml");
+  CHECK(c.name == "chengdu-center");
+  // A few of the former C++ constants (the byte-identical baseline run checks them all).
+  CHECK(c.mortality.gompertz_a == 2.2e-5);
+  CHECK(c.demography.male_at_birth == 0.5169);
+  CHECK(c.trips.floor_m2_per_job == 25);
+  CHECK(scenario::lane_capacity(c, "trunk") == 1600);
+  CHECK(c.facility_capacity.at("health") == 40000);
+  // Both know the land uses prepare-osm writes.
+  for (const char* lu : {"residential", "mixed", "commercial", "education", "health", "industrial", "transport", "park",
+                         "construction", "other"}) {
+    CHECK(g.land_uses.count(lu) == 1);
+    CHECK(c.land_uses.count(lu) == 1);
+  }
+}
