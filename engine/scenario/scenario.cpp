@@ -338,7 +338,7 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
       rc.lanes = static_cast<int>(r.integer(*c, key + ".", "lanes", false, 1, 1, limits::kMaxLanes));
       rc.walk = r.boolean(*c, key + ".", "walk", true);
       rc.drive = r.boolean(*c, key + ".", "drive", true);
-      rc.lane_capacity = r.num(*c, key + ".", "lane_capacity", false, 600, 100, 5000);
+      rc.lane_capacity = r.num(*c, key + ".", "lane_capacity", false, s.profile.lane_capacity_other, 100, 5000);
       s.road_classes[name] = rc;
     }
   }

@@ -94,7 +94,7 @@ struct RoadClass {
   double speed_kmh = 0;  // default speed of its roads
   int lanes = 1;         // default lanes
   bool walk = true, drive = true;
-  double lane_capacity = 600;  // veh/h per lane (traffic model)
+  double lane_capacity = 0;   // veh/h per lane (traffic model); default: the profile's [road_capacity] other
 };
 
 // The population model's switch (docs/population.md). Its numbers are the profile's
