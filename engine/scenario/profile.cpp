@@ -16,14 +16,14 @@ namespace {
 using detail::Reader;
 using detail::shown;
 
-// One number of a table: its key, its range and what the range means in messages.
+// One number of a table: its key, where it goes, its range.
 struct Number {
   const char* key;
   double* ref;
   double lo, hi;
 };
 
-// One per-band (or per-size) array of a table.
+// One per-band (or per-size) array of a table: `size` numbers, each in [lo, hi].
 struct Array {
   const char* key;
   double* data;
