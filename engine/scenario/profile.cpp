@@ -82,8 +82,10 @@ class ProfileReader {
       const std::string name(k.str());
       if (name == "source" || name == "sources") continue;
       const double c = r_.num(*t, "road_capacity.", name, true, 0, 100, 5000);
-      if (name == "other") out_.lane_capacity_other = c;
-      else out_.lane_capacity[name] = c;
+      if (name == "other")
+        out_.lane_capacity_other = c;
+      else
+        out_.lane_capacity[name] = c;
       keys.push_back(name);
     }
     if (!t->contains("other")) r_.fail("road_capacity.other", "required key is missing", "");
@@ -117,17 +119,21 @@ class ProfileReader {
     if (n == nullptr) r_.fail(p + a.key, "required key is missing", "");
     const toml::array* arr = n->as_array();
     const std::string rule =
-        a.size == kProfileAgeBands ? fmt::format("must be an array of {} numbers ({})", a.size, kBands)
-                                   : fmt::format("must be an array of {} numbers (households of 1, 2, ..., 5, 6 or more)", a.size);
+        a.size == kProfileAgeBands
+            ? fmt::format("must be an array of {} numbers ({})", a.size, kBands)
+            : fmt::format("must be an array of {} numbers (households of 1, 2, ..., 5, 6 or more)", a.size);
     if (arr == nullptr) r_.fail(p + a.key, rule, Reader::show(*n));
     if (arr->size() != a.size) r_.fail(p + a.key, rule, fmt::format("an array of {}", arr->size()));
     for (std::size_t i = 0; i < a.size; ++i) {
       const toml::node& e = (*arr)[i];
       const std::string key = fmt::format("{}{}[{}]", p, a.key, i + 1);
       double v = 0;
-      if (auto k = e.as_integer()) v = static_cast<double>(k->get());
-      else if (auto f = e.as_floating_point()) v = f->get();
-      else r_.fail(key, "must be a number", Reader::show(e));
+      if (auto k = e.as_integer())
+        v = static_cast<double>(k->get());
+      else if (auto f = e.as_floating_point())
+        v = f->get();
+      else
+        r_.fail(key, "must be a number", Reader::show(e));
       if (!(v >= a.lo && v <= a.hi)) r_.fail(key, fmt::format("must be in [{}, {}]", a.lo, a.hi), Reader::show(e));
       a.data[i] = v;
     }
@@ -156,7 +162,8 @@ class ProfileReader {
           r_.fail(p + "sources." + k, "must name where the number comes from", shown(s));
       }
       if (s.empty())
-        r_.fail(p + k, fmt::format("every number needs a source: give {}source (the whole table) or {}sources.{}", p, p, k),
+        r_.fail(p + k,
+                fmt::format("every number needs a source: give {}source (the whole table) or {}sources.{}", p, p, k),
                 "");
       out_.sources[p + k] = s;
     }
@@ -164,7 +171,8 @@ class ProfileReader {
 };
 
 // A share table must add up: age shares to 100 %, household sizes to 1.
-void check_sum(const Reader& r, const std::string& key, const double* v, std::size_t n, double total, double tolerance) {
+void check_sum(const Reader& r, const std::string& key, const double* v, std::size_t n, double total,
+               double tolerance) {
   double sum = 0;
   for (std::size_t i = 0; i < n; ++i) sum += v[i];
   if (!(std::abs(sum - total) <= tolerance))
@@ -222,11 +230,16 @@ Profile load_profile(const std::filesystem::path& file) {
 
   auto& lc = p.location_choice;
   std::vector<Number> coefficients;
-  for (auto [key, ref] : std::initializer_list<std::pair<const char*, double*>>{
-           {"beta_tier", &lc.beta_tier}, {"beta_park", &lc.beta_park}, {"beta_greenway", &lc.beta_greenway},
-           {"beta_metro", &lc.beta_metro}, {"beta_school", &lc.beta_school}, {"beta_commute", &lc.beta_commute},
-           {"beta_price", &lc.beta_price}, {"price_per_km", &lc.price_per_km}, {"price_metro", &lc.price_metro},
-           {"price_park", &lc.price_park}})
+  for (auto [key, ref] : std::initializer_list<std::pair<const char*, double*>>{{"beta_tier", &lc.beta_tier},
+                                                                                {"beta_park", &lc.beta_park},
+                                                                                {"beta_greenway", &lc.beta_greenway},
+                                                                                {"beta_metro", &lc.beta_metro},
+                                                                                {"beta_school", &lc.beta_school},
+                                                                                {"beta_commute", &lc.beta_commute},
+                                                                                {"beta_price", &lc.beta_price},
+                                                                                {"price_per_km", &lc.price_per_km},
+                                                                                {"price_metro", &lc.price_metro},
+                                                                                {"price_park", &lc.price_park}})
     coefficients.push_back({key, ref, -100, 100});
   pr.read(root, "location_choice", coefficients, {});
 

@@ -19,14 +19,14 @@ using BandTable = std::array<double, kProfileAgeBands>;
 
 // [demography]
 struct Demography {
-  BandTable age_share_pct{};                        // % of persons by age band (sums to 100)
-  BandTable male_share{};                           // share of males within each band, 0..1
+  BandTable age_share_pct{};                           // % of persons by age band (sums to 100)
+  BandTable male_share{};                              // share of males within each band, 0..1
   std::array<double, kProfileSizes> household_size{};  // share of households by size, 0..1 (sums to 1)
-  BandTable fertility{};                            // births per woman per year, by band
-  double male_at_birth = 0;                         // share of boys among births
-  BandTable leave_home{};                           // annual probability that an adult child forms a household
-  BandTable employment{};                           // share of persons working, by band
-  BandTable enrolment{};                            // share of persons studying, by band
+  BandTable fertility{};                               // births per woman per year, by band
+  double male_at_birth = 0;                            // share of boys among births
+  BandTable leave_home{};                              // annual probability that an adult child forms a household
+  BandTable employment{};                              // share of persons working, by band
+  BandTable enrolment{};                               // share of persons studying, by band
 };
 
 // [mortality]: Gompertz-Makeham annual probability of death at age x for sex g,
@@ -39,8 +39,8 @@ struct Mortality {
 
 // [mobility]
 struct Mobility {
-  BandTable move{};                  // annual probability that a household moves, by its oldest member's band
-  double growth_pct_per_year = 0;    // population growth where the scenario gives no control total
+  BandTable move{};                // annual probability that a household moves, by its oldest member's band
+  double growth_pct_per_year = 0;  // population growth where the scenario gives no control total
 };
 
 // [housing]
@@ -90,10 +90,10 @@ struct Profile {
   Trips trips;
   Modes modes;
   std::map<std::string, LandUse> land_uses;
-  std::map<std::string, double> lane_capacity;  // [road_capacity]: veh/h per lane by road class
-  double lane_capacity_other = 0;               // [road_capacity] other: every class not listed
+  std::map<std::string, double> lane_capacity;      // [road_capacity]: veh/h per lane by road class
+  double lane_capacity_other = 0;                   // [road_capacity] other: every class not listed
   std::map<std::string, double> facility_capacity;  // [facility_capacity]: a site's capacity by coverage class
-  std::map<std::string, std::string> sources;   // "table.key" -> the source of that number
+  std::map<std::string, std::string> sources;       // "table.key" -> the source of that number
 };
 
 // Parses and validates a profile file: every table present, no unknown key (the nearest valid

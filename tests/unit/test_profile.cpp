@@ -1,8 +1,8 @@
 // City profiles (scenario/profile.hpp): known answers read back from a tiny profile, the
 // conversion into the population model's parameters, and bad profiles rejected with the file,
 // the key, the rule and the bad value.
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -199,9 +199,10 @@ TEST_CASE("Profile: the population model's parameters, mortality by Gompertz-Mak
 
 TEST_CASE("Profile: bad profiles name the file, the key, the rule and the value", "[profile][validation]") {
   SECTION("a missing table") {
-    const std::string t = with("[trips]\ndaily_trips_per_resident = 3\npeak_hour_share = 0.1\ncar_occupancy = 1.5\n"
-                               "floor_m2_per_job = 30\nsource = \"test trips\"\n",
-                               "");
+    const std::string t = with(
+        "[trips]\ndaily_trips_per_resident = 3\npeak_hour_share = 0.1\ncar_occupancy = 1.5\n"
+        "floor_m2_per_job = 30\nsource = \"test trips\"\n",
+        "");
     const auto m = message(write("no_trips.toml", t));
     CHECK_THAT(m, Catch::Contains("no_trips.toml") && Catch::Contains("key trips") &&
                       Catch::Contains("required table is missing"));
@@ -218,9 +219,10 @@ TEST_CASE("Profile: bad profiles name the file, the key, the rule and the value"
     const auto m = message(write("length.toml", with("0.5, 0.5, 0.25]", "0.5, 0.25]")));
     CHECK_THAT(m, Catch::Contains("length.toml") && Catch::Contains("key demography.male_share") &&
                       Catch::Contains("must be an array of 18 numbers") && Catch::Contains("an array of 17"));
-    const auto q = message(write("sizes.toml", with("household_size = [0.5, 0.5, 0, 0, 0, 0]", "household_size = [0.5, 0.5]")));
-    CHECK_THAT(q, Catch::Contains("key demography.household_size") && Catch::Contains("must be an array of 6 numbers") &&
-                      Catch::Contains("an array of 2"));
+    const auto q =
+        message(write("sizes.toml", with("household_size = [0.5, 0.5, 0, 0, 0, 0]", "household_size = [0.5, 0.5]")));
+    CHECK_THAT(q, Catch::Contains("key demography.household_size") &&
+                      Catch::Contains("must be an array of 6 numbers") && Catch::Contains("an array of 2"));
   }
   SECTION("shares that do not add up") {
     const auto m = message(write("sum.toml", with("household_size = [0.5, 0.5,", "household_size = [0.5, 0.4,")));
@@ -232,7 +234,8 @@ TEST_CASE("Profile: bad profiles name the file, the key, the rule and the value"
     CHECK_THAT(m, Catch::Contains("typo.toml") && Catch::Contains("key housing.vacancy_pc") &&
                       Catch::Contains("did you mean 'vacancy_pct'?"));
     const auto q = message(write("class_typo.toml", with("kindergarten = 200", "kindergarden = 200")));
-    CHECK_THAT(q, Catch::Contains("key facility_capacity.kindergarden") && Catch::Contains("did you mean 'kindergarten'?"));
+    CHECK_THAT(
+        q, Catch::Contains("key facility_capacity.kindergarden") && Catch::Contains("did you mean 'kindergarten'?"));
     const auto r = message(write("table_typo.toml", with("[mobility]", "[mobilty]")));
     CHECK_THAT(r, Catch::Contains("key mobilty") && Catch::Contains("did you mean 'mobility'?"));
     const auto s = message(write("source_typo.toml", with("sources = { fertility =", "sources = { fertilty =")));
@@ -247,7 +250,8 @@ TEST_CASE("Profile: bad profiles name the file, the key, the rule and the value"
     CHECK_THAT(q, Catch::Contains("key modes.source") && Catch::Contains("must name where the numbers come from"));
     // [land_uses.NAME] without its own source and without [land_uses].source.
     const auto r = message(write("no_lu_source.toml", with("source = \"test land uses\"\n", "")));
-    CHECK_THAT(r, Catch::Contains("key land_uses.housing.residential_share") && Catch::Contains("every number needs a source"));
+    CHECK_THAT(r, Catch::Contains("key land_uses.housing.residential_share") &&
+                      Catch::Contains("every number needs a source"));
   }
   SECTION("a missing key, a wrong type") {
     const auto m = message(write("no_other.toml", with("other = 500\n", "")));
@@ -256,15 +260,19 @@ TEST_CASE("Profile: bad profiles name the file, the key, the rule and the value"
     CHECK_THAT(q, Catch::Contains("key mortality.gompertz_b") && Catch::Contains("must be a number"));
   }
   SECTION("the file itself") {
-    CHECK_THAT(message(write("syntax.toml", "name = \n")), Catch::Contains("syntax.toml") && Catch::Contains("must be valid TOML"));
-    CHECK_THAT(message(fs::temp_directory_path() / "ut_no_such_profile.toml"), Catch::Contains("profile file must exist"));
+    CHECK_THAT(message(write("syntax.toml", "name = \n")),
+               Catch::Contains("syntax.toml") && Catch::Contains("must be valid TOML"));
+    CHECK_THAT(message(fs::temp_directory_path() / "ut_no_such_profile.toml"),
+               Catch::Contains("profile file must exist"));
   }
 }
 
-TEST_CASE("Profile: the scenario names it; its [population] and [traffic] keys set profile values", "[profile][scenario]") {
+TEST_CASE("Profile: the scenario names it; its [population] and [traffic] keys set profile values",
+          "[profile][scenario]") {
   const fs::path prof = write("city.toml", kTiny);
-  const std::string layers = "[layers.parcels]\nsource = \"a.gpkg\"\nlayer = \"p\"\n[layers.roads]\nsource = \"a.gpkg\"\nlayer = \"r\"\n"
-                             "[layers.facilities]\nsource = \"a.gpkg\"\nlayer = \"f\"\n";
+  const std::string layers =
+      "[layers.parcels]\nsource = \"a.gpkg\"\nlayer = \"p\"\n[layers.roads]\nsource = \"a.gpkg\"\nlayer = \"r\"\n"
+      "[layers.facilities]\nsource = \"a.gpkg\"\nlayer = \"f\"\n";
   auto load_message = [&](const std::string& name, const std::string& text) -> std::string {
     try {
       (void)scenario::load_scenario(write(name, text));
@@ -273,16 +281,19 @@ TEST_CASE("Profile: the scenario names it; its [population] and [traffic] keys s
     }
     return "";
   };
-  CHECK_THAT(load_message("none.toml", "name = \"t\"\n" + layers),
-             Catch::Contains("none.toml") && Catch::Contains("key profile") && Catch::Contains("required key is missing"));
+  CHECK_THAT(load_message("none.toml", "name = \"t\"\n" + layers), Catch::Contains("none.toml") &&
+                                                                       Catch::Contains("key profile") &&
+                                                                       Catch::Contains("required key is missing"));
   CHECK_THAT(load_message("missing.toml", "name = \"t\"\nprofile = \"nowhere.toml\"\n" + layers),
-             Catch::Contains("missing.toml") && Catch::Contains("key profile") && Catch::Contains("must name an existing file"));
+             Catch::Contains("missing.toml") && Catch::Contains("key profile") &&
+                 Catch::Contains("must name an existing file"));
   // A bad profile: the message names the profile file, not the scenario.
   write("bad_city.toml", with("vacancy_pct = 5", "vacancy_pct = 500"));
   CHECK_THAT(load_message("uses_bad.toml", "name = \"t\"\nprofile = \"bad_city.toml\"\n" + layers),
              Catch::Contains("bad_city.toml") && Catch::Contains("key housing.vacancy_pct") && Catch::Contains("500"));
-  const auto s = scenario::load_scenario(write("uses.toml", "name = \"t\"\nprofile = \"city.toml\"\n" + layers +
-                                                                  "[traffic]\ncar_occupancy = 1.2\n[population]\nvacancy_pct = 7\n"));
+  const auto s = scenario::load_scenario(
+      write("uses.toml", "name = \"t\"\nprofile = \"city.toml\"\n" + layers +
+                             "[traffic]\ncar_occupancy = 1.2\n[population]\nvacancy_pct = 7\n"));
   CHECK(s.profile.file == prof);  // relative to the scenario file
   CHECK(s.profile.trips.car_occupancy == 1.2);
   CHECK(s.profile.trips.daily_trips_per_resident == 3);  // the profile's
