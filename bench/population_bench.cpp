@@ -11,6 +11,8 @@
 #include <numeric>
 
 #include "models/population/population.hpp"
+#include "scenario/profile.hpp"
+#include "sim/rules.hpp"
 
 using namespace ut::population;
 using Clock = std::chrono::steady_clock;
@@ -28,7 +30,8 @@ int main(int argc, char** argv) {
   std::iota(ids.begin(), ids.end(), 1);
   std::vector<std::uint32_t> residents(parcels, per_parcel);
   residents.back() = static_cast<std::uint32_t>(persons - per_parcel * (parcels - 1));
-  const Params p = Params::chengdu();
+  const Params p = ut::sim::population_params(
+      ut::scenario::load_profile(std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/profile.toml"));
   const std::uint64_t seed = 20240101;
   State s;
   auto t0 = Clock::now();

@@ -1,6 +1,8 @@
 #pragma once
 // Defaults by OSM highway class, declared once: used where a layer gives no value (gis_io's
 // loader) and when deriving roads from OSM (prepare-osm). docs/data-derivation.md lists them.
+// They read OSM's tag semantics (what a `primary` or a `footway` is), not one city; a city's lane
+// capacities are its profile's ([road_capacity], docs/profile-format.md).
 #include <map>
 #include <set>
 #include <string>
@@ -22,7 +24,7 @@ inline int default_lanes(const std::string& cls) {
   return it == lanes.end() ? 1 : it->second;
 }
 
-// No walking on motorways and trunk roads (Chengdu's elevated ring roads are trunk).
+// No walking on motorways and trunk roads (OSM: motor roads; in Chengdu the elevated ring roads are trunk).
 inline bool walk_by_class(const std::string& cls) {
   static const std::set<std::string> no = {"motorway", "motorway_link", "trunk", "trunk_link"};
   return no.count(cls) == 0;
@@ -31,17 +33,6 @@ inline bool walk_by_class(const std::string& cls) {
 inline bool drive_by_class(const std::string& cls) {
   static const std::set<std::string> no = {"footway", "pedestrian", "path", "steps", "cycleway", "track", "bridleway", "corridor"};
   return no.count(cls) == 0;
-}
-
-// Lane capacity (veh/h/lane) by road class: urban values of CJJ 37-2012 rounded down for
-// signalised intersections; docs/traffic.md. Other classes: 600.
-inline double default_lane_capacity(const std::string& cls) {
-  static const std::map<std::string, double> cap = {
-      {"motorway", 1800}, {"motorway_link", 1200}, {"trunk", 1600},     {"trunk_link", 1000},
-      {"primary", 1200},  {"primary_link", 1000},  {"secondary", 1000}, {"secondary_link", 800},
-      {"tertiary", 800},  {"tertiary_link", 700}};
-  auto it = cap.find(cls);
-  return it == cap.end() ? 600 : it->second;
 }
 
 // Every class the rules above know (the OSM highway values prepare-osm keeps, and the few other

@@ -13,7 +13,6 @@
 #include <set>
 #include <unordered_set>
 
-#include "city/land_use.hpp"
 #include "city/road_rules.hpp"
 #include "core/error.hpp"
 #include "core/suggest.hpp"
@@ -63,17 +62,17 @@ std::string road_class_rule(const scenario::Scenario& s, const std::string& cls)
       near.empty() ? " (docs/scenario-format.md lists them)" : fmt::format(" (did you mean '{}'?)", near));
 }
 
-// Land uses: empty, the built-in ones (city/land_use.hpp) or the scenario's [land_uses].
+// Land uses: empty, the city profile's ([land_uses.NAME]) or the scenario's [land_uses].
 bool land_use_known(const scenario::Scenario& s, const std::string& lu) {
-  return lu.empty() || city::builtin_land_uses().count(lu) != 0 || s.land_uses.count(lu) != 0;
+  return lu.empty() || s.profile.land_uses.count(lu) != 0 || s.land_uses.count(lu) != 0;
 }
 std::string land_use_rule(const scenario::Scenario& s, const std::string& lu) {
   std::vector<std::string> names;
-  for (const auto& [k, v] : city::builtin_land_uses()) names.push_back(k);
+  for (const auto& [k, v] : s.profile.land_uses) names.push_back(k);
   for (const auto& [k, v] : s.land_uses) names.push_back(k);
   const std::string near = core::nearest(lu, names);
-  return fmt::format("land use must be one of: {} (or a [land_uses.NAME] of the scenario){}", fmt::join(names, ", "),
-                     near.empty() ? "" : fmt::format("; did you mean '{}'?", near));
+  return fmt::format("land use must be one of: {} (the profile's, or a [land_uses.NAME] of the scenario){}",
+                     fmt::join(names, ", "), near.empty() ? "" : fmt::format("; did you mean '{}'?", near));
 }
 
 std::set<std::string> known_classes(const scenario::Scenario& s) {
@@ -979,8 +978,19 @@ void resolve_interventions(const scenario::Scenario& s, const geo::BBox& allowed
   }
 }
 
-// The scenario's own tables extend the built-in ones; they may not redefine them.
+// The scenario's own tables extend the built-in and the profile's ones; they may not redefine
+// them. The profile's [road_capacity] names road classes the run knows.
 void check_scenario_tables(const scenario::Scenario& s) {
+  for (const auto& [name, cap] : s.profile.lane_capacity)
+    if (!road_class_known(s, name)) {
+      std::vector<std::string> names(city::known_road_classes().begin(), city::known_road_classes().end());
+      for (const auto& [k, v] : s.road_classes) names.push_back(k);
+      const std::string near = core::nearest(name, names);
+      throw InputError(Where{s.profile.file.string(), "", "key road_capacity." + name},
+                       near.empty() ? "must name a road class the engine knows (or other)"
+                                    : fmt::format("must name a road class the engine knows (or other); did you mean '{}'?", near),
+                       "\"" + name + "\"");
+    }
   for (const auto& [name, rc] : s.road_classes)
     if (city::known_road_classes().count(name))
       throw InputError(
@@ -988,24 +998,25 @@ void check_scenario_tables(const scenario::Scenario& s) {
           "must name a new road class; the built-in classes keep their rules (set speed_kmh, lanes per road instead)",
           "\"" + name + "\"");
   for (const auto& [name, lu] : s.land_uses)
-    if (name.empty() || city::builtin_land_uses().count(name))
-      throw InputError(Where{s.file.string(), "", "key land_uses." + name}, "must name a new, non-empty land use",
+    if (name.empty() || s.profile.land_uses.count(name))
+      throw InputError(Where{s.file.string(), "", "key land_uses." + name},
+                       "must name a new, non-empty land use (the profile's land uses keep their rules)",
                        "\"" + name + "\"");
 }
 
 // The population the scenario asks for stays within limits::kMaxPersons in every year.
 void check_population(const scenario::Scenario& s, const city::Parcels& parcels) {
-  const auto& ps = s.population;
-  if (!ps.enabled || !s.control_totals.empty() || ps.growth_pct_per_year <= 0) return;
+  const double growth = s.profile.mobility.growth_pct_per_year;
+  if (!s.population.enabled || !s.control_totals.empty() || growth <= 0) return;
   double base = 0;
   for (const auto r : parcels.residents) base += r;
-  const double last = base * std::pow(1 + ps.growth_pct_per_year / 100, s.end_year - s.base_year);
+  const double last = base * std::pow(1 + growth / 100, s.end_year - s.base_year);
   if (last > static_cast<double>(limits::kMaxPersons))
     throw InputError(
-        Where{s.file.string(), "", "key population.growth_pct_per_year"},
+        scenario::where_of(s, "mobility.growth_pct_per_year"),
         fmt::format("must keep the population at most {} persons (the base year's {:.0f} grow to {:.0f} by {})",
                     limits::kMaxPersons, base, last, s.end_year),
-        fmt::format("{}", ps.growth_pct_per_year));
+        fmt::format("{}", growth));
 }
 
 }  // namespace

@@ -5,16 +5,15 @@ namespace ut::scenario {
 std::vector<Norm> default_norms() {
   const std::string gb = "GB 50180-2018 table of life-circle service radii";
   std::vector<Norm> n;
-  // name, sources, network, tier, radius, drive, turnout, min area, sfca, catchment, capacity, unit, note
-  n.push_back({"kindergarten", {"kindergarten"}, Network::walk, 5, 300, 0, 0, 0, true, 500, 270, "seats",
-               gb + "; capacity 9 classes x 30 children (assumption, OSM has no capacity)"});
+  // name, sources, network, tier, radius, drive, turnout, min area, sfca, catchment, capacity, unit, note.
+  // The capacity of a site whose layer gives none is the city profile's ([facility_capacity]);
+  // load_scenario sets it.
+  n.push_back({"kindergarten", {"kindergarten"}, Network::walk, 5, 300, 0, 0, 0, true, 500, 0, "seats", gb});
   n.push_back({"elderly_care", {"elderly_care"}, Network::walk, 5, 300, 0, 0, 0, false, 0, 0, "", gb + " [check]"});
-  n.push_back({"primary_school", {"primary_school"}, Network::walk, 10, 500, 0, 0, 0, true, 1000, 1350, "seats",
-               gb + "; capacity 30 classes x 45 pupils (assumption)"});
-  n.push_back({"middle_school", {"middle_school"}, Network::walk, 15, 1000, 0, 0, 0, true, 1500, 1500, "seats",
-               gb + "; capacity 30 classes x 50 pupils (assumption)"});
-  n.push_back({"health", {"health"}, Network::walk, 15, 1000, 0, 0, 0, true, 1500, 40000, "residents served",
-               gb + " [check]; one community health service centre per 30,000-50,000 residents"});
+  n.push_back({"primary_school", {"primary_school"}, Network::walk, 10, 500, 0, 0, 0, true, 1000, 0, "seats", gb});
+  n.push_back({"middle_school", {"middle_school"}, Network::walk, 15, 1000, 0, 0, 0, true, 1500, 0, "seats", gb});
+  n.push_back({"health", {"health"}, Network::walk, 15, 1000, 0, 0, 0, true, 1500, 0, "residents served",
+               gb + " [check]"});
   n.push_back({"metro", {"metro"}, Network::walk, 15, 800, 0, 0, 0, false, 0, 0, "", gb + " [check]"});
   n.push_back({"park", {"park"}, Network::walk, 0, 500, 0, 0, 5000, false, 0, 0, "",
                "park city rule '500 m to a park'; parks of at least 5,000 m2 cover 500 m [check]"});

@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/suggest.hpp"
 #include "scenario/limits.hpp"
+#include "scenario/toml_read.hpp"
 
 namespace ut::scenario {
 
@@ -53,302 +54,30 @@ const std::vector<std::string>& required_fields(const std::string& role) {
 
 namespace {
 
-// A string as a message shows it: control characters escaped (a newline stays on one line).
-std::string shown(const std::string& v) {
-  std::string out = "\"";
-  for (const char c : v) {
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-    else
-      out += c;
+using detail::Reader;
+using detail::shown;
+
+// A [layers.ROLE] table.
+LayerSpec layer(const Reader& r, const toml::table& layers, const std::string& role, bool required) {
+  LayerSpec spec;
+  spec.role = role;
+  spec.key = "layers." + role;
+  spec.fields = default_fields(role);
+  const toml::table* t = r.table(layers, "layers.", role, required);
+  if (t == nullptr) return spec;
+  const std::string p = spec.key + ".";
+  r.check_keys(*t, spec.key, {"source", "layer", "fields"});
+  const std::string src = r.str(*t, p, "source", true);
+  if (src.empty()) r.fail(p + "source", "must not be empty", "\"\"");
+  spec.source = fs::path(src).is_absolute() ? fs::path(src) : r.file.parent_path() / src;
+  spec.layer = r.str(*t, p, "layer", true);
+  if (const toml::table* f = r.table(*t, p, "fields", false)) {
+    std::vector<std::string> allowed;
+    for (const auto& [k, v] : default_fields(role)) allowed.push_back(k);
+    r.check_keys(*f, p + "fields", allowed);
+    for (const auto& [k, v] : *f) spec.fields[std::string(k.str())] = r.str(*f, p + "fields.", std::string(k.str()), true);
   }
-  return out + "\"";
-}
-
-struct Reader {
-  fs::path file;
-
-  [[noreturn]] void fail(const std::string& key, const std::string& rule, const std::string& value) const {
-    throw InputError(Where{file.string(), "", "key " + key}, rule, value);
-  }
-
-  static std::string show(const toml::node& n) {
-    if (auto s = n.as_string()) return shown(s->get());
-    if (auto i = n.as_integer()) return std::to_string(i->get());
-    if (auto f = n.as_floating_point()) return fmt::format("{}", f->get());
-    if (auto b = n.as_boolean()) return b->get() ? "true" : "false";
-    if (n.is_array()) return "an array";
-    if (n.is_table()) return "a table";
-    return "a date or time";
-  }
-
-  void check_keys(const toml::table& t, const std::string& prefix, const std::vector<std::string>& allowed) const {
-    for (const auto& [k, v] : t) {
-      const std::string key(k.str());
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      const std::string near = core::nearest(key, allowed);
-      const std::string full = prefix.empty() ? key : prefix + "." + key;
-      // A key without a position came from the command line (--set).
-      throw InputError(Where{file.string(), k.source().begin.line > 0 ? fmt::format("line {}", k.source().begin.line) : "option --set",
-                             "key " + full},
-                       near.empty() ? "unknown key" : fmt::format("unknown key; did you mean '{}'?", near), "");
-    }
-  }
-
-  std::string str(const toml::table& t, const std::string& prefix, const std::string& key, bool required,
-                  const std::string& fallback = "") const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) {
-      if (required) fail(prefix + key, "required key is missing", "");
-      return fallback;
-    }
-    if (!n->is_string()) fail(prefix + key, "must be a string", show(*n));
-    return n->as_string()->get();
-  }
-
-  // An integer key: a TOML integer read exactly (a float, even 2.0, is rejected rather than
-  // truncated or rounded), inside [lo, hi].
-  std::int64_t integer(const toml::table& t, const std::string& prefix, const std::string& key, bool required,
-                       std::int64_t fallback, std::int64_t lo, std::int64_t hi) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) {
-      if (required) fail(prefix + key, "required key is missing", "");
-      return fallback;
-    }
-    if (!n->is_integer())
-      fail(prefix + key,
-           n->is_floating_point() ? "must be an integer (without a decimal point or exponent)" : "must be an integer",
-           show(*n));
-    const std::int64_t v = n->as_integer()->get();
-    if (v < lo || v > hi) fail(prefix + key, fmt::format("must be in [{}, {}]", lo, hi), show(*n));
-    return v;
-  }
-
-  double num(const toml::table& t, const std::string& prefix, const std::string& key, bool required, double fallback,
-             double lo, double hi) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) {
-      if (required) fail(prefix + key, "required key is missing", "");
-      return fallback;
-    }
-    double v = 0;
-    if (auto i = n->as_integer()) v = static_cast<double>(i->get());
-    else if (auto f = n->as_floating_point()) v = f->get();
-    else fail(prefix + key, "must be a number", show(*n));
-    if (!(v >= lo && v <= hi)) fail(prefix + key, fmt::format("must be in [{}, {}]", lo, hi), show(*n));
-    return v;
-  }
-
-  bool boolean(const toml::table& t, const std::string& prefix, const std::string& key, bool fallback) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) return fallback;
-    if (!n->is_boolean()) fail(prefix + key, "must be true or false", show(*n));
-    return n->as_boolean()->get();
-  }
-
-  std::vector<std::string> strings(const toml::table& t, const std::string& prefix, const std::string& key,
-                                   bool required) const {
-    const toml::node* n = t.get(key);
-    std::vector<std::string> out;
-    if (n == nullptr) {
-      if (required) fail(prefix + key, "required key is missing", "");
-      return out;
-    }
-    const toml::array* a = n->as_array();
-    if (a == nullptr) fail(prefix + key, "must be an array of strings", show(*n));
-    for (const auto& e : *a) {
-      if (!e.is_string()) fail(prefix + key, "must be an array of strings", show(e));
-      out.push_back(e.as_string()->get());
-    }
-    return out;
-  }
-
-  const toml::table* table(const toml::table& t, const std::string& prefix, const std::string& key, bool required) const {
-    const toml::node* n = t.get(key);
-    if (n == nullptr) {
-      if (required) fail(prefix + key, "required table is missing", "");
-      return nullptr;
-    }
-    if (!n->is_table()) fail(prefix + key, "must be a table", show(*n));
-    return n->as_table();
-  }
-
-  // A path a key names must be a readable regular file (checked here, before any run starts).
-  void readable_file(const fs::path& path, const std::string& key) const {
-    const std::string v = shown(path.string());
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (st.type() == fs::file_type::not_found) fail(key, "must name an existing file", v);
-    if (ec) fail(key, "must name a readable file (" + ec.message() + ")", v);
-    if (st.type() == fs::file_type::directory) fail(key, "must name a file, not a directory", v);
-    if (st.type() != fs::file_type::regular) fail(key, "must name a regular file", v);
-    if (!std::ifstream(path, std::ios::binary))
-      fail(key, "must name a readable file (" + std::error_code(errno, std::generic_category()).message() + ")", v);
-  }
-
-  LayerSpec layer(const toml::table& layers, const std::string& role, bool required) const {
-    LayerSpec spec;
-    spec.role = role;
-    spec.key = "layers." + role;
-    spec.fields = default_fields(role);
-    const toml::table* t = table(layers, "layers.", role, required);
-    if (t == nullptr) return spec;
-    const std::string p = spec.key + ".";
-    check_keys(*t, spec.key, {"source", "layer", "fields"});
-    const std::string src = str(*t, p, "source", true);
-    if (src.empty()) fail(p + "source", "must not be empty", "\"\"");
-    spec.source = fs::path(src).is_absolute() ? fs::path(src) : file.parent_path() / src;
-    spec.layer = str(*t, p, "layer", true);
-    if (const toml::table* f = table(*t, p, "fields", false)) {
-      std::vector<std::string> allowed;
-      for (const auto& [k, v] : default_fields(role)) allowed.push_back(k);
-      check_keys(*f, p + "fields", allowed);
-      for (const auto& [k, v] : *f) spec.fields[std::string(k.str())] = str(*f, p + "fields.", std::string(k.str()), true);
-    }
-    return spec;
-  }
-};
-
-// A path as a message shows it: very long ones (past PATH_MAX) cut in the middle.
-std::string shown_path(const fs::path& p) {
-  const std::string s = p.string();
-  if (s.size() <= 200) return s;
-  return fmt::format("{}...{} ({} characters)", s.substr(0, 100), s.substr(s.size() - 60), s.size());
-}
-
-// The scenario file's bytes: a readable regular file of bounded size. Every failure names the
-// path and the rule (a directory, a symbolic-link loop, a path too long, no permission).
-std::string read_scenario_file(const fs::path& file, const std::string& what = "scenario") {
-  const Where where{shown_path(file), "", ""};
-  std::error_code ec;
-  const fs::file_status st = fs::status(file, ec);
-  if (st.type() == fs::file_type::not_found) throw InputError(where, what + " file must exist", "");
-  if (ec) {
-    if (ec == std::errc::too_many_symbolic_link_levels)
-      throw InputError(where, what + " path must not be a loop of symbolic links", ec.message());
-    if (ec == std::errc::filename_too_long)
-      throw InputError(where, what + " path must fit the system's limits (PATH_MAX 4096 bytes, 255 per name)",
-                       ec.message());
-    throw InputError(where, what + " file must be readable", ec.message());
-  }
-  if (st.type() == fs::file_type::directory)
-    throw InputError(where, what + " path must be a TOML file, not a directory", "");
-  if (st.type() != fs::file_type::regular) throw InputError(where, what + " path must be a regular file", "");
-  const std::uintmax_t size = fs::file_size(file, ec);
-  if (ec) throw InputError(where, what + " file must be readable", ec.message());
-  if (size > limits::kMaxScenarioBytes)
-    throw InputError(where, fmt::format("{} file must be at most {} MiB", what, limits::kMaxScenarioBytes >> 20),
-                     fmt::format("{} bytes", size));
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw InputError(where, what + " file must be readable",
-                     std::error_code(errno, std::generic_category()).message());
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(where, what + " file must be readable", "read error");
-  return text;
-}
-
-// Non-ASCII bytes are allowed only inside strings and comments. Checked before toml++ sees the
-// text: toml++ 3.3 has undefined behaviour for a non-ASCII character where it expects
-// whitespace (`name = "x" ©`). A small lexer over TOML's four string forms and its comments.
-// Returns the text's ASCII skeleton: every non-ASCII byte inside a string or comment replaced by
-// 'x' (same length, same structure). load_scenario parses the skeleton first: toml++ reaches
-// its undefined behaviour only on the way to a syntax error, and the skeleton has the same
-// syntax errors in ASCII (fuzz_scenario finding: `seed = 1{{{"©"d`, a string after a '{' that
-// itself follows a number).
-std::string check_ascii_outside_strings(const std::string& text, const fs::path& file) {
-  std::string skeleton = text;
-  auto mask = [&](std::size_t from, std::size_t to) {
-    for (std::size_t k = from; k < to && k < skeleton.size(); ++k)
-      if (static_cast<unsigned char>(skeleton[k]) >= 0x80) skeleton[k] = 'x';
-  };
-  std::size_t i = 0, line = 1, line_start = 0;
-  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;  // a UTF-8 byte-order mark
-  const std::size_t n = text.size();
-  auto starts = [&](std::size_t at, const char* d) { return text.compare(at, 3, d) == 0; };
-  auto newline = [&](std::size_t at) {
-    ++line;
-    line_start = at + 1;
-  };
-  while (i < n) {
-    const char c = text[i];
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      newline(i);
-      ++i;
-    } else if (c == '#') {
-      const std::size_t from = i;
-      while (i < n && text[i] != '\n') ++i;
-      mask(from, i);
-    } else if (c == '"' || c == '\'') {
-      // Where a string may start: a key at the start of a line or after '.', '[' (a table
-      // name); a value after '=', '[', ',' or '{'. Elsewhere (`seed = 1"©"`) toml++ 3.3 reports
-      // an error through the same undefined behaviour, so such a string must hold ASCII only.
-      std::size_t b = i;
-      bool line_start_key = false;
-      while (b > 0 && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\r' || text[b - 1] == '\n')) {
-        line_start_key |= text[b - 1] == '\n';
-        --b;
-      }
-      const bool valid_start = b == 0 || line_start_key || (b == 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) ||
-                               std::string_view("=[,{.").find(text[b - 1]) != std::string_view::npos;
-      const std::size_t string_start = i, string_line = line, string_line_start = line_start;
-      const bool basic = c == '"';
-      const bool multi = starts(i, basic ? "\"\"\"" : "'''");
-      i += multi ? 3 : 1;
-      if (!valid_start) {
-        // Scan ahead for non-ASCII bytes up to the end of the line: the lexer below skips the
-        // string either way.
-        for (std::size_t k = i; k < n && text[k] != '\n'; ++k)
-          if (static_cast<unsigned char>(text[k]) >= 0x80)
-            throw InputError(Where{file.string(), fmt::format("line {}, column {}", string_line, string_start - string_line_start + 1), ""},
-                             "a string must follow '=', '[', ',' or '{' (or start a key); this one follows other text and "
-                             "holds non-ASCII characters",
-                             fmt::format("'{}' before the quote", text[b - 1]));
-      }
-      const std::size_t body = i;
-      while (i < n) {
-        const char d = text[i];
-        if (basic && d == '\\') {
-          if (i + 1 < n && text[i + 1] == '\n') newline(i + 1);
-          i += 2;
-          continue;
-        }
-        if (d == '\n') {
-          if (!multi) break;  // an unterminated string: toml++ reports it
-          newline(i);
-        }
-        if (d == c) {
-          if (!multi) {
-            ++i;
-            break;
-          }
-          std::size_t run = 0;  // a run of three or more quotes ends the string (up to two belong to it)
-          while (i + run < n && text[i + run] == c) ++run;
-          i += run;
-          if (run >= 3) break;
-          continue;
-        }
-        ++i;
-      }
-      mask(body, i);
-    } else if (u >= 0x80) {
-      std::size_t len = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
-      len = std::min(len, n - i);
-      std::string bytes;
-      for (std::size_t k = 0; k < len; ++k)
-        bytes += fmt::format("{}{:02X}", k ? " " : "", static_cast<unsigned char>(text[i + k]));
-      throw InputError(Where{file.string(), fmt::format("line {}, column {}", line, i - line_start + 1), ""},
-                       "non-ASCII characters are allowed only inside strings and comments", "bytes " + bytes);
-    } else {
-      ++i;
-    }
-  }
-  return skeleton;
+  return spec;
 }
 
 // The run directory is named after the scenario: letters, digits, '.', '_', '-'; no leading '.'.
@@ -363,6 +92,19 @@ bool valid_name(const std::string& name) {
 }  // namespace
 
 Scenario load_scenario(const fs::path& file) { return load_scenario(file, {}); }
+
+std::vector<Norm> default_norms(const Profile& p) {
+  std::vector<Norm> norms = default_norms();
+  for (auto& n : norms)
+    if (auto it = p.facility_capacity.find(n.name); it != p.facility_capacity.end()) n.default_capacity = it->second;
+  return norms;
+}
+
+core::Where where_of(const Scenario& s, const std::string& profile_key) {
+  if (auto it = s.profile_set.find(profile_key); it != s.profile_set.end())
+    return Where{s.file.string(), "", "key " + it->second};
+  return Where{s.profile.file.string(), "", "key " + profile_key};
+}
 
 namespace {
 // Sets one scalar key of the table by its dotted path; missing tables on the way are created
@@ -408,7 +150,7 @@ void apply_override(toml::table& root, const Override& o, const fs::path& file) 
 }  // namespace
 
 Scenario load_scenario(const fs::path& file, const std::vector<Override>& overrides) {
-  toml::table root = parse_toml_file(file, "scenario");
+  toml::table root = detail::parse_file(file, "scenario");
   for (const auto& o : overrides) apply_override(root, o, file);
   Reader r{file};
   Scenario s;
@@ -420,7 +162,7 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
     s.effective_toml = os.str();
   }
   r.check_keys(root, "", {"name",         "description", "seed",         "base_year",      "end_year",
-                          "crs",          "layers",      "norms",        "traffic",        "population",
+                          "crs",          "profile",     "layers",      "norms",        "traffic",        "population",
                           "road_classes", "land_uses",   "add_facility", "add_greenway",   "remove_facility",
                           "rezone",       "add_road",    "close_road",   "add_metro_line", "control_total",
                           "homes"});
@@ -441,16 +183,26 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
     r.fail("end_year", fmt::format("must be between base_year {} and {}", s.base_year, s.base_year + 100), std::to_string(s.end_year));
   s.crs = r.str(root, "", "crs", false);
 
+  // The city profile (docs/profile-format.md), relative to the scenario file: every number of the
+  // city the models use. Read first: the tables below may set some of them for this run.
+  {
+    const std::string prof = r.str(root, "", "profile", true);
+    if (prof.empty()) r.fail("profile", "must not be empty", "\"\"");
+    const fs::path path = fs::path(prof).is_absolute() ? fs::path(prof) : file.parent_path() / prof;
+    r.readable_file(path, "profile");
+    s.profile = load_profile(path);
+  }
+
   const toml::table* layers = r.table(root, "", "layers", true);
   r.check_keys(*layers, "layers", {"parcels", "roads", "greenways", "facilities", "buildings", "barriers"});
-  s.parcels = r.layer(*layers, "parcels", true);
-  s.roads = r.layer(*layers, "roads", true);
-  s.greenways = r.layer(*layers, "greenways", false);
-  s.facilities = r.layer(*layers, "facilities", true);
-  s.buildings = r.layer(*layers, "buildings", false);
-  s.barriers = r.layer(*layers, "barriers", false);
+  s.parcels = layer(r, *layers, "parcels", true);
+  s.roads = layer(r, *layers, "roads", true);
+  s.greenways = layer(r, *layers, "greenways", false);
+  s.facilities = layer(r, *layers, "facilities", true);
+  s.buildings = layer(r, *layers, "buildings", false);
+  s.barriers = layer(r, *layers, "barriers", false);
 
-  s.norms = default_norms();
+  s.norms = default_norms(s.profile);
   if (const toml::table* norms = r.table(root, "", "norms", false)) {
     std::vector<std::string> names;
     for (const auto& n : s.norms) names.push_back(n.name);
@@ -481,16 +233,23 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
     }
   }
 
+  auto set_profile = [&](const toml::table& t, const std::string& table, const std::string& key,
+                         const std::string& profile_key, double& ref, double lo, double hi) {
+    if (!t.contains(key)) return;
+    ref = r.num(t, table + ".", key, true, ref, lo, hi);
+    s.profile_set[profile_key] = table + "." + key;
+  };
   if (const toml::table* t = r.table(root, "", "traffic", false)) {
     r.check_keys(*t, "traffic", {"enabled", "zone_size_m", "daily_trips_per_resident", "peak_hour_share", "car_occupancy",
                                  "assignment_gap", "feedback_iterations", "close_roads"});
     auto& tr = s.traffic;
+    auto& trips = s.profile.trips;  // the profile's trip rates, set for this run
     const std::string p = "traffic.";
     tr.enabled = r.boolean(*t, p, "enabled", tr.enabled);
     tr.zone_size_m = r.num(*t, p, "zone_size_m", false, tr.zone_size_m, 100, 20000);
-    tr.daily_trips_per_resident = r.num(*t, p, "daily_trips_per_resident", false, tr.daily_trips_per_resident, 0, 20);
-    tr.peak_hour_share = r.num(*t, p, "peak_hour_share", false, tr.peak_hour_share, 0.01, 1);
-    tr.car_occupancy = r.num(*t, p, "car_occupancy", false, tr.car_occupancy, 1, 10);
+    set_profile(*t, "traffic", "daily_trips_per_resident", "trips.daily_trips_per_resident", trips.daily_trips_per_resident, 0, 20);
+    set_profile(*t, "traffic", "peak_hour_share", "trips.peak_hour_share", trips.peak_hour_share, 0.01, 1);
+    set_profile(*t, "traffic", "car_occupancy", "trips.car_occupancy", trips.car_occupancy, 1, 10);
     tr.assignment_gap = r.num(*t, p, "assignment_gap", false, tr.assignment_gap, 1e-14, 0.1);
     tr.feedback_iterations =
         static_cast<int>(r.integer(*t, p, "feedback_iterations", false, tr.feedback_iterations, 1, 50));
@@ -505,31 +264,37 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
     }
   }
 
+  // [population]: the model switch, and for this run any of the profile's housing, growth and
+  // location-choice numbers (calibration hooks; the profile holds the city's values).
+  // [traffic] likewise sets the profile's trip rates (below).
   if (const toml::table* t = r.table(root, "", "population", false)) {
     r.check_keys(*t, "population", {"enabled", "growth_pct_per_year", "vacancy_pct", "new_units_pct_per_year", "unit_floor_m2",
                                     "beta_tier", "beta_park", "beta_greenway", "beta_metro", "beta_school", "beta_commute",
                                     "beta_price", "price_per_km", "price_metro", "price_park"});
-    auto& ps = s.population;
-    const std::string p = "population.";
-    ps.enabled = r.boolean(*t, p, "enabled", ps.enabled);
-    ps.growth_pct_per_year = r.num(*t, p, "growth_pct_per_year", false, ps.growth_pct_per_year, -20, 20);
-    ps.vacancy_pct = r.num(*t, p, "vacancy_pct", false, ps.vacancy_pct, 0, 100);
-    ps.new_units_pct_per_year = r.num(*t, p, "new_units_pct_per_year", false, ps.new_units_pct_per_year, 0, 50);
-    ps.unit_floor_m2 = r.num(*t, p, "unit_floor_m2", false, ps.unit_floor_m2, 10, 1000);
+    auto& pf = s.profile;
+    auto& lc = pf.location_choice;
+    s.population.enabled = r.boolean(*t, "population.", "enabled", s.population.enabled);
+    set_profile(*t, "population", "growth_pct_per_year", "mobility.growth_pct_per_year", pf.mobility.growth_pct_per_year, -20, 20);
+    set_profile(*t, "population", "vacancy_pct", "housing.vacancy_pct", pf.housing.vacancy_pct, 0, 100);
+    set_profile(*t, "population", "new_units_pct_per_year", "housing.new_units_pct_per_year", pf.housing.new_units_pct_per_year, 0, 50);
+    set_profile(*t, "population", "unit_floor_m2", "housing.unit_floor_m2", pf.housing.unit_floor_m2, 10, 1000);
     for (auto [key, ref] : std::initializer_list<std::pair<const char*, double*>>{
-             {"beta_tier", &ps.beta_tier}, {"beta_park", &ps.beta_park}, {"beta_greenway", &ps.beta_greenway},
-             {"beta_metro", &ps.beta_metro}, {"beta_school", &ps.beta_school}, {"beta_commute", &ps.beta_commute},
-             {"beta_price", &ps.beta_price}, {"price_per_km", &ps.price_per_km}, {"price_metro", &ps.price_metro},
-             {"price_park", &ps.price_park}})
-      *ref = r.num(*t, p, key, false, *ref, -100, 100);
-    // Units grow by this every year: bounded over the horizon (limits.hpp).
-    const double growth = std::pow(1 + ps.new_units_pct_per_year / 100, s.end_year - s.base_year);
-    if (ps.enabled && growth > limits::kMaxUnitsGrowth)
-      r.fail(p + "new_units_pct_per_year",
-             fmt::format(
-                 "must not grow the dwelling units more than {}-fold over the {} simulated years (grows {:.3g}-fold)",
-                 limits::kMaxUnitsGrowth, s.end_year - s.base_year, growth),
-             fmt::format("{}", ps.new_units_pct_per_year));
+             {"beta_tier", &lc.beta_tier}, {"beta_park", &lc.beta_park}, {"beta_greenway", &lc.beta_greenway},
+             {"beta_metro", &lc.beta_metro}, {"beta_school", &lc.beta_school}, {"beta_commute", &lc.beta_commute},
+             {"beta_price", &lc.beta_price}, {"price_per_km", &lc.price_per_km}, {"price_metro", &lc.price_metro},
+             {"price_park", &lc.price_park}})
+      set_profile(*t, "population", key, std::string("location_choice.") + key, *ref, -100, 100);
+  }
+  // Units grow by this every year: bounded over the horizon (limits.hpp).
+  {
+    const double pct = s.profile.housing.new_units_pct_per_year;
+    const double growth = std::pow(1 + pct / 100, s.end_year - s.base_year);
+    if (s.population.enabled && growth > limits::kMaxUnitsGrowth)
+      throw InputError(where_of(s, "housing.new_units_pct_per_year"),
+                       fmt::format("must not grow the dwelling units more than {}-fold over the {} simulated years "
+                                   "(grows {:.3g}-fold)",
+                                   limits::kMaxUnitsGrowth, s.end_year - s.base_year, growth),
+                       fmt::format("{}", pct));
   }
 
   // Home points and their attachment to the street (docs/access.md).
@@ -573,7 +338,7 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
       rc.lanes = static_cast<int>(r.integer(*c, key + ".", "lanes", false, 1, 1, limits::kMaxLanes));
       rc.walk = r.boolean(*c, key + ".", "walk", true);
       rc.drive = r.boolean(*c, key + ".", "drive", true);
-      rc.lane_capacity = r.num(*c, key + ".", "lane_capacity", false, 600, 100, 5000);
+      rc.lane_capacity = r.num(*c, key + ".", "lane_capacity", false, s.profile.lane_capacity_other, 100, 5000);
       s.road_classes[name] = rc;
     }
   }
@@ -754,16 +519,6 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
   return s;
 }
 
-toml::table parse_toml_file(const fs::path& file, const std::string& what) {
-  const std::string text = read_scenario_file(file, what);
-  const std::string skeleton = check_ascii_outside_strings(text, file);
-  try {
-    if (skeleton != text) (void)toml::parse(skeleton, file.string());  // syntax errors surface here, in ASCII
-    return toml::parse(text, file.string());
-  } catch (const toml::parse_error& e) {
-    throw InputError(Where{file.string(), fmt::format("line {}", e.source().begin.line), ""},
-                     "must be valid TOML: " + std::string(e.description()), "");
-  }
-}
+toml::table parse_toml_file(const fs::path& file, const std::string& what) { return detail::parse_file(file, what); }
 
 }  // namespace ut::scenario

@@ -9,7 +9,9 @@
 
 #include <toml++/toml.h>
 
+#include "core/error.hpp"
 #include "scenario/norms.hpp"
+#include "scenario/profile.hpp"
 
 namespace ut::scenario {
 
@@ -94,25 +96,14 @@ struct RoadClass {
   double speed_kmh = 0;  // default speed of its roads
   int lanes = 1;         // default lanes
   bool walk = true, drive = true;
-  double lane_capacity = 600;  // veh/h per lane (traffic model)
+  double lane_capacity = 0;   // veh/h per lane (traffic model); default: the profile's [road_capacity] other
 };
 
-// A land use the scenario adds to the built-in ones ([land_uses.NAME]).
-struct LandUse {
-  double residential_share = 0;  // share of the floor area that is housing (population model)
-  double job_share = 0;          // share of the floor area used for work, 25 m2 per job (traffic model)
-};
-
-// The population model's settings (docs/population.md).
+// The population model's switch (docs/population.md). Its numbers are the profile's
+// (Profile::demography ... location_choice); the scenario's [population] keys set some of them
+// for one run.
 struct PopulationSpec {
   bool enabled = true;
-  double growth_pct_per_year = 0.5;     // control total when no [[control_total]] names the year
-  double vacancy_pct = 6;               // base-year vacant units over occupied units
-  double new_units_pct_per_year = 0.8;  // units added each year by redevelopment, in proportion
-  double unit_floor_m2 = 100;           // floor area per dwelling unit where a rezoning creates housing
-  double beta_tier = 0.25, beta_park = 0.3, beta_greenway = 0.3, beta_metro = 0.6, beta_school = 0.8;
-  double beta_commute = -0.04, beta_price = -1.0;
-  double price_per_km = -0.08, price_metro = 0.25, price_park = 0.1;  // ln price proxy
 };
 
 struct AddGreenway {
@@ -126,13 +117,13 @@ struct AddGreenway {
   std::string crs;  // of the WKT
 };
 
-// The traffic model's settings (docs/traffic.md); every value has a documented default.
+// The traffic model's settings (docs/traffic.md); every value has a documented default. The
+// city's trip rates and mode constants are the profile's (Profile::trips, Profile::modes); the
+// scenario's [traffic] keys daily_trips_per_resident, peak_hour_share, car_occupancy set them
+// for one run.
 struct TrafficSpec {
   bool enabled = true;
   double zone_size_m = 1000;              // zones: square cells of this size over the parcels
-  double daily_trips_per_resident = 2.2;  // person trips per resident per day
-  double peak_hour_share = 0.12;          // share of daily trips in the morning peak hour
-  double car_occupancy = 1.3;             // persons per car
   double assignment_gap = 1e-6;           // relative gap of the car assignment
   int feedback_iterations = 3;            // skims <-> demand loops (method of successive averages)
   std::vector<std::int64_t> close_roads;  // road ids closed to cars in this scenario
@@ -169,11 +160,13 @@ struct Scenario {
   int base_year = 2024;
   int end_year = 2024;  // last simulated year (inclusive)
   std::string crs;  // metric CRS for the run; empty: the UTM zone of the data
+  Profile profile;  // the city's numbers (the `profile` file), with the scenario's settings applied
+  std::map<std::string, std::string> profile_set;  // profile key -> the scenario key that set it for this run
   LayerSpec parcels, roads, greenways, facilities;
   LayerSpec buildings, barriers;  // optional (source empty when not named)
   std::vector<Norm> norms;
   std::map<std::string, RoadClass> road_classes;  // added to the built-in classes (city/road_rules.hpp)
-  std::map<std::string, LandUse> land_uses;       // added to the built-in land uses (city/land_use.hpp)
+  std::map<std::string, LandUse> land_uses;       // added to the profile's land uses (Profile::land_uses)
   std::vector<AddFacility> add_facilities;
   std::vector<AddGreenway> add_greenways;
   std::vector<RemoveFacility> remove_facilities;
@@ -199,6 +192,13 @@ Scenario load_scenario(const std::filesystem::path& file);
 // override is checked exactly like the file (unknown key: the nearest one suggested). The
 // scenario's `effective_toml` is the table after the overrides.
 Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides);
+
+// The built-in norms (default_norms) with the profile's facility capacities.
+std::vector<Norm> default_norms(const Profile& p);
+
+// Where a number of the run's profile was given, for messages: the scenario's key when the
+// scenario set it ([population], [traffic]), else the profile file's key.
+core::Where where_of(const Scenario& s, const std::string& profile_key);
 
 // The logical fields each layer role knows, and the default field names.
 const std::map<std::string, std::string>& default_fields(const std::string& role);

@@ -34,15 +34,7 @@ bool serves(const city::Facility& f, const scenario::Norm& n) {
 
 Simulation::Simulation(const scenario::Scenario& s, const city::City& plan)
     : scenario_(s), plan_(plan), city_(city::at_year(plan, s.base_year)), year_(s.base_year) {
-  params_ = population::Params::chengdu();
-  const auto& ps = s.population;
-  params_.beta_tier = ps.beta_tier;
-  params_.beta_park = ps.beta_park;
-  params_.beta_greenway = ps.beta_greenway;
-  params_.beta_metro = ps.beta_metro;
-  params_.beta_school = ps.beta_school;
-  params_.beta_commute = ps.beta_commute;
-  params_.beta_price = ps.beta_price;
+  params_ = population_params(s.profile);
   for (const auto& n : s.norms) any_drive_class_ |= n.network == scenario::Network::drive;
   // Barriers: the segments of water outlines and of railway, motorway and river lines.
   if (!plan.barriers.empty()) {
@@ -300,7 +292,7 @@ void Simulation::apply_rezonings(int year) {
       const double new_res = P.floor_area_m2[p] * land_use_rule(scenario_, P.land_use[p]).residential_share;
       if (z.units >= 0) units_exact_[p] = z.units;
       else if (old_res > 0 && units_exact_[p] > 0) units_exact_[p] *= new_res / old_res;
-      else units_exact_[p] = new_res / scenario_.population.unit_floor_m2;
+      else units_exact_[p] = new_res / scenario_.profile.housing.unit_floor_m2;
       // Units derived from a floor area that grew many times over can exceed what a parcel holds.
       if (!(units_exact_[p] <= static_cast<double>(scenario::limits::kMaxUnitsPerParcel)))
         throw core::InputError(
@@ -316,7 +308,7 @@ std::uint64_t Simulation::control_total(int year) const {
   const auto& cts = scenario_.control_totals;
   const double p0 = static_cast<double>(base_population_);
   if (cts.empty())
-    return static_cast<std::uint64_t>(std::llround(p0 * std::pow(1 + scenario_.population.growth_pct_per_year / 100, year - scenario_.base_year)));
+    return static_cast<std::uint64_t>(std::llround(p0 * std::pow(1 + scenario_.profile.mobility.growth_pct_per_year / 100, year - scenario_.base_year)));
   // Linear between the base year's population and the control totals; held after the last one.
   int y0 = scenario_.base_year;
   double v0 = p0;
@@ -331,7 +323,7 @@ std::uint64_t Simulation::control_total(int year) const {
 
 population::ParcelUtility Simulation::parcel_utility() const {
   const auto& P = city_.parcels;
-  const auto& ps = scenario_.population;
+  const auto& ps = scenario_.profile.location_choice;
   const std::size_t np = P.size();
   population::ParcelUtility u;
   u.base.assign(np, 0.0f);
@@ -445,7 +437,7 @@ YearResult Simulation::step_base_year() {
     timed("synthesis", [&] {
       const auto& P = city_.parcels;
       size_by_age_ = population::fit_size_by_age(params_);
-      population::synthesize(pop_, params_, P.id, P.residents, scenario_.population.vacancy_pct / 100, scenario_.seed, y.year);
+      population::synthesize(pop_, params_, P.id, P.residents, scenario_.profile.housing.vacancy_pct / 100, scenario_.seed, y.year);
       units_exact_.assign(pop_.units.begin(), pop_.units.end());
       double w = 0, x = 0, yy = 0;
       for (std::size_t p = 0; p < P.size(); ++p) {
@@ -478,7 +470,7 @@ YearResult Simulation::step_next_year() {
     next.parcels = std::move(city_.parcels);
     city_ = std::move(next);
     // Redevelopment adds units everywhere; then the year's rezonings set their parcels' units.
-    const double grow = 1 + scenario_.population.new_units_pct_per_year / 100;
+    const double grow = 1 + scenario_.profile.housing.new_units_pct_per_year / 100;
     for (auto& u : units_exact_) u *= grow;
     apply_rezonings(y.year);
     for (std::size_t p = 0; p < units_exact_.size(); ++p) pop_.units[p] = static_cast<std::uint32_t>(std::floor(units_exact_[p] + 1e-9));

@@ -22,24 +22,11 @@
 
 namespace ut::sim {
 
-namespace {
-
-constexpr double kWalkMPerMin = 80;       // 4.8 km/h
-constexpr double kBikeMPerMin = 200;      // 12 km/h, shared bikes and e-bikes in mixed use
-constexpr double kBikeOverheadMin = 2;    // unlocking and parking
-constexpr double kMetroMPerMin = 550;     // 33 km/h operating speed
-constexpr double kMetroDetour = 1.25;     // track length over straight-line distance
-constexpr double kMetroWaitMin = 3;       // half the 6-min peak headway
-constexpr double kIntrazonalCarKmh = 20;  // local streets
-
-// Jobs: the share of a parcel's floor area used for work, by land use (sim/rules.hpp), over
-// 25 m2 per job (docs/traffic.md).
-constexpr double kFloorM2PerJob = 25;
-
-}  // namespace
-
 void Simulation::traffic_phase(YearResult& y) {
   const auto& tr = scenario_.traffic;
+  // The city's trip rates, mode speeds and mode constants: its profile's [trips] and [modes].
+  const auto& trips_pf = scenario_.profile.trips;
+  const auto& modes = scenario_.profile.modes;
   const auto& P = city_.parcels;
   const std::size_t np = P.size();
   TrafficResult& out = y.traffic;
@@ -55,12 +42,13 @@ void Simulation::traffic_phase(YearResult& y) {
   for (auto& [k, z] : cell_zone) z = nz++;
   std::vector<std::uint32_t> zone_of(np);
   std::vector<double> prod(nz, 0.0), attr(nz, 0.0), weight(nz, 0.0), cx(nz, 0.0), cy(nz, 0.0);
-  const double peak_per_resident = tr.daily_trips_per_resident * tr.peak_hour_share;
+  const double peak_per_resident = trips_pf.daily_trips_per_resident * trips_pf.peak_hour_share;
   std::vector<double> jobs(np);
   for (std::size_t p = 0; p < np; ++p) {
     const std::uint32_t z = cell_zone.at(cell(p));
     zone_of[p] = z;
-    jobs[p] = P.floor_area_m2[p] * land_use_rule(scenario_, P.land_use[p]).job_share / kFloorM2PerJob;
+    // Jobs: the share of the floor area used for work, by land use, over the floor area per job.
+    jobs[p] = P.floor_area_m2[p] * land_use_rule(scenario_, P.land_use[p]).job_share / trips_pf.floor_m2_per_job;
     prod[z] += P.residents[p] * peak_per_resident;
     attr[z] += jobs[p];
     const double w = P.residents[p] + jobs[p] + 1e-9 * P.area_m2[p];
@@ -175,7 +163,7 @@ void Simulation::traffic_phase(YearResult& y) {
         if (d == graph::kUnreached) continue;
         const double m = i == j ? 0.4 * tr.zone_size_m : d / 10.0;
         sk.minutes[traffic::kWalkBike][static_cast<std::size_t>(i) * nz + j] =
-            std::min(m / kWalkMPerMin, m / kBikeMPerMin + kBikeOverheadMin);
+            std::min(m / modes.walk_m_per_min, m / modes.bike_m_per_min + modes.bike_overhead_min);
       }
     });
   }
@@ -217,9 +205,9 @@ void Simulation::traffic_phase(YearResult& y) {
         if (near[i] == near[j] || !std::isfinite(access[i]) || !std::isfinite(access[j])) continue;
         const auto& a = stations[static_cast<std::size_t>(near[i])];
         const auto& b = stations[static_cast<std::size_t>(near[j])];
-        const double ride = std::hypot(a.x - b.x, a.y - b.y) * kMetroDetour / kMetroMPerMin;
+        const double ride = std::hypot(a.x - b.x, a.y - b.y) * modes.metro_detour / modes.metro_m_per_min;
         sk.minutes[traffic::kTransit][static_cast<std::size_t>(i) * nz + j] =
-            (access[i] + access[j]) / kWalkMPerMin + kMetroWaitMin + ride;
+            (access[i] + access[j]) / modes.walk_m_per_min + modes.metro_wait_min + ride;
       }
   }
   // Greenway access share per zone: residents whose walk to a greenway passes the norm.
@@ -242,14 +230,14 @@ void Simulation::traffic_phase(YearResult& y) {
       traffic::shortest_paths(net, cost.data(), i, ws);
       for (std::uint32_t j = 0; j < nz; ++j)
         skim[static_cast<std::size_t>(i) * nz + j] =
-            i == j ? 0.4 * tr.zone_size_m / (kIntrazonalCarKmh * 1000 / 60) : ws.dist[j];
+            i == j ? 0.4 * tr.zone_size_m / (modes.intrazonal_car_kmh * 1000 / 60) : ws.dist[j];
     });
   };
   std::vector<double> cost(nl), car_msa(zz, 0.0), skim(zz);
   for (std::uint32_t a = 0; a < nl; ++a) cost[a] = net.cost(a, 0.0);
   traffic::Result assigned;
   traffic::TripMatrices trips;
-  traffic::ModeParams mp;
+  const traffic::ModeParams mp = mode_params(scenario_.profile);
   for (int loop = 1; loop <= tr.feedback_iterations; ++loop) {
     car_skim(cost, skim);
     for (std::size_t k = 0; k < zz; ++k) car_msa[k] += (skim[k] - car_msa[k]) / loop;
@@ -258,7 +246,7 @@ void Simulation::traffic_phase(YearResult& y) {
     traffic::DemandBuilder db(nz);
     for (std::uint32_t i = 0; i < nz; ++i)
       for (std::uint32_t j = 0; j < nz; ++j) {
-        const double v = trips.trips[traffic::kCar][static_cast<std::size_t>(i) * nz + j] / tr.car_occupancy;
+        const double v = trips.trips[traffic::kCar][static_cast<std::size_t>(i) * nz + j] / trips_pf.car_occupancy;
         if (v > 0 && std::isfinite(skim[static_cast<std::size_t>(i) * nz + j])) db.add(i, j, v);
       }
     const auto demand = db.build();
@@ -314,7 +302,7 @@ void Simulation::traffic_phase(YearResult& y) {
     vkm += x * net.length[a];
   }
   out.congestion_index = vh0 > 0 ? vh / vh0 : 1.0;
-  out.vkt_million = vkm / tr.peak_hour_share / 1e6;
+  out.vkt_million = vkm / trips_pf.peak_hour_share / 1e6;
 }
 
 }  // namespace ut::sim

@@ -43,14 +43,20 @@ echo precious > "$tmp/file"
 run --out "$tmp/file" 2>"$tmp/err"; rc=$?
 expect "--out an existing file" 2 "not a folder" $rc && [ "$(cat "$tmp/file")" = precious ] && ok "--out an existing regular file: refused, file intact"
 
-mkdir -p "$tmp/in"
+mkdir -p "$tmp/in" "$tmp/profile"
 cp "$src/gis-data/chengdu-center/chengdu-center.gpkg" "$tmp/in/city.gpkg"
-sed -e 's#\.\./\.\./gis-data/chengdu-center/chengdu-center\.gpkg#city.gpkg#' "$sc" > "$tmp/in/s.toml"
+cp "$src/gis-data/chengdu-center/profile.toml" "$tmp/profile/city.toml"
+sed -e 's#\.\./\.\./gis-data/chengdu-center/chengdu-center\.gpkg#city.gpkg#' \
+    -e 's#^profile = .*#profile = "../profile/city.toml"#' "$sc" > "$tmp/in/s.toml"
 insum=$(sums "$tmp/in")
 "$ut" run "$tmp/in/s.toml" --out "$tmp/in" --overwrite --until 2024 --quiet 2>"$tmp/err"; rc=$?
 expect "--out the input folder" 2 "must not contain an input" $rc && [ "$(sums "$tmp/in")" = "$insum" ] && ok "--out the folder holding the inputs: refused, inputs intact"
 "$ut" run "$tmp/in/s.toml" --out "$tmp/in/city.gpkg" --overwrite --until 2024 --quiet 2>"$tmp/err"; rc=$?
 expect "--out an input file" 2 "must not" $rc && [ "$(sums "$tmp/in")" = "$insum" ] && ok "--out the input GeoPackage: refused, input intact"
+# The city profile is an input too (role "profile" in the manifest).
+profsum=$(sums "$tmp/profile")
+"$ut" run "$tmp/in/s.toml" --out "$tmp/profile" --overwrite --until 2024 --quiet 2>"$tmp/err"; rc=$?
+expect "--out the profile's folder" 2 "must not contain an input" $rc && [ "$(sums "$tmp/profile")" = "$profsum" ] && ok "--out the folder holding the city profile: refused, profile intact"
 
 mkdir -p "$tmp/theirs" && echo mine > "$tmp/theirs/notes.txt"
 run --out "$tmp/theirs" --overwrite 2>"$tmp/err"; rc=$?

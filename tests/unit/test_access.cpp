@@ -82,11 +82,13 @@ void add_kindergarten(city::City& c, std::int64_t id, geo::Point at) {
   c.facilities.push_back(std::move(f));
 }
 
-// Population and traffic off; only the kindergarten class (walk, 300 m) unless all_norms.
+// Population and traffic off; only the kindergarten class (walk, 300 m) unless all_norms. The
+// land uses and facility capacities are central Chengdu's profile's.
 scenario::Scenario make_scenario(bool all_norms = false) {
   scenario::Scenario s;
   s.name = "access";
-  s.norms = scenario::default_norms();
+  s.profile = scenario::load_profile(std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/profile.toml");
+  s.norms = scenario::default_norms(s.profile);
   if (!all_norms) std::erase_if(s.norms, [](const scenario::Norm& n) { return n.name != "kindergarten"; });
   s.population.enabled = false;
   s.traffic.enabled = false;

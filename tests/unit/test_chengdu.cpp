@@ -207,6 +207,7 @@ TEST_CASE("Chengdu interventions take effect in their year: removed school, new 
   {
     std::ofstream o(file);
     o << "name = \"interventions\"\nseed = 5\nbase_year = 2024\nend_year = 2026\ncrs = \"EPSG:32648\"\n";
+    o << "profile = \"" << UT_SOURCE_DIR << "/gis-data/chengdu-center/profile.toml\"\n";
     for (const char* role : {"parcels", "roads", "greenways", "facilities"})
       o << "[layers." << role << "]\nsource = \"" << gpkg << "\"\nlayer = \"" << role << "\"\n";
     o << "[traffic]\nfeedback_iterations = 1\n"

@@ -136,7 +136,7 @@ fs::path write_raster(const std::string& name, double cell) { return write_raste
 
 std::string scenario_text(const fs::path& gpkg, const std::string& buildings, const std::string& barriers,
                           const std::string& homes) {
-  std::string t = "name = \"homes\"\ncrs = \"EPSG:32648\"\n";
+  std::string t = "name = \"homes\"\ncrs = \"EPSG:32648\"\nprofile = \"" UT_SOURCE_DIR "/gis-data/chengdu-center/profile.toml\"\n";
   for (const char* role : {"parcels", "roads", "facilities"})
     t += fmt::format("[layers.{}]\nsource = \"{}\"\nlayer = \"{}\"\n", role, gpkg.string(), role);
   if (!buildings.empty())

@@ -8,15 +8,24 @@
 #include <numeric>
 
 #include "models/population/population.hpp"
+#include "scenario/profile.hpp"
+#include "sim/rules.hpp"
 
 using namespace ut;
 using namespace ut::population;
 
 namespace {
 
+// Central Chengdu's parameters: the bundled profile, as the simulation reads it.
+const Params& chengdu() {
+  static const Params p = sim::population_params(
+      scenario::load_profile(std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/profile.toml"));
+  return p;
+}
+
 // Parameters with every rate zero: tests switch on only what they check.
 Params zero_rates() {
-  Params p = Params::chengdu();
+  Params p = chengdu();
   p.death_male.fill(0);
   p.death_female.fill(0);
   p.fertility.fill(0);
@@ -30,7 +39,7 @@ State synthetic(std::size_t parcels, std::uint32_t residents_each, double vacanc
   std::iota(ids.begin(), ids.end(), 100);
   std::vector<std::uint32_t> res(parcels, residents_each);
   State s;
-  synthesize(s, Params::chengdu(), ids, res, vacancy, seed, 2024);
+  synthesize(s, chengdu(), ids, res, vacancy, seed, 2024);
   return s;
 }
 
@@ -58,7 +67,7 @@ YearOut year(State& s, const Params& p, const ParcelUtility& u, std::uint64_t ta
 }  // namespace
 
 TEST_CASE("IPF: the household-size by age table meets both margins", "[population]") {
-  const Params p = Params::chengdu();
+  const Params p = chengdu();
   const auto t = fit_size_by_age(p);
   double hs = 0, as = 0;
   for (int s = 0; s < kSizes; ++s) hs += (s + 1) * p.household_size[s];
@@ -167,7 +176,7 @@ TEST_CASE("Leaving home: adult children form a household that must find a unit",
 
 TEST_CASE("Population is conserved every year: change = births - deaths + in - out", "[population]") {
   State s = synthetic(60, 900, 0.02);
-  const Params p = Params::chengdu();
+  const Params p = chengdu();
   const auto u = flat_utility(60);
   std::uint64_t pop = s.persons.size();
   const std::uint64_t targets[] = {pop + 3000, pop + 3000, pop - 2000, pop - 2000, pop + 500};
@@ -187,7 +196,7 @@ TEST_CASE("Population is conserved every year: change = births - deaths + in - o
 
 TEST_CASE("Capacity is never exceeded (also after units are taken away) and the unplaced are counted", "[population]") {
   State s = synthetic(50, 1000, 0.03);
-  Params p = Params::chengdu();
+  Params p = chengdu();
   p.move.fill(0.3);
   const auto u = flat_utility(50);
   for (int y = 2025; y <= 2030; ++y) {
@@ -205,7 +214,7 @@ TEST_CASE("Capacity is never exceeded (also after units are taken away) and the 
 }
 
 TEST_CASE("A parcel made more attractive gains residents relative to the baseline", "[population]") {
-  Params p = Params::chengdu();
+  Params p = chengdu();
   p.move.fill(0.2);
   State a = synthetic(40, 1000, 0.15), b = a;
   auto ua = flat_utility(40), ub = ua;
@@ -223,7 +232,7 @@ TEST_CASE("A parcel made more attractive gains residents relative to the baselin
 }
 
 TEST_CASE("Adding an unrelated household leaves every other household's outcome unchanged", "[population]") {
-  Params p = Params::chengdu();
+  Params p = chengdu();
   p.move.fill(0.2);
   State a = synthetic(30, 800, 0.05);
   for (auto& u : a.units) u += 5000;  // ample room: no lottery conflicts
@@ -260,7 +269,7 @@ TEST_CASE("Population years are identical for 1, 2 and 8 threads", "[population]
   auto run = [](std::size_t threads) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
     State s = synthetic(80, 700, 0.04);
-    Params p = Params::chengdu();
+    Params p = chengdu();
     ParcelUtility u = flat_utility(80);
     for (std::size_t q = 0; q < 80; ++q) u.base[q] = static_cast<float>(q % 7) * 0.1f;
     for (int y = 2025; y <= 2028; ++y) year(s, p, u, s.persons.size() + 1500, y);

@@ -28,6 +28,8 @@ fs::path write(const std::string& name, const std::string& text) {
   std::ofstream(p) << text;
   return p;
 }
+// Every scenario names a city profile: the bundled Chengdu one.
+const std::string kProfile = "profile = \"" UT_SOURCE_DIR "/gis-data/chengdu-center/profile.toml\"\n";
 const std::string kLayers = R"(
 [layers.parcels]
 source = "data/city.gpkg"
@@ -49,7 +51,7 @@ TEST_CASE("nearest key suggestion", "[scenario]") {
 }
 
 TEST_CASE("scenario: paths relative to the file, defaults, field mapping, norm overrides", "[scenario]") {
-  const auto p = write("ok.toml", "name = \"t\"\nseed = 7\n[norms.kindergarten]\nradius_m = 250\n" + kLayers);
+  const auto p = write("ok.toml", "name = \"t\"\n" + kProfile + "seed = 7\n[norms.kindergarten]\nradius_m = 250\n" + kLayers);
   const auto s = scenario::load_scenario(p);
   CHECK(s.name == "t");
   CHECK(s.seed == 7);
@@ -66,23 +68,23 @@ TEST_CASE("scenario: paths relative to the file, defaults, field mapping, norm o
 }
 
 TEST_CASE("scenario: unknown keys are rejected with the nearest valid key", "[scenario]") {
-  const auto p = write("typo.toml", "name = \"t\"\nseeed = 7\n" + kLayers);
+  const auto p = write("typo.toml", "name = \"t\"\n" + kProfile + "seeed = 7\n" + kLayers);
   CHECK_THROWS_WITH(scenario::load_scenario(p), Catch::Contains("seeed") && Catch::Contains("did you mean 'seed'") &&
-                                                    Catch::Contains("typo.toml") && Catch::Contains("line 2"));
-  const auto q = write("norm_typo.toml", "name = \"t\"\n[norms.kindergarten]\nradius = 250\n" + kLayers);
+                                                    Catch::Contains("typo.toml") && Catch::Contains("line 3"));
+  const auto q = write("norm_typo.toml", "name = \"t\"\n" + kProfile + "[norms.kindergarten]\nradius = 250\n" + kLayers);
   CHECK_THROWS_WITH(scenario::load_scenario(q), Catch::Contains("norms.kindergarten.radius") &&
                                                     Catch::Contains("did you mean 'radius_m'"));
 }
 
 TEST_CASE("scenario: values are range-checked with key and value in the message", "[scenario]") {
-  const auto p = write("neg.toml", "name = \"t\"\n[norms.health]\ndefault_capacity = -3\n" + kLayers);
+  const auto p = write("neg.toml", "name = \"t\"\n" + kProfile + "[norms.health]\ndefault_capacity = -3\n" + kLayers);
   CHECK_THROWS_WITH(scenario::load_scenario(p), Catch::Contains("norms.health.default_capacity") && Catch::Contains("-3"));
-  const auto q = write("tier.toml", "name = \"t\"\n[norms.health]\ntier = 7\n" + kLayers);
+  const auto q = write("tier.toml", "name = \"t\"\n" + kProfile + "[norms.health]\ntier = 7\n" + kLayers);
   CHECK_THROWS_AS(scenario::load_scenario(q), core::InputError);
 }
 
 TEST_CASE("Scenario: interventions with years, population settings and control totals", "[scenario]") {
-  const auto p = write("years.toml", "name = \"y\"\nbase_year = 2024\nend_year = 2035\n" + kLayers + R"toml(
+  const auto p = write("years.toml", "name = \"y\"\n" + kProfile + "base_year = 2024\nend_year = 2035\n" + kLayers + R"toml(
 [population]
 growth_pct_per_year = 1.5
 beta_metro = 0.9
@@ -114,8 +116,11 @@ wkt = "LINESTRING(0 0, 1 1)"
 )toml");
   const auto s = scenario::load_scenario(p);
   CHECK(s.end_year == 2035);
-  CHECK(s.population.growth_pct_per_year == 1.5);
-  CHECK(s.population.beta_metro == 0.9);
+  CHECK(s.profile.mobility.growth_pct_per_year == 1.5);  // the scenario sets the profile's value
+  CHECK(s.profile.housing.vacancy_pct == 6);                // the profile's value
+  CHECK(s.profile.location_choice.beta_metro == 0.9);
+  CHECK(scenario::where_of(s, "mobility.growth_pct_per_year").feature_or_key == "key population.growth_pct_per_year");
+  CHECK(scenario::where_of(s, "housing.vacancy_pct").file == s.profile.file.string());
   REQUIRE(s.control_totals.size() == 2);
   CHECK(s.control_totals[0].year == 2030);  // sorted by year
   CHECK(s.control_totals[1].population == 1000);
@@ -127,7 +132,7 @@ wkt = "LINESTRING(0 0, 1 1)"
   CHECK(s.close_roads.at(0).to_all);
   CHECK(s.add_roads.at(0).year == 2033);
   // A year outside the horizon names the key and the value.
-  const auto bad = write("late.toml", "name = \"y\"\nbase_year = 2024\nend_year = 2030\n" + kLayers + "[[remove_facility]]\nyear = 2031\nid = 1\n");
+  const auto bad = write("late.toml", "name = \"y\"\n" + kProfile + "base_year = 2024\nend_year = 2030\n" + kLayers + "[[remove_facility]]\nyear = 2031\nid = 1\n");
   try {
     scenario::load_scenario(bad);
     FAIL("expected an InputError");
@@ -229,7 +234,7 @@ TEST_CASE("scenario bytes: non-ASCII only inside strings and comments (toml++ 3.
   // Accepted: comments, basic and literal strings, multi-line strings with quotes inside, a BOM.
   const auto ok =
       write("utf8_ok.toml",
-            "\xEF\xBB\xBF# \xC2\xA9 OpenStreetMap\nname = \"t\" # \xE6\x88\x90\xE9\x83\xBD\n"
+            "\xEF\xBB\xBF# \xC2\xA9 OpenStreetMap\nname = \"t\" # \xE6\x88\x90\xE9\x83\xBD\n" + kProfile +
             "description = \"\"\"say \"\"hi\"\" \xC2\xA9\"\"\"\"\n" +
                 kLayers + "[[add_facility]]\nname = '\xE6\x88\x90 \\'\nclasses = ['''a\"\xC2\xA9''']\nx = 1\ny = 2\n");
   const auto s = scenario::load_scenario(ok);
@@ -241,18 +246,18 @@ TEST_CASE("scenario bytes: non-ASCII only inside strings and comments (toml++ 3.
         (kTestDir / "utf8_after_value.toml").string() +
             ": line 1, column 12: non-ASCII characters are allowed only inside strings and comments (got bytes C2 A9)");
   CHECK_THAT(
-      message_of([&] { scenario::load_scenario(write("utf8_key.toml", "name = \"t\"\nn\xC3\xA5me = 1\n" + kLayers)); }),
-      Catch::Contains("line 2, column 2: non-ASCII"));
+      message_of([&] { scenario::load_scenario(write("utf8_key.toml", "name = \"t\"\n" + kProfile + "n\xC3\xA5me = 1\n" + kLayers)); }),
+      Catch::Contains("line 3, column 2: non-ASCII"));
   CHECK_THAT(message_of([&] {
                scenario::load_scenario(write("utf8_after_multiline.toml",
-                                             "name = \"t\"\ndescription = \"\"\"a\nb\"\"\"\"\xE2\x80\x83\n" + kLayers));
+                                             "name = \"t\"\n" + kProfile + "description = \"\"\"a\nb\"\"\"\"\xE2\x80\x83\n" + kLayers));
              }),
-             Catch::Contains("line 3, column 6: non-ASCII") && Catch::Contains("E2 80 83"));
+             Catch::Contains("line 4, column 6: non-ASCII") && Catch::Contains("E2 80 83"));
 }
 
 TEST_CASE("scenario: the seed is a TOML integer read exactly, integer keys reject floats", "[scenario][validation]") {
   auto seed_of = [&](const std::string& v) {
-    return scenario::load_scenario(write("seed.toml", "name = \"t\"\nseed = " + v + "\n" + kLayers)).seed;
+    return scenario::load_scenario(write("seed.toml", "name = \"t\"\n" + kProfile + "seed = " + v + "\n" + kLayers)).seed;
   };
   CHECK(seed_of("9007199254740993") == 9007199254740993ULL);  // 2^53 + 1: no double round trip
   CHECK(seed_of("9007199254740992") == 9007199254740992ULL);
@@ -263,7 +268,7 @@ TEST_CASE("scenario: the seed is a TOML integer read exactly, integer keys rejec
              Catch::Contains("key seed: must be in [0, 9223372036854775807] (got -1)"));
   auto bad = [&](const std::string& name, const std::string& text) {
     return message_of(
-        [&] { scenario::load_scenario(write(name, "name = \"t\"\nend_year = 2030\n" + kLayers + text)); });
+        [&] { scenario::load_scenario(write(name, "name = \"t\"\n" + kProfile + "end_year = 2030\n" + kLayers + text)); });
   };
   CHECK_THAT(bad("tier.toml", "[norms.health]\ntier = 15.0\n"),
              Catch::Contains("key norms.health.tier: must be an integer"));
@@ -281,7 +286,7 @@ TEST_CASE("scenario: the seed is a TOML integer read exactly, integer keys rejec
 
 TEST_CASE("scenario: the name names the run directory", "[scenario][validation]") {
   auto name = [&](const std::string& v) {
-    return scenario::load_scenario(write("name.toml", "name = " + v + "\n" + kLayers)).name;
+    return scenario::load_scenario(write("name.toml", "name = " + v + "\n" + kProfile + kLayers)).name;
   };
   CHECK(name("\"a.b_c-1\"") == "a.b_c-1");
   CHECK(name("\"" + std::string(100, 'x') + "\"").size() == 100);
@@ -294,7 +299,7 @@ TEST_CASE("scenario: the name names the run directory", "[scenario][validation]"
 }
 
 TEST_CASE("scenario: road classes and land uses the scenario adds", "[scenario][validation]") {
-  const auto p = write("tables.toml", "name = \"t\"\nend_year = 2026\n" + city_layers() + R"toml(
+  const auto p = write("tables.toml", "name = \"t\"\n" + kProfile + "end_year = 2026\n" + city_layers() + R"toml(
 [road_classes.busway]
 speed_kmh = 35
 lanes = 2
@@ -325,7 +330,7 @@ land_use = "campus"
   CHECK(c.rezonings.at(0).land_use == "campus");
   CHECK_THAT(message_of([&] {
                scenario::load_scenario(
-                   write("tables_typo.toml", "name = \"t\"\n" + kLayers + "[road_classes.busway]\nsped_kmh = 35\n"));
+                   write("tables_typo.toml", "name = \"t\"\n" + kProfile + kLayers + "[road_classes.busway]\nsped_kmh = 35\n"));
              }),
              Catch::Contains("road_classes.busway.sped_kmh") && Catch::Contains("did you mean 'speed_kmh'"));
 }
@@ -334,7 +339,7 @@ TEST_CASE("degenerate cities: no usable roads, no residents, a layer without a C
   // An empty roads layer (fields and CRS, no feature): exit 2 when the networks are built, not
   // coverage indicators of 0 % or 100 %.
   const auto roads = vrt("roads_empty.vrt", "roads", "SELECT * FROM roads WHERE road_id &lt; 0");
-  const auto s = scenario::load_scenario(write("no_roads.toml", "name = \"t\"\n" + city_layers("", roads.string())));
+  const auto s = scenario::load_scenario(write("no_roads.toml", "name = \"t\"\n" + kProfile + city_layers("", roads.string())));
   const auto c = gis_io::load_city(s);
   CHECK(c.roads.empty());
   sim::Simulation sim(s, c);
@@ -346,14 +351,14 @@ TEST_CASE("degenerate cities: no usable roads, no residents, a layer without a C
           "<Field name=\"parcel_id\" type=\"Integer64\"/><Field name=\"residents\" type=\"Integer\"/>");
   CHECK(message_of([&] {
           gis_io::load_city(
-              scenario::load_scenario(write("no_residents.toml", "name = \"t\"\n" + city_layers(parcels.string()))));
+              scenario::load_scenario(write("no_residents.toml", "name = \"t\"\n" + kProfile + city_layers(parcels.string()))));
         }) == parcels.string() +
                   ": layer parcels: field residents: no residents in the parcels layer: the residents field must hold "
                   "a positive number "
                   "in at least one parcel (got NULL or 0 in all 1356 parcels)");
   // A layer without a CRS (CSV): named with its file and layer; nothing from PROJ on stderr.
   const auto csv = write("parcels.csv", "WKT,parcel_id,residents\n\"POLYGON((0 0,1 0,1 1,0 0))\",1,10\n");
-  const auto no_crs = scenario::load_scenario(write("no_crs.toml", "name = \"t\"\n" + city_layers(csv.string())));
+  const auto no_crs = scenario::load_scenario(write("no_crs.toml", "name = \"t\"\n" + kProfile + city_layers(csv.string())));
   CHECK(message_of([&] { gis_io::load_city(no_crs); }) ==
         csv.string() + ": layer parcels: layer must declare its coordinate reference system (got none)");
   // A layer in a local/engineering CRS cannot be related to anything: named with file and layer.
@@ -365,13 +370,13 @@ TEST_CASE("degenerate cities: no usable roads, no residents, a layer without a C
                         kCity));
   CHECK_THAT(
       message_of([&] {
-        gis_io::load_city(scenario::load_scenario(write("local.toml", "name = \"t\"\n" + city_layers(local.string()))));
+        gis_io::load_city(scenario::load_scenario(write("local.toml", "name = \"t\"\n" + kProfile + city_layers(local.string()))));
       }),
       Catch::StartsWith(local.string() + ": layer parcels: the layer's CRS must be transformable to lon/lat") &&
           Catch::Contains("local/engineering CRS"));
   CHECK_THAT(message_of([&] {
                gis_io::load_city(scenario::load_scenario(
-                   write("local_utm.toml", "name = \"t\"\ncrs = \"EPSG:32648\"\n" + city_layers(local.string()))));
+                   write("local_utm.toml", "name = \"t\"\n" + kProfile + "crs = \"EPSG:32648\"\n" + city_layers(local.string()))));
              }),
              Catch::StartsWith(local.string() +
                                ": layer parcels: the layer's CRS must be transformable to the run's CRS EPSG:32648") &&
@@ -385,7 +390,7 @@ TEST_CASE("degenerate cities: no usable roads, no residents, a layer without a C
             "[408400,3391500],[408400,3391600],[408300,3391500]]]}}]}\n");
   StderrCapture capture(kTestDir / "stderr.txt");
   const std::string m = message_of([&] {
-    gis_io::load_city(scenario::load_scenario(write("utm.toml", "name = \"t\"\n" + city_layers(gj.string()))));
+    gis_io::load_city(scenario::load_scenario(write("utm.toml", "name = \"t\"\n" + kProfile + city_layers(gj.string()))));
   });
   geo::Point far{408300, 3391500};
   const bool transformed = geo::Projection("EPSG:4326", "EPSG:32660").apply(&far, 1);
@@ -401,7 +406,7 @@ TEST_CASE("no facility of any class: explicit no-data indicators and a note", "[
   const auto facilities =
       vrt("facilities_empty.vrt", "facilities", "SELECT * FROM facilities WHERE facility_id &lt; 0");
   const auto s = scenario::load_scenario(
-      write("no_facilities.toml", "name = \"t\"\n" + city_layers("", "", facilities.string()) +
+      write("no_facilities.toml", "name = \"t\"\n" + kProfile + city_layers("", "", facilities.string()) +
                                       "[traffic]\nenabled = false\n[population]\nenabled = false\n"));
   const auto c = gis_io::load_city(s);
   CHECK(c.facilities.empty());
@@ -423,7 +428,7 @@ TEST_CASE("no facility of any class: explicit no-data indicators and a note", "[
 // ---- Residents where they live: [homes], [layers.buildings], [layers.barriers].
 
 TEST_CASE("scenario [homes]: defaults, overrides, ranges and unknown keys", "[scenario][homes]") {
-  const auto s = scenario::load_scenario(write("homes_default.toml", "name = \"t\"\n" + kLayers));
+  const auto s = scenario::load_scenario(write("homes_default.toml", "name = \"t\"\n" + kProfile + kLayers));
   CHECK(s.homes.spacing_m == 50);
   CHECK(s.homes.min_building_cover == 0.1);
   CHECK(s.homes.default_levels == 1);
@@ -437,7 +442,7 @@ TEST_CASE("scenario [homes]: defaults, overrides, ranges and unknown keys", "[sc
   CHECK(s.barriers.source.empty());
 
   std::ofstream(kTestDir / "pop.tif") << "not read by the scenario parser";
-  const auto o = scenario::load_scenario(write("homes_override.toml", "name = \"t\"\n" + kLayers + R"toml(
+  const auto o = scenario::load_scenario(write("homes_override.toml", "name = \"t\"\n" + kProfile + kLayers + R"toml(
 [homes]
 spacing_m = 25
 min_building_cover = 0.3
@@ -460,7 +465,7 @@ raster_band = 2
   CHECK(o.homes.raster_band == 2);
 
   auto bad = [&](const std::string& name, const std::string& homes) {
-    return message_of([&] { scenario::load_scenario(write(name, "name = \"t\"\n" + kLayers + "[homes]\n" + homes)); });
+    return message_of([&] { scenario::load_scenario(write(name, "name = \"t\"\n" + kProfile + kLayers + "[homes]\n" + homes)); });
   };
   CHECK(bad("homes_spacing.toml", "spacing_m = 2\n") ==
         (kTestDir / "homes_spacing.toml").string() + ": key homes.spacing_m: must be in [5, 1000] (got 2)");
@@ -487,7 +492,7 @@ raster_band = 2
 }
 
 TEST_CASE("scenario: the buildings and barriers layers", "[scenario][homes]") {
-  const auto s = scenario::load_scenario(write("homes_layers.toml", "name = \"t\"\n" + kLayers + R"toml(
+  const auto s = scenario::load_scenario(write("homes_layers.toml", "name = \"t\"\n" + kProfile + kLayers + R"toml(
 [layers.buildings]
 source = "data/buildings.gpkg"
 layer = "buildings"
@@ -508,7 +513,7 @@ layer = "barriers"
   CHECK(scenario::required_fields("barriers") == std::vector<std::string>{"id", "kind"});
 
   auto bad = [&](const std::string& name, const std::string& text) {
-    return message_of([&] { scenario::load_scenario(write(name, "name = \"t\"\n" + kLayers + text)); });
+    return message_of([&] { scenario::load_scenario(write(name, "name = \"t\"\n" + kProfile + kLayers + text)); });
   };
   CHECK_THAT(bad("barriers_field_typo.toml",
                  "[layers.barriers]\nsource = \"b.gpkg\"\nlayer = \"b\"\nfields = { kinds = \"k\" }\n"),

@@ -158,7 +158,7 @@ TEST_CASE("Four-step: one producing zone gets the attractions; logit splits by h
   sk.minutes[traffic::kCar] = {inf, 10, inf, inf};
   sk.minutes[traffic::kTransit] = {inf, inf, inf, inf};
   sk.minutes[traffic::kWalkBike] = {5, 20, 20, 5};
-  traffic::ModeParams p;  // beta_time -0.06, asc_car -1.4, terminal 6 min
+  const traffic::ModeParams p{-0.06, -1.4, -0.3, 6, 0.8};  // beta_time, asc_car, asc_transit, terminal min, greenway
   const auto t = traffic::distribute_and_split({100, 0}, {1, 3}, {0, 0}, sk, p);
   const auto total = [&](std::size_t k) { return t.trips[0][k] + t.trips[1][k] + t.trips[2][k]; };
   CHECK(total(0) == Approx(25).epsilon(1e-9));
@@ -177,7 +177,7 @@ TEST_CASE("Four-step: Furness meets both margins", "[traffic]") {
   sk.minutes[traffic::kTransit] = {std::numeric_limits<double>::infinity(), 20, 30, 20, std::numeric_limits<double>::infinity(), 15, 30, 15, std::numeric_limits<double>::infinity()};
   sk.minutes[traffic::kWalkBike] = {5, 30, 60, 30, 5, 25, 60, 25, 5};
   const std::vector<double> prod = {100, 250, 50}, attr = {300, 100, 400};
-  const auto t = traffic::distribute_and_split(prod, attr, {0.5, 0, 1}, sk, traffic::ModeParams{});
+  const auto t = traffic::distribute_and_split(prod, attr, {0.5, 0, 1}, sk, traffic::ModeParams{-0.06, -1.4, -0.3, 6, 0.8});
   for (std::size_t i = 0; i < 3; ++i) {
     double row = 0, col = 0;
     for (std::size_t j = 0; j < 3; ++j)

@@ -25,31 +25,39 @@ inline int band(int age) { return age >= 85 ? 17 : age / 5; }
 
 enum class Status : std::uint8_t { child = 0, student = 1, worker = 2, adult = 3, retired = 4 };
 
-// Parameter tables; the defaults are central Chengdu's (docs/population.md: values, sources).
+// Parameter tables. The values are a city's: sim fills them from the scenario's city profile
+// (docs/profile-format.md); nothing here belongs to one city.
 struct Params {
   std::array<double, kAgeBands> age_share{};       // share of persons by 5-year age band
   std::array<double, kAgeBands> male_share{};      // share of males within each band
   std::array<double, kSizes> household_size{};     // share of households by size
   std::array<double, kMaxAge + 1> death_male{}, death_female{};  // annual probability of death by age
   std::array<double, kAgeBands> fertility{};       // births per woman per year by age band
-  double male_at_birth = 0.5169;                   // sex ratio at birth 107 boys : 100 girls
+  double male_at_birth = 0;                        // share of boys among births
   std::array<double, kAgeBands> leave_home{};      // annual probability that an adult child forms a household
   std::array<double, kAgeBands> move{};            // annual probability that a household moves, by head's age
   std::array<double, kAgeBands> employment{};      // share of persons working, by age band
   std::array<double, kAgeBands> enrolment{};       // share of persons studying (school or higher), by age band
   // Location choice (logit): utility coefficients.
-  double beta_tier = 0.25;       // per life-circle tier (5/10/15 min) the parcel passes
-  double beta_park = 0.3;        // park within 500 m
-  double beta_greenway = 0.3;    // greenway within 500 m
-  double beta_metro = 0.6;       // metro station within 800 m
-  double beta_school = 0.8;      // households with children 6-14: primary and middle school in reach
-  double beta_commute = -0.04;   // per minute of the zone's mean commute
-  double beta_price = -1.0;      // per unit of ln price
-  int choice_set = 30;           // sampled alternatives per mover and round
-  int max_rounds = 8;            // lottery rounds
-
-  static Params chengdu();
+  double beta_tier = 0;       // per life-circle tier (5/10/15 min) the parcel passes
+  double beta_park = 0;       // park within 500 m
+  double beta_greenway = 0;   // greenway within 500 m
+  double beta_metro = 0;      // metro station within 800 m
+  double beta_school = 0;     // households with children 6-14: primary and middle school in reach
+  double beta_commute = 0;    // per minute of the zone's mean commute
+  double beta_price = 0;      // per unit of ln price
+  int choice_set = 30;        // sampled alternatives per mover and round (the founders' guide)
+  int max_rounds = 8;         // lottery rounds
 };
+
+// Gompertz-Makeham mortality: the annual probability of death at age x is
+// min(1, factor * a * e^(b x) + background), with `infant` in place of `background` at age 0,
+// and 1 at kMaxAge; factor is the sex's.
+struct GompertzMakeham {
+  double a = 0, b = 0, background = 0, infant = 0, male_factor = 0, female_factor = 0;
+};
+// Fills Params::death_male and death_female.
+void set_mortality(Params& p, const GompertzMakeham& m);
 
 // Households: dense index 0..size()-1 (32-bit), plus a stable 64-bit key that seeds the draws.
 struct Households {

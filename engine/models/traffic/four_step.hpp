@@ -14,12 +14,13 @@
 
 namespace ut::traffic {
 
+// A city's values (its profile's [modes], docs/profile-format.md).
 struct ModeParams {
-  double beta_time = -0.06;       // utility per minute
-  double asc_car = -1.4;
-  double asc_transit = -0.3;
-  double car_terminal_min = 6;    // parking and walking to and from the car
-  double beta_greenway = 0.8;     // bonus for walk/bike from zones with greenway access (share 0..1)
+  double beta_time = 0;          // utility per minute
+  double asc_car = 0;
+  double asc_transit = 0;
+  double car_terminal_min = 0;   // parking and walking to and from the car
+  double beta_greenway = 0;      // bonus for walk/bike from zones with greenway access (share 0..1)
 };
 
 enum Mode : int { kCar = 0, kTransit = 1, kWalkBike = 2, kModes = 3 };

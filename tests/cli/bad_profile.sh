@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A scenario whose city profile is bad: `urbantwin run` exits 2 with one line on stderr naming
+# the profile file and the key (or the scenario file and its `profile` key), and writes nothing.
+# Each case is the bundled Chengdu profile with one line changed.
+set -uo pipefail
+ut=$1 src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+profile=$src/gis-data/chengdu-center/profile.toml
+failed=0 n=0
+# The baseline scenario with absolute layer paths and the profile next to it.
+sed -e "s|\.\./\.\./gis-data/chengdu-center/chengdu-center.gpkg|$src/gis-data/chengdu-center/chengdu-center.gpkg|" \
+    -e 's|^profile = .*|profile = "city.toml"|' "$src/scenarios/chengdu-center/baseline.toml" > "$tmp/scenario.toml"
+grep -q '^profile = "city.toml"$' "$tmp/scenario.toml" || { echo "FAIL: the baseline names no profile"; exit 1; }
+
+# case NAME SED-EXPRESSION FILE-IN-MESSAGE EXPECTED-TEXT...
+case_() {
+  local name=$1 expr=$2 file=$3; shift 3
+  n=$((n + 1))
+  sed -e "$expr" "$profile" > "$tmp/city.toml"
+  cmp -s "$profile" "$tmp/city.toml" && { echo "FAIL $name: the sed expression changed nothing"; failed=$((failed + 1)); return; }
+  rm -rf "$tmp/run"
+  "$ut" run "$tmp/scenario.toml" --out "$tmp/run" >"$tmp/out" 2>"$tmp/err"
+  local rc=$? problem=""
+  [ $rc -eq 2 ] || problem="exit code $rc, expected 2"
+  [ -z "$problem" ] && ! grep -qF -- "$file" "$tmp/err" && problem="message names no $file"
+  for t in "$@"; do [ -z "$problem" ] && ! grep -qF -- "$t" "$tmp/err" && problem="message lacks '$t'"; done
+  [ -z "$problem" ] && [ "$(wc -l < "$tmp/err")" != 1 ] && problem="stderr holds $(wc -l < "$tmp/err") lines"
+  [ -z "$problem" ] && [ -e "$tmp/run" ] && problem="a run directory was written"
+  if [ -n "$problem" ]; then echo "FAIL $name: $problem"; echo "  stderr: $(cat "$tmp/err")"; failed=$((failed + 1))
+  else echo "ok   $name: $(cat "$tmp/err")"; fi
+}
+case_ rate_above_one 's/^fertility = \[0, 0, 0, 0.004,/fertility = [0, 0, 0, 1.5,/' city.toml \
+  "key demography.fertility[4]" "must be in [0, 1]" "1.5"
+case_ unknown_key 's/^vacancy_pct = 6/vacancy_pc = 6/' city.toml "key housing.vacancy_pc" "did you mean 'vacancy_pct'"
+case_ short_array 's/^household_size = \[0.27, /household_size = [/' city.toml \
+  "key demography.household_size" "must be an array of 6 numbers" "an array of 5"
+case_ missing_source '/^source = "CJJ 37-2012/d' city.toml "key road_capacity." "every number needs a source"
+case_ missing_table '/^\[mortality\]/,/^source = "Gompertz/d' city.toml "key mortality" "required table is missing"
+case_ table_typo 's/^\[mortality\]/[mortality_table]/' city.toml "key mortality_table" "did you mean 'mortality'"
+case_ road_class_typo 's/^primary = 1200/primray = 1200/' city.toml "key road_capacity.primray" "did you mean 'primary'"
+# The scenario names a profile that is not there: the scenario file and its key.
+n=$((n + 1))
+rm -f "$tmp/city.toml"
+"$ut" run "$tmp/scenario.toml" --out "$tmp/run" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -qF "scenario.toml" "$tmp/err" && grep -qF "key profile" "$tmp/err" && grep -qF "must name an existing file" "$tmp/err"; then
+  echo "ok   missing_profile: $(cat "$tmp/err")"
+else
+  echo "FAIL missing_profile: exit $rc: $(cat "$tmp/err")"; failed=$((failed + 1))
+fi
+echo "$((n - failed)) passed, $failed failed"
+[ $failed -eq 0 ]
