@@ -362,6 +362,10 @@ bool valid_name(const std::string& name) {
 
 }  // namespace
 
+std::string toml_ascii_skeleton(const std::string& text, const fs::path& file) {
+  return check_ascii_outside_strings(text, file);
+}
+
 Scenario load_scenario(const fs::path& file) { return load_scenario(file, {}); }
 
 namespace {

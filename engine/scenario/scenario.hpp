@@ -191,6 +191,12 @@ struct Scenario {
 // inside strings and comments), unknown keys (with the nearest valid key suggested), wrong
 // types, integers where integers are meant, out-of-range values (scenario/limits.hpp). Throws
 // core::InputError naming the file and key.
+// Checks that a TOML text has non-ASCII bytes only inside strings and comments (InputError
+// naming the file, line and column otherwise) and returns its ASCII skeleton (those bytes masked):
+// parse the skeleton first (toml++ 3.3 has undefined behaviour on some non-ASCII syntax errors).
+// Used by every TOML reader of the project (scenarios, city profiles).
+std::string toml_ascii_skeleton(const std::string& text, const std::filesystem::path& file);
+
 Scenario load_scenario(const std::filesystem::path& file);
 
 // load_scenario with the overrides applied to the file's table before any validation, so an

@@ -7,6 +7,7 @@
 # (blanks squeezed), with sane values in the GeoPackage. Then bad option values on a good file.
 set -uo pipefail
 ut=$(realpath "$1") dir=$(realpath "$2")
+profile=$(realpath "$(dirname "$0")/../../gis-data/generic/profile.toml")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out" "$tmp/tmpdir" "$tmp/cwd"
 failed=0 n=0
@@ -17,7 +18,7 @@ prepare() {
   shift 4
   n=$((n + 1))
   rm -f "$tmp/out"/* "$tmp/out"/.[!.]* 2>/dev/null
-  (cd "$tmp/cwd" && TMPDIR="$tmp/tmpdir" timeout 60 "$ut" prepare-osm "$file" --out "$tmp/out/x.gpkg" "$@" \
+  (cd "$tmp/cwd" && TMPDIR="$tmp/tmpdir" timeout 60 "$ut" prepare-osm "$file" --out "$tmp/out/x.gpkg" --profile "$profile" "${@:---residents-per-km2=10000}" \
     >"$tmp/stdout" 2>"$tmp/stderr")
   rc=$?
   if [ "$want" = 2 ]; then
