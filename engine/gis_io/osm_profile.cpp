@@ -237,7 +237,21 @@ OsmProfile load_osm_profile(const fs::path& file) {
   {
     const toml::table* t = r.table(*top, P + ".", "schools", true);
     const std::string q = P + ".schools";
-    r.check_keys(*t, q, {"unknown_level", "grades", "source"});
+    r.check_keys(*t, q, {"unknown_level", "grades", "tags", "source"});
+    if (const toml::table* tags = r.table(*t, q + ".", "tags", false))
+      for (const auto& [k, v] : *tags) {
+        const std::string tag(k.str());
+        const std::string kq = q + ".tags." + tag;
+        if (tag.empty() || tag.find_first_of(" \t\n=,\"") != std::string::npos)
+          r.fail(&v, kq, "must be an OSM key (no blanks, '=', ',' or quotes)", "\"" + tag + "\"");
+        const toml::table* values = v.as_table();
+        if (values == nullptr) r.fail(&v, kq, "must be a table of tag value = [classes]", show(v));
+        for (const auto& [val, cls] : *values) {
+          const std::vector<std::string> c = r.strings(*values, kq + ".", std::string(val.str()), true);
+          r.classes(&cls, c, kq + "." + std::string(val.str()));
+          p.school_tags[tag][std::string(val.str())] = c;
+        }
+      }
     p.unknown_level = r.strings(*t, q + ".", "unknown_level", true);
     r.classes(t->get("unknown_level"), p.unknown_level, q + ".unknown_level");
     p.unknown_level_source = r.source(*t, q + ".");

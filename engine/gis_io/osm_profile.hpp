@@ -54,6 +54,8 @@ struct OsmProfile {
   std::vector<std::string> unknown_level;  // classes of a school whose level no tag nor name tells
   std::string unknown_level_source;
   std::map<std::string, std::pair<double, double>> grades;  // class -> first and last grade
+  // [prepare_osm.schools.tags."TAG"]: a country's school tag (e.g. school:FR): value -> classes
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> school_tags;
 
   std::vector<OsmNameRule> names;  // [[prepare_osm.names]], in file order
 

@@ -472,6 +472,25 @@ class ReadErrors {
   }
 };
 
+// GDAL's name for an OSM key (attribute_name_laundering: ':' becomes '_').
+std::string laundered(std::string key) {
+  std::replace(key.begin(), key.end(), ':', '_');
+  return key;
+}
+
+// kOsmConf with extra keys among the attributes of points and multipolygons (fields only: GDAL
+// makes the same features).
+std::string osm_conf_with(const std::vector<std::string>& keys) {
+  std::string conf = kOsmConf;
+  for (const char* section : {"[points]", "[multipolygons]"}) {
+    const auto end = conf.find('\n', conf.find("attributes=", conf.find(section)));
+    std::string add;
+    for (const auto& k : keys) add += "," + k;
+    conf.insert(end, add);
+  }
+  return conf;
+}
+
 // Opens the file with GDAL's OSM driver only, configured from memory (no temporary file).
 GDALDatasetUniquePtr open_osm(const fs::path& osm, const char* osmconf = kOsmConf) {
   detail::init_gdal();
@@ -1009,6 +1028,7 @@ void Preparer::read_polygons(GDALDataset& ds) {
     for (const char* k : {"amenity", "healthcare", "isced_level", "school", "grades", "social_facility",
                           "social_facility_for", "railway", "station", "public_transport"})
       s.tags[k] = field(*f, k);
+    for (const auto& [tag, values] : profile_.school_tags) s.tags[tag] = field(*f, laundered(tag).c_str());
     s.area = dynamic_cast<OGRSurface*>(g.get()) ? g->toSurface()->get_Area()
                                                  : dynamic_cast<OGRMultiSurface*>(g.get()) ? g->toMultiSurface()->get_Area() : 0;
     if (leisure == "park") s.classes = "park";
@@ -1041,6 +1061,7 @@ void Preparer::read_points(GDALDataset& ds) {
     for (const char* k : {"amenity", "healthcare", "isced_level", "school", "grades", "social_facility",
                           "social_facility_for"})
       s.tags[k] = field(*f, k);
+    for (const auto& [tag, values] : profile_.school_tags) s.tags[tag] = field(*f, laundered(tag).c_str());
     s.geom = std::move(g);
     sites_.push_back(std::move(s));
   }
@@ -1755,6 +1776,17 @@ std::set<std::string> school_levels_from_tags(const std::map<std::string, std::s
     source = "school";
     return out;
   }
+  for (const auto& [key, values] : pr.school_tags) {  // a country's school tag (the profile's)
+    std::stringstream in(tag(key.c_str()));
+    for (std::string v; std::getline(in, v, ';');) {
+      auto it = values.find(v);
+      if (it != values.end()) out.insert(it->second.begin(), it->second.end());
+    }
+    if (!out.empty()) {
+      source = key;
+      return out;
+    }
+  }
   const std::string grades = tag("grades");
   if (!grades.empty() && !pr.grades.empty()) {
     ranges(grades, true, [&](int k) {
@@ -1884,7 +1916,10 @@ PrepareReport Preparer::run() {
   // Negative (unsaved JOSM), huge or unsorted node ids: GDAL's SQLite node index takes them.
   std::optional<CPLConfigOptionSetter> sqlite_index;
   if (xml && !xml->gdal_node_index) sqlite_index.emplace("OSM_USE_CUSTOM_INDEXING", "NO", false);
-  auto ds = open_osm(opt_.osm);
+  std::vector<std::string> extra_keys;
+  for (const auto& [tag, values] : profile_.school_tags) extra_keys.push_back(tag);
+  const std::string conf = osm_conf_with(extra_keys);
+  auto ds = open_osm(opt_.osm, conf.c_str());
   OGRLayer* lines = ds->GetLayerByName("lines");
   if (lines == nullptr || ds->GetLayerByName("points") == nullptr || ds->GetLayerByName("multipolygons") == nullptr)
     throw InputError(Where{file, "", ""}, "must be an OSM file (layers points, lines, multipolygons)", "");
