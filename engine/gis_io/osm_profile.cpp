@@ -174,7 +174,7 @@ OsmProfile load_osm_profile(const fs::path& file) {
   const toml::table* top = r.table(root, "", "prepare_osm", true);
   const std::string P = "prepare_osm";
   r.check_keys(*top, P,
-               {"city", "study_area", "residents", "land_use", "buildings", "schools", "names", "greenways",
+               {"city", "study_area", "edge_lines", "residents", "land_use", "buildings", "schools", "names", "greenways",
                 "facilities"});
   p.city = r.str(*top, P + ".", "city", false).value_or("");
   p.study_area = r.str(*top, P + ".", "study_area", false).value_or("");
@@ -182,6 +182,11 @@ OsmProfile load_osm_profile(const fs::path& file) {
     r.fail(top->get("study_area"), P + ".study_area",
            "must be \"bounds\" (the extract's box, deliberately) or absent (the extract's boundary polygon)",
            "\"" + p.study_area + "\"");
+
+  p.edge_lines = r.str(*top, P + ".", "edge_lines", false).value_or("reach");
+  if (p.edge_lines != "reach" && p.edge_lines != "clipped")
+    r.fail(top->get("edge_lines"), P + ".edge_lines", "must be \"reach\" (default) or \"clipped\"",
+           "\"" + p.edge_lines + "\"");
 
   // Residents: optional (the command line may give the evidence instead).
   if (const toml::table* t = r.table(*top, P + ".", "residents", false)) {

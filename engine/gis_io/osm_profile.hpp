@@ -37,6 +37,11 @@ struct OsmProfile {
   // study_area: "" (default: the extract's boundary polygon, else its box with a note) or
   // "bounds" (the extract's box, deliberately: no note).
   std::string study_area;
+  // edge_lines: "reach" (default: lines clipped 1 m beyond the study area, then faces outside it
+  // dropped) or "clipped" (lines clipped exactly at the outline, as the 2018 Chengdu derivation
+  // did: a line may then end a hair short of the outline, GEOS does not node it and the two blocks
+  // beside it merge; kept only so that the bundled Chengdu layers stay as published).
+  std::string edge_lines = "reach";
 
   // [prepare_osm.residents]: the evidence used when the command line gives none.
   std::optional<double> residents_total, residents_per_km2, m2_per_resident;

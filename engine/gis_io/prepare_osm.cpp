@@ -772,6 +772,10 @@ class Preparer {
   OGRSpatialReference wgs84_, utm_;
   std::unique_ptr<OGRCoordinateTransformation> to_utm_;
   GeomPtr study_, context_;
+  // The study area and 1 m around it: lines are clipped to it, so that a line crossing the
+  // outline crosses it for GEOS too (a line clipped exactly at the outline may end a hair short of
+  // it and not be noded); faces outside the study area are then dropped.
+  GeomPtr reach_;
   std::vector<Road> roads_;
   std::vector<GeomPtr> block_lines_;
   std::vector<std::pair<std::string, GeomPtr>> rivers_;  // named main rivers (greenway corridors)
@@ -874,14 +878,14 @@ void Preparer::read_lines(GDALDataset& ds) {
         }
         roads_.push_back(std::move(r));
       }
-      if (block_classes.count(hw)) block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+      if (block_classes.count(hw)) block_lines_.push_back(GeomPtr(g->Intersection(reach_.get())));
     } else if (ww == "river" || ww == "canal") {
-      block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+      block_lines_.push_back(GeomPtr(g->Intersection(reach_.get())));
       bool corridor = false;  // the profile's river corridors: name parts, or "*" for every river and canal
       for (const auto& part : profile_.rivers) corridor = corridor || part == "*" || name.find(part) != std::string::npos;
       if (corridor) rivers_.emplace_back(name, std::move(g));
     } else if (rw == "rail") {
-      block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+      block_lines_.push_back(GeomPtr(g->Intersection(reach_.get())));
     } else if (field(*f, "natural") == "coastline") {
       coastlines_.push_back(std::move(g));
     }
@@ -1113,7 +1117,7 @@ void Preparer::make_sea() {
   OGRMultiLineString all;
   std::vector<std::pair<geo::Point, geo::Point>> segments;
   for (auto& c : coastlines_) {
-    GeomPtr clipped(c->Intersection(study_.get()));
+    GeomPtr clipped(c->Intersection(reach_.get()));
     if (!clipped) continue;
     std::vector<geo::LineString> parts;
     detail::append_lines(*clipped, parts);
@@ -1190,7 +1194,6 @@ void Preparer::make_blocks() {
   }
   // The study-area outline closes the blocks at its edge (a box: its one ring; an area: every ring).
   const bool one_polygon = wkbFlatten(study_->getGeometryType()) == wkbPolygon;
-  const bool simple = one_polygon && study_->toPolygon()->getNumInteriorRings() == 0;
   geo::MultiPolygon study_parts;
   detail::append_polygons(*study_, study_parts);
   OGRLineString outline(one_polygon ? *study_->toPolygon()->getExteriorRing() : detail::from_line(study_parts[0].rings[0]));
@@ -1225,7 +1228,7 @@ void Preparer::make_blocks() {
   long long dropped_small = 0;
   for (const OGRGeometry* poly : *polys->toGeometryCollection()) {
     GeomPtr g(poly->clone());
-    if (!simple) {  // a face in a hole of the study area, or between its parts, is not in it
+    {  // a face beyond the outline (lines reach 1 m past it), or in a hole of the study area, is not in it
       OGRPoint inside;
       if (!point_on_surface(*g, inside) || !study_->Contains(&inside)) continue;
     }
@@ -2000,6 +2003,7 @@ PrepareReport Preparer::run() {
     throw InputError(study_where, fmt::format("the study area must be at most {} km2", kMaxStudyAreaKm2),
                      fmt::format("{:.6g} km2", study_km2));
   context_.reset(study_->Buffer(opt_.context_m, 8));
+  reach_.reset(profile_.edge_lines == "clipped" ? study_->clone() : study_->Buffer(1, 8));
   if (!context_) throw std::runtime_error("prepare-osm: buffering the study area failed (GEOS)");
   report_.figures["study_area_km2"] = study_km2;
   report_.method.emplace_back("study_area", study_method);
