@@ -694,7 +694,7 @@ GeomPtr read_area_layer(const fs::path& path) {
 }
 
 // --bbox "W,S,E,N" in degrees.
-OGREnvelope parse_bbox(const std::string& text) {
+OGREnvelope parse_bbox(const std::string& text, const std::string& file) {
   std::vector<double> v;
   std::string part;
   std::istringstream in(text);
@@ -702,17 +702,17 @@ OGREnvelope parse_bbox(const std::string& text) {
     double d = 0;
     const auto a = part.find_first_not_of(' '), b = part.find_last_not_of(' ');
     if (a == std::string::npos || !parse_real(part.substr(a, b - a + 1), d))
-      throw InputError(Where{"", "", "option --bbox"}, "must be four numbers W,S,E,N (degrees)", one_line(text));
+      throw InputError(Where{file, "", "option --bbox"}, "must be four numbers W,S,E,N (degrees)", one_line(text));
     v.push_back(d);
   }
   if (v.size() != 4)
-    throw InputError(Where{"", "", "option --bbox"}, "must be four numbers W,S,E,N (degrees)", one_line(text));
+    throw InputError(Where{file, "", "option --bbox"}, "must be four numbers W,S,E,N (degrees)", one_line(text));
   OGREnvelope e;
   e.MinX = v[0];
   e.MinY = v[1];
   e.MaxX = v[2];
   e.MaxY = v[3];
-  check_bounds(e, Where{"", "", "option --bbox"});
+  check_bounds(e, Where{file, "", "option --bbox"});
   return e;
 }
 
@@ -1960,9 +1960,9 @@ PrepareReport Preparer::run() {
     study_where = Where{opt_.area.string(), "", "option --area"};
     study_method = fmt::format("--area {} ({})", opt_.area.filename().string(), poly ? "Osmosis .poly" : "OGR polygons");
   } else if (!opt_.bbox.empty()) {
-    const OGREnvelope b = parse_bbox(opt_.bbox);
+    const OGREnvelope b = parse_bbox(opt_.bbox, file);
     study_ll.reset(box_polygon(b).clone());
-    study_where = Where{"", "", "option --bbox"};
+    study_where = Where{file, "", "option --bbox"};
     study_method = "--bbox " + opt_.bbox;
   } else if (std::error_code ec; profile_.study_area != "bounds" && fs::is_regular_file(beside, ec)) {
     study_ll = read_poly(beside);
