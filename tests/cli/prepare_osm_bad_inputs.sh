@@ -83,6 +83,14 @@ prepare "two residents sources" 2 "give at most one source of residents" "$good"
 prepare "--residents not whole" 2 "option --residents: must be a whole number of residents" "$good" --residents 1.5
 prepare "--area inside the box, --residents 10" 0 "residents 10" "$good" --area "$a/ok_inside.poly" --residents 10
 prepare "--population-raster in WGS 84: cells of 10 and 25 residents" 0 "residents 35" "$good" --population-raster "$dir/raster/ok_wgs84.asc"
+# An OGR polygon in UTM 48N, 580 m x 660 m: 0.3828 km2 exactly.
+prepare "--area as GeoJSON in UTM 48N" 0 "study_area_km2 0.3828" "$good" --area "$a/ok_inside_utm.geojson" --residents 10
+named=points.geojson prepare "--area of points" 2 "feature 0: must be a polygon or multipolygon (got Point)" \
+  "$good" --area "$a/points.geojson" --residents 10
+prepare "no area given, no FILE.poly: the box, with a note" 0 "note: the study area is the extract's box" "$good" --residents 10
+mkdir -p "$tmp/beside"; cp "$good" "$tmp/beside/x.osm"; cp "$a/ok_inside.poly" "$tmp/beside/x.poly"
+prepare "x.poly beside x.osm: the extract's boundary polygon" 0 "study_area the extract's boundary polygon x.poly" \
+  "$tmp/beside/x.osm" --residents 10
 for case in "missing_prepare_osm|key prepare_osm: required table is missing" \
             "missing_land_use|key prepare_osm.land_use: required table is missing" \
             "rate_above_one|key prepare_osm.land_use.mixed.residential_share: a rate must be from 0 to 1 (got 1.5)" \

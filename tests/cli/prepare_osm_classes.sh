@@ -75,5 +75,18 @@ option --residents' \
   "$(about "$g" study_area; about "$g" residents_method; about "$g" residents_source)"
 check "greenway: the footway inside the park" "Allée du parc,path inside a park" \
   "$(dump "$g" "select name, rule from greenways" | tail -n +2)"
+# Capacities per class from the profile ([prepare_osm.facilities.capacity]); other classes stay empty.
+{ cat "$src/gis-data/monaco/profile.toml"; printf '\n[prepare_osm.facilities.capacity]\nkindergarten = 90\nhealth = 20000\n'; } >"$tmp/cap.toml"
+"$ut" prepare-osm "$dir/classes.osm" --bbox 7.40,43.70,7.42,43.72 --profile "$tmp/cap.toml" --residents 1000 \
+  --out "$tmp/cap.gpkg" >/dev/null
+check "capacities: kindergartens 90, health 20000, the rest empty" \
+'elderly_care|
+fire_station|
+health|20000.0
+kindergarten|90.0
+metro|
+middle_school|
+park|
+primary_school|' "$(sqlite3 "$tmp/cap.gpkg" "select distinct classes, capacity from facilities order by classes")"
 [ $failed -eq 0 ] && echo "all passed" || echo "$failed failed"
 [ $failed -eq 0 ]
