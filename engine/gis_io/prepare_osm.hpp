@@ -42,6 +42,13 @@ struct PrepareReport {
   std::vector<std::pair<std::string, std::string>> method;
 };
 
+// Every number or name that belongs to one city comes from options.profile (its [prepare_osm]
+// tables, gis_io/osm_profile.hpp); the code holds OSM's generic semantics only. The study area is
+// land only: water areas and the sea (from natural=coastline ways, land on their left) are never
+// parcels; they are barriers (kind water / sea) and the layer water. Residents come from one
+// piece of evidence (options first, then the profile; none: InputError), and the about table
+// says which (study_area, residents_method, residents_source, residents_spread, profile).
+//
 // What the OSM file must satisfy (InputError naming the file, the line or element and the bad
 // value otherwise; nothing is written):
 // - an OpenStreetMap file GDAL's OSM driver reads: .osm XML (well-formed, not truncated) or .osm.pbf;
@@ -50,7 +57,10 @@ struct PrepareReport {
 // - XML only (scanned before GDAL, which reads numbers with atof): every node has an integer id,
 //   unique, and lat/lon numbers in range; every way, relation, nd and member id is an integer;
 // - at least one highway way within the study area or its context, and some land: at least one
-//   block outside water.
+//   block outside water and the sea.
+// - the study area (--area .poly or OGR polygons with a CRS, --bbox, FILE.poly beside the extract,
+//   else the extract's box) obeys the box rules above; the profile file is valid; a population
+//   raster has a CRS, a geotransform and at most 25 million cells.
 // - building ids unique: a building's id is its way id, or its relation id + 10^15 (no clash, no
 //   overflow; real OSM ids are far below).
 // Accepted, with a note in the report: ways referencing nodes absent from the extract (kept with
