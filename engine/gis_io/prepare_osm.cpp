@@ -755,6 +755,50 @@ struct Block {
   long long residents = 0;
 };
 
+// The block containing a point: a uniform grid over the blocks' envelopes (cells about the size
+// of a mean block), so that placing many points (buildings, raster cells) costs about one
+// polygon test each. Candidates are tried in block order: the first block containing the point.
+class BlockLocator {
+ public:
+  explicit BlockLocator(const std::vector<Block>& blocks) : blocks_(blocks), env_(blocks.size()) {
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      blocks[i].geom->getEnvelope(&env_[i]);
+      all_.Merge(env_[i]);
+    }
+    if (blocks.empty()) return;
+    const double w = std::max(all_.MaxX - all_.MinX, 1.0), h = std::max(all_.MaxY - all_.MinY, 1.0);
+    const double cell = std::sqrt(w * h / static_cast<double>(blocks.size()));
+    nx_ = std::clamp(static_cast<int>(std::ceil(w / cell)), 1, 2048);
+    ny_ = std::clamp(static_cast<int>(std::ceil(h / cell)), 1, 2048);
+    cw_ = w / nx_;
+    ch_ = h / ny_;
+    cells_.resize(static_cast<std::size_t>(nx_) * static_cast<std::size_t>(ny_));
+    for (std::size_t i = 0; i < blocks.size(); ++i)
+      for (int y = cy(env_[i].MinY); y <= cy(env_[i].MaxY); ++y)
+        for (int x = cx(env_[i].MinX); x <= cx(env_[i].MaxX); ++x) cells_[index(x, y)].push_back(i);
+  }
+  std::optional<std::size_t> find(double x, double y) const {
+    if (cells_.empty() || x < all_.MinX || x > all_.MaxX || y < all_.MinY || y > all_.MaxY) return std::nullopt;
+    OGRPoint pt(x, y);
+    for (const std::size_t i : cells_[index(cx(x), cy(y))])
+      if (x >= env_[i].MinX && x <= env_[i].MaxX && y >= env_[i].MinY && y <= env_[i].MaxY &&
+          blocks_[i].geom->Contains(&pt))
+        return i;
+    return std::nullopt;
+  }
+
+ private:
+  const std::vector<Block>& blocks_;
+  std::vector<OGREnvelope> env_;
+  OGREnvelope all_;
+  int nx_ = 0, ny_ = 0;
+  double cw_ = 1, ch_ = 1;
+  std::vector<std::vector<std::size_t>> cells_;
+  int cx(double x) const { return std::clamp(static_cast<int>((x - all_.MinX) / cw_), 0, nx_ - 1); }
+  int cy(double y) const { return std::clamp(static_cast<int>((y - all_.MinY) / ch_), 0, ny_ - 1); }
+  std::size_t index(int x, int y) const { return static_cast<std::size_t>(y) * static_cast<std::size_t>(nx_) + static_cast<std::size_t>(x); }
+};
+
 class Preparer {
  public:
   explicit Preparer(const PrepareOptions& o) : opt_(o) {}
@@ -1308,8 +1352,7 @@ void Preparer::assign_land_use() {
 std::vector<double> Preparer::building_floor(std::vector<double>& floor) {
   floor.assign(blocks_.size(), 0);
   std::vector<double> res(blocks_.size(), 0);
-  std::vector<OGREnvelope> env(blocks_.size());
-  for (std::size_t i = 0; i < blocks_.size(); ++i) blocks_[i].geom->getEnvelope(&env[i]);
+  const BlockLocator locate(blocks_);
   auto in = [](const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
   };
@@ -1317,10 +1360,8 @@ std::vector<double> Preparer::building_floor(std::vector<double>& floor) {
   for (const Building& b : buildings_) {
     OGRPoint pt;
     if (!point_on_surface(*b.geom, pt)) continue;
-    for (std::size_t i = 0; i < blocks_.size(); ++i) {
-      if (pt.getX() < env[i].MinX || pt.getX() > env[i].MaxX || pt.getY() < env[i].MinY || pt.getY() > env[i].MaxY ||
-          !blocks_[i].geom->Contains(&pt))
-        continue;
+    if (const std::optional<std::size_t> found = locate.find(pt.getX(), pt.getY())) {
+      const std::size_t i = *found;
       double levels = 0;
       if (b.levels) levels = *b.levels;
       else {
@@ -1335,7 +1376,6 @@ std::vector<double> Preparer::building_floor(std::vector<double>& floor) {
       floor[i] += f;
       res[i] += f * share;
       ++placed;
-      break;
     }
   }
   report_.method.emplace_back("buildings_in_parcels", fmt::format("{} ({} without building:levels: the profile's "
@@ -1370,8 +1410,7 @@ std::vector<double> Preparer::raster_residents() {
   const double nodata = band->GetNoDataValue(&has_nodata);
   std::vector<double> row(static_cast<std::size_t>(w));
   std::vector<double> out(blocks_.size(), 0);
-  std::vector<OGREnvelope> env(blocks_.size());
-  for (std::size_t i = 0; i < blocks_.size(); ++i) blocks_[i].geom->getEnvelope(&env[i]);
+  const BlockLocator locate(blocks_);
   OGREnvelope all;
   study_->getEnvelope(&all);
   for (int y = 0; y < h; ++y) {
@@ -1386,12 +1425,7 @@ std::vector<double> Preparer::raster_residents() {
       double px = gt[0] + (x + 0.5) * gt[1] + (y + 0.5) * gt[2], py = gt[3] + (x + 0.5) * gt[4] + (y + 0.5) * gt[5];
       if (!ct->Transform(1, &px, &py)) continue;
       if (px < all.MinX || px > all.MaxX || py < all.MinY || py > all.MaxY) continue;
-      OGRPoint pt(px, py);
-      for (std::size_t i = 0; i < blocks_.size(); ++i)
-        if (px >= env[i].MinX && px <= env[i].MaxX && py >= env[i].MinY && py <= env[i].MaxY && blocks_[i].geom->Contains(&pt)) {
-          out[i] += v;
-          break;
-        }
+      if (const std::optional<std::size_t> i = locate.find(px, py)) out[*i] += v;
     }
   }
   return out;
