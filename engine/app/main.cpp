@@ -138,7 +138,12 @@ int main(int argc, char** argv) {
   cmd_prep->add_option("osm", prep.osm, "OpenStreetMap extract (.osm or .osm.pbf)")->required();
   cmd_prep->add_option("--metro", prep.metro, "Metro stations (any OGR source with type=subway_station points)");
   cmd_prep->add_option("--out", prep.out, "GeoPackage to write")->required();
+  cmd_prep->add_option("--profile", prep.profile, "City profile (TOML) with the [prepare_osm] tables, e.g. gis-data/generic/profile.toml");
+  cmd_prep->add_option("--area", prep.area, "Study area: an Osmosis .poly file or any OGR polygon layer (default: FILE.poly beside the extract, else its box)");
+  cmd_prep->add_option("--bbox", prep.bbox, "Study area as a box W,S,E,N in degrees");
+  cmd_prep->add_option("--residents", prep.residents, "Total residents of the study area (e.g. a census figure), spread by residential floor area");
   cmd_prep->add_option("--residents-per-km2", prep.residents_per_km2, "Residents per km2 of land in the study area (checked by prepare-osm: (0, 200000])");
+  cmd_prep->add_option("--population-raster", prep.population_raster, "Residents per cell: any GDAL raster with a CRS");
   bool prep_overwrite = false;
   cmd_prep->add_flag("--overwrite", prep_overwrite, "Replace an earlier GeoPackage of the same path (never an input)");
 
@@ -199,12 +204,13 @@ int main(int argc, char** argv) {
     if (*cmd_runp) return cmd_run(run, true);
     if (*cmd_val) return cmd_run(val, false);
     if (*cmd_prep) {
-      ut::core::check_output({prep.out, ut::core::Staging::Kind::file, "GeoPackage", prep_overwrite, {prep.osm, prep.metro}, "--out"});
+      ut::core::check_output({prep.out, ut::core::Staging::Kind::file, "GeoPackage", prep_overwrite, {prep.osm, prep.metro, prep.profile, prep.area, prep.population_raster}, "--out"});
       const auto report = ut::gis_io::prepare_osm(prep);
       fmt::print("wrote {} (CRS {})\n", prep.out.string(), report.crs);
       for (const auto& [k, v] : report.counts) fmt::print("  {:<45} {}\n", k, v);
       for (const auto& [k, v] : report.figures) fmt::print("  {:<45} {:.6g}\n", k, v);
       for (const auto& n : report.notes) fmt::print("  note: {}\n", n);
+      for (const auto& [k, v] : report.method) fmt::print("  {:<45} {}\n", k, v);
       fmt::print("{}\n", ut::output::kAttribution);
     }
   } catch (const ut::core::InputError& e) {

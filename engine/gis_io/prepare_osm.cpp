@@ -11,10 +11,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <tuple>
 
@@ -24,6 +26,7 @@
 #include "geo/geometry.hpp"
 #include "geo/projection.hpp"
 #include "gis_io/ogr_util.hpp"
+#include "gis_io/osm_profile.hpp"
 
 namespace ut::gis_io {
 
@@ -39,20 +42,20 @@ constexpr const char* kOsmConf = R"(closed_ways_are_polygons=aeroway,amenity,bou
 attribute_name_laundering=yes
 [points]
 osm_id=yes
-attributes=name,amenity,healthcare,railway,station,isced:level,social_facility
+attributes=name,amenity,healthcare,railway,station,public_transport,isced:level,school,grades,social_facility,social_facility:for
 other_tags=no
 [lines]
 osm_id=yes
-attributes=name,highway,waterway,railway,maxspeed,lanes,oneway,junction,foot,bridge,tunnel
+attributes=name,highway,waterway,railway,maxspeed,lanes,oneway,junction,foot,bridge,tunnel,natural
 other_tags=no
 [multipolygons]
 osm_id=yes
 osm_way_id=yes
-attributes=name,type,amenity,landuse,leisure,natural,water,waterway,healthcare,isced:level,social_facility
+attributes=name,type,amenity,landuse,leisure,natural,water,waterway,healthcare,isced:level,school,grades,social_facility,social_facility:for,railway,station,public_transport
 other_tags=no
 [multilinestrings]
 osm_id=yes
-attributes=name,type
+attributes=name,type,route
 other_tags=no
 [other_relations]
 osm_id=yes
@@ -90,30 +93,20 @@ attributes=type
 other_tags=no
 )";
 
-// Land-use rule: gross floor-area ratio over the block (centre-line bounded) and the share of
-// floor area that is residential. docs/data-derivation.md gives the reasoning.
-struct LandUseRule {
-  double far;
-  double residential_share;
-};
-const std::map<std::string, LandUseRule>& land_use_rules() {
-  static const std::map<std::string, LandUseRule> rules = {
-      {"residential", {1.8, 1.0}}, {"mixed", {1.5, 0.6}},   {"commercial", {2.5, 0.1}}, {"education", {0.8, 0.05}},
-      {"health", {1.2, 0.0}},      {"industrial", {1.0, 0.0}}, {"transport", {0.3, 0.0}}, {"park", {0.02, 0.0}},
-      {"construction", {0.0, 0.0}}, {"other", {1.0, 0.3}}};
-  return rules;
-}
-
 std::string field(OGRFeature& f, const char* name) {
   const int i = f.GetFieldIndex(name);
   if (i < 0 || !f.IsFieldSetAndNotNull(i)) return {};
   return f.GetFieldAsString(i);
 }
 
-bool contains_any(const std::string& s, std::initializer_list<const char*> parts) {
-  for (const char* p : parts)
-    if (s.find(p) != std::string::npos) return true;
-  return false;
+// A point inside g (GEOS PointOnSurface); false when there is none.
+bool point_on_surface(const OGRGeometry& g, OGRPoint& out) {
+  OGRGeometryH h = OGR_G_PointOnSurface(OGRGeometry::ToHandle(const_cast<OGRGeometry*>(&g)));
+  if (h == nullptr) return false;
+  GeomPtr p(OGRGeometry::FromHandle(h));
+  if (p->IsEmpty() || wkbFlatten(p->getGeometryType()) != wkbPoint) return false;
+  out = *p->toPoint();
+  return true;
 }
 
 // The number a tag value starts with ("50", "30 mph" in km/h), if it lies in (0, max]; else fallback.
@@ -142,10 +135,19 @@ bool water_area_tags(const std::string& natural, const std::string& waterway, co
 
 void check_options(const PrepareOptions& o) {
   const std::string file = o.osm.string();
-  if (!(o.residents_per_km2 > 0 && o.residents_per_km2 <= kMaxResidentsPerKm2))
+  if (o.residents_per_km2 && !(*o.residents_per_km2 > 0 && *o.residents_per_km2 <= kMaxResidentsPerKm2))
     throw InputError(Where{file, "", "option --residents-per-km2"},
                      fmt::format("must be a number greater than 0 and at most {}", kMaxResidentsPerKm2),
-                     number(o.residents_per_km2));
+                     number(*o.residents_per_km2));
+  if (o.residents && !(*o.residents >= 0 && *o.residents <= INT32_MAX && std::floor(*o.residents) == *o.residents))
+    throw InputError(Where{file, "", "option --residents"}, "must be a whole number of residents from 0 to 2147483647",
+                     number(*o.residents));
+  const int evidence = o.residents.has_value() + o.residents_per_km2.has_value() + !o.population_raster.empty();
+  if (evidence > 1)
+    throw InputError(Where{file, "", "options --residents, --residents-per-km2, --population-raster"},
+                     "give at most one source of residents", fmt::format("{} given", evidence));
+  if (!o.area.empty() && !o.bbox.empty())
+    throw InputError(Where{file, "", "options --area, --bbox"}, "give at most one study area", "both given");
   if (!(o.context_m >= 0 && o.context_m <= kMaxContextM))
     throw InputError(Where{file, "", "option context_m"},
                      fmt::format("must be a number of metres from 0 to {}", kMaxContextM), number(o.context_m));
@@ -470,6 +472,25 @@ class ReadErrors {
   }
 };
 
+// GDAL's name for an OSM key (attribute_name_laundering: ':' becomes '_').
+std::string laundered(std::string key) {
+  std::replace(key.begin(), key.end(), ':', '_');
+  return key;
+}
+
+// kOsmConf with extra keys among the attributes of points and multipolygons (fields only: GDAL
+// makes the same features).
+std::string osm_conf_with(const std::vector<std::string>& keys) {
+  std::string conf = kOsmConf;
+  for (const char* section : {"[points]", "[multipolygons]"}) {
+    const auto end = conf.find('\n', conf.find("attributes=", conf.find(section)));
+    std::string add;
+    for (const auto& k : keys) add += "," + k;
+    conf.insert(end, add);
+  }
+  return conf;
+}
+
 // Opens the file with GDAL's OSM driver only, configured from memory (no temporary file).
 GDALDatasetUniquePtr open_osm(const fs::path& osm, const char* osmconf = kOsmConf) {
   detail::init_gdal();
@@ -507,6 +528,7 @@ struct Road {
 
 struct Site {
   std::string classes, name, osm_ref, level_source;
+  std::map<std::string, std::string> tags;  // the OSM tags classification reads
   double area = 0;
   GeomPtr geom;  // point or (multi)polygon, metric
 };
@@ -558,6 +580,172 @@ GeomPtr line_parts(const OGRGeometry& g) {
   return out;
 }
 
+
+// An Osmosis polygon file (.poly): a name line, then sections (a name line, "lon lat" lines,
+// "END"; a name starting with '!' is a hole), then "END". Returns the area in lon/lat.
+GeomPtr read_poly(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(Where{path.string(), "", ""}, "must be an existing, readable file", std::strerror(errno));
+  const std::string file = path.string();
+  std::string text;
+  long line_no = 0;
+  auto next_line = [&](std::string& out) {
+    if (!std::getline(in, out)) return false;
+    ++line_no;
+    if (line_no > 10'000'000) throw InputError(Where{file, "", ""}, "a .poly file must have at most 10^7 lines", "more");
+    while (!out.empty() && (out.back() == '\r' || out.back() == ' ' || out.back() == '\t')) out.pop_back();
+    const auto first = out.find_first_not_of(" \t");
+    out = first == std::string::npos ? "" : out.substr(first);
+    return true;
+  };
+  auto fail = [&](const std::string& rule, const std::string& value) -> void {
+    throw InputError(Where{file, fmt::format("line {}", line_no), ""}, rule, one_line(value));
+  };
+  if (!next_line(text)) fail("must be an Osmosis .poly file: a name line, then rings", "an empty file");
+  OGRMultiPolygon outer, holes;
+  for (;;) {
+    if (!next_line(text)) fail("must be an Osmosis .poly file ending with END (truncated?)", "end of file");
+    if (text.empty()) continue;
+    if (text == "END") break;
+    const bool hole = text[0] == '!';
+    const std::string section = text;
+    const long section_line = line_no;
+    OGRLinearRing ring;
+    for (;;) {
+      if (!next_line(text)) fail("must be an Osmosis .poly file: every ring ends with END (truncated?)", "end of file");
+      if (text.empty()) continue;
+      if (text == "END") break;
+      std::istringstream ls(text);
+      std::string a, b, rest;
+      ls >> a >> b >> rest;
+      double lon = 0, lat = 0;
+      if (!parse_real(a, lon) || !parse_real(b, lat) || !rest.empty())
+        fail("must be an Osmosis .poly file: a ring line holds two numbers, longitude and latitude", text);
+      if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90))
+        fail("a .poly point must be a longitude from -180 to 180 and a latitude from -90 to 90", text);
+      ring.addPoint(lon, lat);
+    }
+    ring.closeRings();
+    OGRPolygon poly;
+    poly.addRing(&ring);
+    std::set<std::pair<double, double>> distinct;
+    for (int i = 0; i < ring.getNumPoints(); ++i) distinct.insert({ring.getX(i), ring.getY(i)});
+    if (distinct.size() < 3 || !(poly.get_Area() > 0))
+      throw InputError(Where{file, fmt::format("line {}", section_line), "ring " + one_line(section)},
+                       "must be a polygon: a ring of at least 3 distinct points enclosing an area",
+                       fmt::format("{} distinct point(s)", distinct.size()));
+    GeomPtr valid(poly.IsValid() ? poly.clone() : poly.MakeValid());
+    if (!valid) continue;
+    geo::MultiPolygon parts;
+    detail::append_polygons(*valid, parts);
+    OGRMultiPolygon m = detail::from_multipolygon(parts);
+    for (auto* part : m) (hole ? holes : outer).addGeometry(part);
+  }
+  if (outer.IsEmpty())
+    throw InputError(Where{file, "", ""}, "must be a polygon: at least one ring that is not a hole ('!')", "none");
+  GeomPtr area(outer.UnionCascaded());
+  if (area && !holes.IsEmpty()) {
+    GeomPtr h(holes.UnionCascaded());
+    if (h) area.reset(area->Difference(h.get()));
+  }
+  if (!area || area->IsEmpty() || !polygon_parts(*area))
+    throw InputError(Where{file, "", ""}, "must be a polygon enclosing an area (its holes cover it all)", "empty");
+  return polygon_parts(*area);
+}
+
+// Any OGR source: the polygons of its first layer, in lon/lat.
+GeomPtr read_area_layer(const fs::path& path) {
+  auto ds = detail::open_vector(path.string(), "--area");
+  OGRLayer* layer = ds->GetLayerCount() > 0 ? ds->GetLayer(0) : nullptr;
+  if (layer == nullptr) throw InputError(Where{path.string(), "", ""}, "must have a layer of polygons", "no layer");
+  const std::string where_layer = std::string("layer ") + layer->GetName();
+  const OGRSpatialReference* srs = layer->GetSpatialRef();
+  if (srs == nullptr)
+    throw InputError(Where{path.string(), where_layer, ""}, "must have a known CRS (the study area is reprojected)", "none");
+  OGRSpatialReference wgs;
+  wgs.SetWellKnownGeogCS("WGS84");
+  wgs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  OGRSpatialReference src(*srs);
+  src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src, &wgs));
+  if (!ct) throw InputError(Where{path.string(), where_layer, ""}, "must have a CRS transformable to WGS 84", "");
+  OGRMultiPolygon all;
+  for (auto& f : *layer) {
+    const OGRGeometry* g = f->GetGeometryRef();
+    const auto type = g ? wkbFlatten(g->getGeometryType()) : wkbNone;
+    if (type != wkbPolygon && type != wkbMultiPolygon)
+      throw InputError(Where{path.string(), where_layer, fmt::format("feature {}", f->GetFID())},
+                       "must be a polygon or multipolygon", g ? OGRGeometryTypeToName(g->getGeometryType()) : "no geometry");
+    GeomPtr c(g->clone());
+    if (c->transform(ct.get()) != OGRERR_NONE)
+      throw InputError(Where{path.string(), where_layer, fmt::format("feature {}", f->GetFID())},
+                       "must be transformable to WGS 84", CPLGetLastErrorMsg());
+    if (!c->IsValid()) c.reset(c->MakeValid());
+    if (!c) continue;
+    geo::MultiPolygon parts;
+    detail::append_polygons(*c, parts);
+    OGRMultiPolygon m = detail::from_multipolygon(parts);
+    for (auto* part : m) all.addGeometry(part);
+  }
+  GeomPtr area(all.IsEmpty() ? nullptr : all.UnionCascaded());
+  GeomPtr parts = area ? polygon_parts(*area) : nullptr;
+  if (!parts) throw InputError(Where{path.string(), where_layer, ""}, "must hold at least one polygon with an area", "none");
+  return parts;
+}
+
+// --bbox "W,S,E,N" in degrees.
+OGREnvelope parse_bbox(const std::string& text, const std::string& file) {
+  std::vector<double> v;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, ',')) {
+    double d = 0;
+    const auto a = part.find_first_not_of(' '), b = part.find_last_not_of(' ');
+    if (a == std::string::npos || !parse_real(part.substr(a, b - a + 1), d))
+      throw InputError(Where{file, "", "option --bbox"}, "must be four numbers W,S,E,N (degrees)", one_line(text));
+    v.push_back(d);
+  }
+  if (v.size() != 4)
+    throw InputError(Where{file, "", "option --bbox"}, "must be four numbers W,S,E,N (degrees)", one_line(text));
+  OGREnvelope e;
+  e.MinX = v[0];
+  e.MinY = v[1];
+  e.MaxX = v[2];
+  e.MaxY = v[3];
+  check_bounds(e, Where{file, "", "option --bbox"});
+  return e;
+}
+
+// A box as a lon/lat polygon, densified so that its outline stays exact after projection.
+OGRPolygon box_polygon(const OGREnvelope& box) {
+  OGRPolygon p;
+  OGRLinearRing ring;
+  const int steps = 20;
+  auto lerp = [](double a, double b, int i) { return a + (b - a) * i / steps; };
+  for (int i = 0; i < steps; ++i) ring.addPoint(lerp(box.MinX, box.MaxX, i), box.MinY);
+  for (int i = 0; i < steps; ++i) ring.addPoint(box.MaxX, lerp(box.MinY, box.MaxY, i));
+  for (int i = 0; i < steps; ++i) ring.addPoint(lerp(box.MaxX, box.MinX, i), box.MaxY);
+  for (int i = 0; i < steps; ++i) ring.addPoint(box.MinX, lerp(box.MaxY, box.MinY, i));
+  ring.closeRings();
+  p.addRing(&ring);
+  return p;
+}
+
+// The length of the line parts of g.
+double line_length(const OGRGeometry& g) {
+  std::vector<geo::LineString> parts;
+  detail::append_lines(g, parts);
+  double len = 0;
+  for (const auto& p : parts) len += geo::length(p);
+  return len;
+}
+
+double polygon_area(const OGRGeometry& g) {
+  geo::MultiPolygon mp;
+  detail::append_polygons(g, mp);
+  return geo::area(mp);
+}
+
 struct Block {
   GeomPtr geom;
   geo::Point centroid;
@@ -565,6 +753,50 @@ struct Block {
   std::string land_use, source;
   double far = 0, floor = 0, res_floor = 0;
   long long residents = 0;
+};
+
+// The block containing a point: a uniform grid over the blocks' envelopes (cells about the size
+// of a mean block), so that placing many points (buildings, raster cells) costs about one
+// polygon test each. Candidates are tried in block order: the first block containing the point.
+class BlockLocator {
+ public:
+  explicit BlockLocator(const std::vector<Block>& blocks) : blocks_(blocks), env_(blocks.size()) {
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      blocks[i].geom->getEnvelope(&env_[i]);
+      all_.Merge(env_[i]);
+    }
+    if (blocks.empty()) return;
+    const double w = std::max(all_.MaxX - all_.MinX, 1.0), h = std::max(all_.MaxY - all_.MinY, 1.0);
+    const double cell = std::sqrt(w * h / static_cast<double>(blocks.size()));
+    nx_ = std::clamp(static_cast<int>(std::ceil(w / cell)), 1, 2048);
+    ny_ = std::clamp(static_cast<int>(std::ceil(h / cell)), 1, 2048);
+    cw_ = w / nx_;
+    ch_ = h / ny_;
+    cells_.resize(static_cast<std::size_t>(nx_) * static_cast<std::size_t>(ny_));
+    for (std::size_t i = 0; i < blocks.size(); ++i)
+      for (int y = cy(env_[i].MinY); y <= cy(env_[i].MaxY); ++y)
+        for (int x = cx(env_[i].MinX); x <= cx(env_[i].MaxX); ++x) cells_[index(x, y)].push_back(i);
+  }
+  std::optional<std::size_t> find(double x, double y) const {
+    if (cells_.empty() || x < all_.MinX || x > all_.MaxX || y < all_.MinY || y > all_.MaxY) return std::nullopt;
+    OGRPoint pt(x, y);
+    for (const std::size_t i : cells_[index(cx(x), cy(y))])
+      if (x >= env_[i].MinX && x <= env_[i].MaxX && y >= env_[i].MinY && y <= env_[i].MaxY &&
+          blocks_[i].geom->Contains(&pt))
+        return i;
+    return std::nullopt;
+  }
+
+ private:
+  const std::vector<Block>& blocks_;
+  std::vector<OGREnvelope> env_;
+  OGREnvelope all_;
+  int nx_ = 0, ny_ = 0;
+  double cw_ = 1, ch_ = 1;
+  std::vector<std::vector<std::size_t>> cells_;
+  int cx(double x) const { return std::clamp(static_cast<int>((x - all_.MinX) / cw_), 0, nx_ - 1); }
+  int cy(double y) const { return std::clamp(static_cast<int>((y - all_.MinY) / ch_), 0, ny_ - 1); }
+  std::size_t index(int x, int y) const { return static_cast<std::size_t>(y) * static_cast<std::size_t>(nx_) + static_cast<std::size_t>(x); }
 };
 
 class Preparer {
@@ -575,10 +807,19 @@ class Preparer {
 
  private:
   const PrepareOptions& opt_;
+  OsmProfile profile_;
   PrepareReport report_;
+  std::vector<GeomPtr> coastlines_;         // natural=coastline ways (land on their left), metric
+  std::vector<GeomPtr> coast_islands_;      // closed natural=coastline ways GDAL made areas: land
+  std::vector<std::pair<std::string, GeomPtr>> routes_;  // route=bicycle|foot|hiking relations
+  GeomPtr sea_;                             // the sea within the context, from the coastlines
   OGRSpatialReference wgs84_, utm_;
   std::unique_ptr<OGRCoordinateTransformation> to_utm_;
   GeomPtr study_, context_;
+  // The study area and 1 m around it: lines are clipped to it, so that a line crossing the
+  // outline crosses it for GEOS too (a line clipped exactly at the outline may end a hair short of
+  // it and not be noded); faces outside the study area are then dropped.
+  GeomPtr reach_;
   std::vector<Road> roads_;
   std::vector<GeomPtr> block_lines_;
   std::vector<std::pair<std::string, GeomPtr>> rivers_;  // named main rivers (greenway corridors)
@@ -614,7 +855,12 @@ class Preparer {
   void add_line_barriers(OGRFeature& f, const OGRGeometry& g);
   void add_area_features(OGRFeature& f, const OGRGeometry& g);
   void number_buildings_and_barriers();
+  void read_routes(GDALDataset& ds);
+  void make_sea();
+  void classify_sites();
   void make_blocks();
+  std::vector<double> building_floor(std::vector<double>& floor);
+  std::vector<double> raster_residents();
   void assign_land_use();
   void allocate_residents();
   void select_greenways();
@@ -676,12 +922,16 @@ void Preparer::read_lines(GDALDataset& ds) {
         }
         roads_.push_back(std::move(r));
       }
-      if (block_classes.count(hw)) block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+      if (block_classes.count(hw)) block_lines_.push_back(GeomPtr(g->Intersection(reach_.get())));
     } else if (ww == "river" || ww == "canal") {
-      block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
-      if (contains_any(name, {"锦江", "錦江", "府河", "沙河", "Jin Jiang", "Sha He"})) rivers_.emplace_back(name, std::move(g));
+      block_lines_.push_back(GeomPtr(g->Intersection(reach_.get())));
+      bool corridor = false;  // the profile's river corridors: name parts, or "*" for every river and canal
+      for (const auto& part : profile_.rivers) corridor = corridor || part == "*" || name.find(part) != std::string::npos;
+      if (corridor) rivers_.emplace_back(name, std::move(g));
     } else if (rw == "rail") {
-      block_lines_.push_back(GeomPtr(g->Intersection(study_.get())));
+      block_lines_.push_back(GeomPtr(g->Intersection(reach_.get())));
+    } else if (field(*f, "natural") == "coastline") {
+      coastlines_.push_back(std::move(g));
     }
   }
 }
@@ -799,8 +1049,12 @@ void Preparer::read_polygons(GDALDataset& ds) {
     const std::string name = field(*f, "name");
     const std::string way = field(*f, "osm_way_id");
     const std::string ref = way.empty() ? "relation/" + field(*f, "osm_id") : "way/" + way;
-    if (field(*f, "waterway") == "riverbank" || natural == "water" || landuse == "reservoir" || landuse == "basin") {
+    if (water_area_tags(natural, field(*f, "waterway"), landuse, field(*f, "water"))) {
       water_.push_back(std::move(g));
+      continue;
+    }
+    if (natural == "coastline") {  // a closed coastline way (an island, a rock): land inside
+      coast_islands_.push_back(std::move(g));
       continue;
     }
     auto lu = landuse_category.find(landuse);
@@ -819,6 +1073,10 @@ void Preparer::read_polygons(GDALDataset& ds) {
     Site s;
     s.name = name;
     s.osm_ref = ref;
+    for (const char* k : {"amenity", "healthcare", "isced_level", "school", "grades", "social_facility",
+                          "social_facility_for", "railway", "station", "public_transport"})
+      s.tags[k] = field(*f, k);
+    for (const auto& [tag, values] : profile_.school_tags) s.tags[tag] = field(*f, laundered(tag).c_str());
     s.area = dynamic_cast<OGRSurface*>(g.get()) ? g->toSurface()->get_Area()
                                                  : dynamic_cast<OGRMultiSurface*>(g.get()) ? g->toMultiSurface()->get_Area() : 0;
     if (leisure == "park") s.classes = "park";
@@ -837,14 +1095,21 @@ void Preparer::read_points(GDALDataset& ds) {
   OGRLayer* pts = ds.GetLayerByName("points");
   while (OGRFeatureUniquePtr f = next(*pts)) {
     const std::string amenity = field(*f, "amenity");
-    if (amenity.empty()) continue;
+    const std::string station = field(*f, "station");
+    // Stations from the extract's tags, unless a --metro file gives them.
+    const bool metro_station = opt_.metro.empty() && (station == "subway" || station == "light_rail") &&
+                               (field(*f, "railway") == "station" || field(*f, "public_transport") == "station");
+    if (amenity.empty() && field(*f, "healthcare").empty() && !metro_station) continue;
     GeomPtr g = metric(f->GetGeometryRef());
     if (!g || !g->Intersects(context_.get())) continue;
     Site s;
     s.name = field(*f, "name");
     s.osm_ref = "node/" + field(*f, "osm_id");
-    s.classes = amenity;
-    s.level_source = field(*f, "isced_level");
+    s.classes = metro_station ? "metro" : amenity;
+    for (const char* k : {"amenity", "healthcare", "isced_level", "school", "grades", "social_facility",
+                          "social_facility_for"})
+      s.tags[k] = field(*f, k);
+    for (const auto& [tag, values] : profile_.school_tags) s.tags[tag] = field(*f, laundered(tag).c_str());
     s.geom = std::move(g);
     sites_.push_back(std::move(s));
   }
@@ -875,6 +1140,90 @@ void Preparer::read_metro() {
   report_.counts["metro_stations_in_file"] = static_cast<long long>(seen.size());
 }
 
+void Preparer::read_routes(GDALDataset& ds) {
+  if (!profile_.designated_routes) return;
+  OGRLayer* layer = ds.GetLayerByName("multilinestrings");
+  if (layer == nullptr) return;
+  while (OGRFeatureUniquePtr f = next(*layer)) {
+    const std::string route = field(*f, "route");
+    if (field(*f, "type") != "route" || (route != "bicycle" && route != "foot" && route != "hiking")) continue;
+    GeomPtr g = metric(f->GetGeometryRef());
+    if (g && g->Intersects(context_.get())) routes_.emplace_back(route, std::move(g));
+  }
+}
+
+// The sea within the study area: the faces cut out of the study area by the coastline ways, on their
+// right (OSM draws coastlines with the land on the left). Each coastline segment votes for the
+// face 0.5 m to its right (sea) and the face 0.5 m to its left (land); a face is sea when it has
+// more sea votes than land votes. Closed coastline ways (islands) are land.
+void Preparer::make_sea() {
+  if (coastlines_.empty()) return;
+  OGRMultiLineString all;
+  std::vector<std::pair<geo::Point, geo::Point>> segments;
+  for (auto& c : coastlines_) {
+    GeomPtr clipped(c->Intersection(reach_.get()));
+    if (!clipped) continue;
+    std::vector<geo::LineString> parts;
+    detail::append_lines(*clipped, parts);
+    for (auto& p : parts) {
+      if (p.size() < 2) continue;
+      for (std::size_t i = 0; i + 1 < p.size(); ++i) segments.emplace_back(p[i], p[i + 1]);
+      OGRLineString ls = detail::from_line(p);
+      all.addGeometry(&ls);
+    }
+  }
+  if (segments.empty()) return;
+  geo::MultiPolygon ctx;
+  detail::append_polygons(*study_, ctx);
+  for (const auto& poly : ctx)
+    for (const auto& ring : poly.rings) {
+      OGRLineString ls = detail::from_line(ring);
+      all.addGeometry(&ls);
+    }
+  OGRPoint p0(segments.front().first.x, segments.front().first.y);
+  GeomPtr noded(all.Union(&p0));
+  GeomPtr faces(noded ? noded->Polygonize() : nullptr);
+  if (!faces) return;
+  std::vector<GeomPtr> face;
+  std::vector<OGREnvelope> env;
+  for (const OGRGeometry* g : *faces->toGeometryCollection()) {
+    OGRPoint inside;
+    if (!point_on_surface(*g, inside) || !study_->Contains(&inside)) continue;  // a hole of the context
+    face.emplace_back(g->clone());
+    env.emplace_back();
+    face.back()->getEnvelope(&env.back());
+  }
+  std::vector<long> votes(face.size(), 0);
+  auto vote = [&](double x, double y, long v) {
+    OGRPoint pt(x, y);
+    for (std::size_t i = 0; i < face.size(); ++i)
+      if (x >= env[i].MinX && x <= env[i].MaxX && y >= env[i].MinY && y <= env[i].MaxY && face[i]->Contains(&pt)) {
+        votes[i] += v;
+        return;
+      }
+  };
+  for (const auto& [a, b] : segments) {
+    const double dx = b.x - a.x, dy = b.y - a.y, len = std::hypot(dx, dy);
+    if (!(len > 2)) continue;
+    const double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2, nx = dy / len * 0.5, ny = -dx / len * 0.5;
+    vote(mx + nx, my + ny, +1);  // right: sea
+    vote(mx - nx, my - ny, -1);  // left: land
+  }
+  OGRMultiPolygon sea;
+  for (std::size_t i = 0; i < face.size(); ++i)
+    if (votes[i] > 0) {
+      geo::MultiPolygon parts;
+      detail::append_polygons(*face[i], parts);
+      OGRMultiPolygon m = detail::from_multipolygon(parts);
+      for (auto* part : m) sea.addGeometry(part);
+    }
+  if (sea.IsEmpty()) return;
+  GeomPtr u(sea.UnionCascaded());
+  for (auto& island : coast_islands_)
+    if (u && u->Intersects(island.get())) u.reset(u->Difference(island.get()));
+  sea_ = u ? polygon_parts(*u) : nullptr;
+}
+
 void Preparer::make_blocks() {
   OGRMultiLineString all;
   for (auto& g : block_lines_) {
@@ -887,9 +1236,18 @@ void Preparer::make_blocks() {
         all.addGeometry(&ls);
       }
   }
-  // The study-area outline closes the blocks at the edge of the extract.
-  OGRLineString outline(*study_->toPolygon()->getExteriorRing());
+  // The study-area outline closes the blocks at its edge (a box: its one ring; an area: every ring).
+  const bool one_polygon = wkbFlatten(study_->getGeometryType()) == wkbPolygon;
+  geo::MultiPolygon study_parts;
+  detail::append_polygons(*study_, study_parts);
+  OGRLineString outline(one_polygon ? *study_->toPolygon()->getExteriorRing() : detail::from_line(study_parts[0].rings[0]));
   all.addGeometry(&outline);
+  for (std::size_t i = 0; i < study_parts.size(); ++i)
+    for (std::size_t r = 0; r < study_parts[i].rings.size(); ++r)
+      if (i > 0 || r > 0) {
+        OGRLineString ring = detail::from_line(study_parts[i].rings[r]);
+        all.addGeometry(&ring);
+      }
   // Union with a point on the linework nodes every crossing (GEOS), as polygonize requires.
   OGRPoint p0;
   outline.StartPoint(&p0);
@@ -901,8 +1259,9 @@ void Preparer::make_blocks() {
   if (!polys)
     throw InputError(Where{opt_.osm.string(), "", ""}, "the street network must be polygonized by GEOS",
                      CPLGetLastErrorMsg());
-  // Water (river surfaces, ponds) is not land: cut it out of the blocks.
+  // Water (river surfaces, ponds) and the sea are not land: cut them out of the blocks.
   OGRMultiPolygon water_mp;
+  if (sea_) water_.push_back(GeomPtr(sea_->clone()));
   for (auto& w : water_) {
     geo::MultiPolygon parts;
     detail::append_polygons(*w, parts);
@@ -913,6 +1272,10 @@ void Preparer::make_blocks() {
   long long dropped_small = 0;
   for (const OGRGeometry* poly : *polys->toGeometryCollection()) {
     GeomPtr g(poly->clone());
+    {  // a face beyond the outline (lines reach 1 m past it), or in a hole of the study area, is not in it
+      OGRPoint inside;
+      if (!point_on_surface(*g, inside) || !study_->Contains(&inside)) continue;
+    }
     if (water_union && g->Intersects(water_union.get())) {
       GeomPtr cut(g->Difference(water_union.get()));
       if (!cut) continue;
@@ -975,28 +1338,172 @@ void Preparer::assign_land_use() {
       b.land_use = "mixed";
       b.source = "default";
     }
-    const LandUseRule& rule = land_use_rules().at(b.land_use);
+    const OsmLandUseRule& rule = profile_.land_use.at(b.land_use);
     b.far = rule.far;
     b.floor = b.area * rule.far;
     b.res_floor = b.floor * rule.residential_share;
   }
 }
 
+// Floor area of the buildings whose point on surface lies in each block (footprint x
+// building:levels, or the profile's default levels for the building=* type), and the residential
+// part of it (the profile's residential types: all; its non-residential types: none; any other
+// type: the block's land-use residential share). Returns the residential floor per block.
+std::vector<double> Preparer::building_floor(std::vector<double>& floor) {
+  floor.assign(blocks_.size(), 0);
+  std::vector<double> res(blocks_.size(), 0);
+  const BlockLocator locate(blocks_);
+  auto in = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  long long untagged = 0, placed = 0;
+  for (const Building& b : buildings_) {
+    OGRPoint pt;
+    if (!point_on_surface(*b.geom, pt)) continue;
+    if (const std::optional<std::size_t> found = locate.find(pt.getX(), pt.getY())) {
+      const std::size_t i = *found;
+      double levels = 0;
+      if (b.levels) levels = *b.levels;
+      else {
+        ++untagged;
+        auto it = profile_.default_levels.find(b.value);
+        levels = it != profile_.default_levels.end() ? it->second : profile_.default_levels.at("*");
+      }
+      const double f = polygon_area(*b.geom) * levels;
+      const double share = in(profile_.residential_buildings, b.value)       ? 1.0
+                           : in(profile_.non_residential_buildings, b.value) ? 0.0
+                                                                             : profile_.land_use.at(blocks_[i].land_use).residential_share;
+      floor[i] += f;
+      res[i] += f * share;
+      ++placed;
+    }
+  }
+  report_.method.emplace_back("buildings_in_parcels", fmt::format("{} ({} without building:levels: the profile's "
+                                                                   "default levels by building type)", placed, untagged));
+  return res;
+}
+
+// Residents per block from a population raster: the sum of the cells whose centre lies in the block.
+std::vector<double> Preparer::raster_residents() {
+  const std::string file = opt_.population_raster.string();
+  detail::init_gdal();
+  GDALDatasetUniquePtr ds(GDALDataset::Open(file.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!ds) throw InputError(Where{file, "", "option --population-raster"}, "must be a raster GDAL can read", CPLGetLastErrorMsg());
+  if (ds->GetRasterCount() < 1) throw InputError(Where{file, "", "option --population-raster"}, "must have a band", "none");
+  const OGRSpatialReference* srs = ds->GetSpatialRef();
+  if (srs == nullptr || srs->IsEmpty())
+    throw InputError(Where{file, "", "option --population-raster"},
+                     "must have a known CRS (residents per cell are placed by their coordinates)", "none");
+  double gt[6];
+  if (ds->GetGeoTransform(gt) != CE_None)
+    throw InputError(Where{file, "", "option --population-raster"}, "must be georeferenced (a geotransform)", "none");
+  const int w = ds->GetRasterXSize(), h = ds->GetRasterYSize();
+  if (static_cast<double>(w) * h > 25e6)
+    throw InputError(Where{file, "", "option --population-raster"}, "must have at most 25 million cells (crop it to the study area)",
+                     fmt::format("{} x {}", w, h));
+  OGRSpatialReference src(*srs);
+  src.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&src, &utm_));
+  if (!ct) throw InputError(Where{file, "", "option --population-raster"}, "must have a CRS transformable to the study area's", "");
+  GDALRasterBand* band = ds->GetRasterBand(1);
+  int has_nodata = 0;
+  const double nodata = band->GetNoDataValue(&has_nodata);
+  std::vector<double> row(static_cast<std::size_t>(w));
+  std::vector<double> out(blocks_.size(), 0);
+  const BlockLocator locate(blocks_);
+  OGREnvelope all;
+  study_->getEnvelope(&all);
+  for (int y = 0; y < h; ++y) {
+    if (band->RasterIO(GF_Read, 0, y, w, 1, row.data(), w, 1, GDT_Float64, 0, 0) != CE_None)
+      throw InputError(Where{file, fmt::format("row {}", y), "option --population-raster"}, "must be readable", CPLGetLastErrorMsg());
+    for (int x = 0; x < w; ++x) {
+      const double v = row[static_cast<std::size_t>(x)];
+      if ((has_nodata && v == nodata) || std::isnan(v) || v == 0) continue;
+      if (!(v > 0 && v < 1e9))
+        throw InputError(Where{file, fmt::format("row {}, column {}", y, x), "option --population-raster"},
+                         "residents per cell must be a number from 0 to 10^9 (or nodata)", number(v));
+      double px = gt[0] + (x + 0.5) * gt[1] + (y + 0.5) * gt[2], py = gt[3] + (x + 0.5) * gt[4] + (y + 0.5) * gt[5];
+      if (!ct->Transform(1, &px, &py)) continue;
+      if (px < all.MinX || px > all.MaxX || py < all.MinY || py > all.MaxY) continue;
+      if (const std::optional<std::size_t> i = locate.find(px, py)) out[*i] += v;
+    }
+  }
+  return out;
+}
+
 void Preparer::allocate_residents() {
   double land_km2 = 0;
   double res_floor = 0;
-  for (const auto& b : blocks_) {
-    land_km2 += b.area / 1e6;
-    res_floor += b.res_floor;
+  for (const auto& b : blocks_) land_km2 += b.area / 1e6;
+  const OsmProfile& pr = profile_;
+  // The evidence: the command line first, then the profile's [prepare_osm.residents].
+  std::string method, source;
+  std::optional<double> total_given, per_km2, m2_per_resident;
+  if (opt_.residents) {
+    total_given = opt_.residents;
+    method = "total";
+    source = "option --residents";
+  } else if (opt_.residents_per_km2) {
+    per_km2 = opt_.residents_per_km2;
+    method = "density";
+    source = "option --residents-per-km2";
+  } else if (!opt_.population_raster.empty()) {
+    method = "raster";
+    source = "option --population-raster " + opt_.population_raster.filename().string();
+  } else if (pr.residents_total) {
+    total_given = pr.residents_total;
+    method = "total";
+  } else if (pr.residents_per_km2) {
+    per_km2 = pr.residents_per_km2;
+    method = "density";
+  } else if (pr.m2_per_resident) {
+    m2_per_resident = pr.m2_per_resident;
+    method = "buildings";
+  }
+  if (method.empty())
+    throw InputError(Where{pr.file.string(), "", "table prepare_osm.residents"},
+                     "residents need evidence (no city's density is a default for another): give --residents N (a "
+                     "census total), --residents-per-km2 D, --population-raster FILE, or in the profile "
+                     "[prepare_osm.residents] total, per_km2 or m2_per_resident (residents from residential buildings)",
+                     "none given");
+  if (source.empty()) source = fmt::format("profile {} [prepare_osm.residents]: {}", pr.file.filename().string(), pr.residents_source);
+  // Weights: residential floor area (land-use rules, or buildings), or the raster's residents.
+  std::vector<double> weight(blocks_.size(), 0);
+  const bool by_buildings = pr.spread == "buildings" || method == "buildings";
+  if (by_buildings) {
+    std::vector<double> floor;
+    const std::vector<double> res = building_floor(floor);
+    for (std::size_t i = 0; i < blocks_.size(); ++i) {
+      blocks_[i].floor = floor[i];
+      blocks_[i].far = blocks_[i].area > 0 ? floor[i] / blocks_[i].area : 0;
+      blocks_[i].res_floor = res[i];
+    }
+  }
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    weight[i] = blocks_[i].res_floor;
+    res_floor += blocks_[i].res_floor;
+  }
+  double wanted = 0;
+  if (method == "raster") {
+    weight = raster_residents();
+    double sum = 0;
+    for (double v : weight) sum += v;
+    wanted = std::round(sum);
+  } else if (method == "total") {
+    wanted = *total_given;
+  } else if (method == "density") {
+    wanted = std::round(land_km2 * *per_km2);
+  } else {
+    wanted = std::round(res_floor / *m2_per_resident);
   }
   // Bounded: land <= study area <= kMaxStudyAreaKm2 and residents_per_km2 <= kMaxResidentsPerKm2
-  // (checked first), so the total fits the GeoPackage's 32-bit field.
-  const double wanted = std::round(land_km2 * opt_.residents_per_km2);
+  // (checked first), so a density total fits the GeoPackage's 32-bit field; the others are checked here.
   if (!(wanted >= 0 && wanted <= INT32_MAX))
-    throw InputError(Where{opt_.osm.string(), "", "option --residents-per-km2"},
-                     "land area x residents per km2 must be at most 2147483647 residents", number(wanted));
+    throw InputError(Where{opt_.osm.string(), "", source}, "the residents must be at most 2147483647", number(wanted));
+  double weight_sum = 0;
+  for (double v : weight) weight_sum += v;
   long long total = static_cast<long long>(wanted);
-  if (res_floor <= 0 && total > 0) {
+  if (weight_sum <= 0 && total > 0) {
     report_.notes.push_back(
         fmt::format("no residential floor area in the study area: {} residents not allocated", total));
     total = 0;
@@ -1005,7 +1512,7 @@ void Preparer::allocate_residents() {
   std::vector<std::pair<double, std::size_t>> rem;
   long long given = 0;
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
-    const double share = res_floor > 0 ? static_cast<double>(total) * blocks_[i].res_floor / res_floor : 0;
+    const double share = weight_sum > 0 ? static_cast<double>(total) * weight[i] / weight_sum : 0;
     blocks_[i].residents = static_cast<long long>(std::floor(share));
     given += blocks_[i].residents;
     rem.emplace_back(share - std::floor(share), i);
@@ -1016,27 +1523,56 @@ void Preparer::allocate_residents() {
   report_.figures["residents"] = static_cast<double>(total);
   report_.figures["residential_floor_area_m2"] = res_floor;
   report_.figures["residential_floor_area_m2_per_resident"] = total > 0 ? res_floor / static_cast<double>(total) : 0;
+  const std::string how =
+      method == "total"     ? fmt::format("a total of {} residents", number(*total_given))
+      : method == "density" ? fmt::format("{} residents per km2 x {:.6g} km2 of land", number(*per_km2), land_km2)
+      : method == "raster"  ? "the sum of the raster's cells whose centre lies in each parcel"
+                            : fmt::format("residential floor area of the buildings / {} m2 per resident", number(*m2_per_resident));
+  report_.method.emplace_back("residents_method", method + ": " + how);
+  report_.method.emplace_back("residents_source", source);
+  report_.method.emplace_back(
+      "residents_spread",
+      method == "raster" ? "by the raster's cells"
+      : by_buildings     ? "by residential floor area of the buildings in each parcel (footprint x levels; profile [prepare_osm.buildings])"
+                         : "by residential floor area of each parcel (area x FAR x residential share of its land use; profile [prepare_osm.land_use])");
 }
 
 void Preparer::select_greenways() {
-  // Rule 1: a path (footway, pedestrian, cycleway, path, steps, living street) within 100 m of the
-  // Jinjiang/Fu or Sha river centre line: the river greenway corridors (city level).
-  // Rule 2: a path running inside a park (at least half its length): park greenways (community level).
-  // Rule 3: any highway whose name says greenway (绿道).
+  // The profile's [prepare_osm.greenways] (paths: footway, pedestrian, cycleway, path, steps,
+  // living street):
+  // Rule 1: a path whose name contains one of the profile's greenway names (level city).
+  // Rule 2: a path within river_buffer_m of the centre line of a river corridor (the profile's
+  // named rivers, or every river and canal): the river greenway corridors (city level).
+  // Rule 3: a path along a designated route (route=bicycle|foot|hiking relation; within 20 m for
+  // at least park_share of its length), level city, when designated_routes.
+  // Rule 4: a path running inside a park (at least park_share of its length): community level.
   std::vector<GeomPtr> river_buffers;
-  for (auto& [name, g] : rivers_) river_buffers.push_back(GeomPtr(g->Buffer(100, 4)));
+  for (auto& [name, g] : rivers_) river_buffers.push_back(GeomPtr(g->Buffer(profile_.river_buffer_m, 4)));
+  std::vector<std::pair<std::string, GeomPtr>> route_buffers;
+  for (auto& [route, g] : routes_) route_buffers.emplace_back(route, GeomPtr(g->Buffer(20, 4)));
+  const std::string river_rule = fmt::format("path within {} m of {}", number(profile_.river_buffer_m), profile_.river_label);
   for (std::size_t i = 0; i < path_lines_.size(); ++i) {
     auto& [name, g] = path_lines_[i];
     std::string level, rule;
-    if (name.find("绿道") != std::string::npos) {
-      level = "city";
-      rule = "named greenway";
-    }
+    for (const auto& n : profile_.greenway_names)
+      if (rule.empty() && name.find(n) != std::string::npos) {
+        level = "city";
+        rule = "named greenway";
+      }
     for (auto& rb : river_buffers) {
       if (!rule.empty()) break;
-      if (rb->Contains(g.get())) {
+      if (rb && rb->Contains(g.get())) {
         level = "city";
-        rule = "path within 100 m of the Jinjiang/Fu or Sha river";
+        rule = river_rule;
+      }
+    }
+    for (auto& [route, rb] : route_buffers) {
+      if (!rule.empty()) break;
+      if (!rb || !g->Intersects(rb.get())) continue;
+      GeomPtr inside(g->Intersection(rb.get()));
+      if (inside && line_length(*inside) >= profile_.park_share * line_length(*g)) {
+        level = "city";
+        rule = "path along a designated " + route + " route";
       }
     }
     if (rule.empty()) {
@@ -1051,7 +1587,7 @@ void Preparer::select_greenways() {
         if (inside) detail::append_lines(*inside, in_parts);
         double in_len = 0;
         for (auto& p : in_parts) in_len += geo::length(p);
-        if (in_len >= 0.5 * len) {
+        if (in_len >= profile_.park_share * len) {
           level = "community";
           rule = "path inside a park";
           break;
@@ -1148,7 +1684,10 @@ void Preparer::write() {
     f.SetField("facility_id", static_cast<GIntBig>(i + 1));
     f.SetField("classes", s.classes.c_str());
     f.SetField("name", s.name.c_str());
-    f.SetFieldNull(f.GetFieldIndex("capacity"));
+    // Capacity: the profile's per class (a site of several classes: left empty), else empty.
+    const auto cap = profile_.capacity.find(s.classes);
+    if (cap != profile_.capacity.end()) f.SetField("capacity", cap->second);
+    else f.SetFieldNull(f.GetFieldIndex("capacity"));
     f.SetField("area_m2", std::round(s.area * 100) / 100);
     f.SetField("osm_ref", s.osm_ref.c_str());
     f.SetField("level_source", s.level_source.c_str());
@@ -1171,6 +1710,7 @@ void Preparer::write() {
   for (const auto& [k, v] : report_.counts) about("count." + k, std::to_string(v));
   for (const auto& [k, v] : report_.figures) about("figure." + k, fmt::format("{:.6g}", v));
   for (std::size_t i = 0; i < report_.notes.size(); ++i) about(fmt::format("note.{}", i + 1), report_.notes[i]);
+  for (const auto& [k, v] : report_.method) about(k, v);
   OGRLayer* lb = ds->CreateLayer("buildings", &utm_, wkbMultiPolygon, nullptr);
   add_fields(lb, {{"building_id", OFTInteger64}, {"building", OFTString}, {"levels", OFTReal}, {"osm_ref", OFTString}});
   for (const Building& b : buildings_) {
@@ -1194,14 +1734,218 @@ void Preparer::write() {
     f.SetGeometry(b.geom.get());
     commit(lx, f);
   }
+  // water: the water surfaces (kind water) and the sea, clipped to the context, as in barriers.
+  OGRLayer* lw = ds->CreateLayer("water", &utm_, wkbMultiPolygon, nullptr);
+  add_fields(lw, {{"water_id", OFTInteger64}, {"kind", OFTString}, {"area_m2", OFTReal}, {"osm_ref", OFTString}});
+  long long water_id = 0;
+  for (const Barrier& b : barriers_) {
+    if (b.kind != "water" && b.kind != "sea") continue;
+    OGRFeature f(lw->GetLayerDefn());
+    f.SetField("water_id", static_cast<GIntBig>(++water_id));
+    f.SetField("kind", b.kind.c_str());
+    f.SetField("area_m2", std::round(polygon_area(*b.geom) * 100) / 100);
+    f.SetField("osm_ref", b.osm_ref.c_str());
+    f.SetGeometryDirectly(OGRGeometryFactory::forceToMultiPolygon(b.geom->clone()));
+    commit(lw, f);
+  }
   if (ds->CommitTransaction() != OGRERR_NONE) throw std::runtime_error("prepare-osm: commit failed");
   ds.reset();
   fs::rename(tmp, staging.temp());
   staging.commit();
 }
 
+namespace {
+
+// School levels from tags: isced:level (0 kindergarten, 1 primary, 2 middle, 3 high, 4+ beyond
+// school; lists "1;2" and ranges "1-3"), school=* (primary, middle/lower_secondary,
+// secondary = middle and high, upper_secondary/high, kindergarten), grades (with the profile's
+// grade ranges per class; K = 0). Returns the classes and the tag used; beyond: a level 4+ only.
+std::set<std::string> school_levels_from_tags(const std::map<std::string, std::string>& tags, const OsmProfile& pr,
+                                              std::string& source, bool& beyond) {
+  std::set<std::string> out;
+  beyond = false;
+  auto tag = [&](const char* k) {
+    auto it = tags.find(k);
+    return it == tags.end() ? std::string() : it->second;
+  };
+  static const char* by_isced[] = {"kindergarten", "primary_school", "middle_school", "high_school"};
+  auto ranges = [](const std::string& v, bool grades, auto&& each) {  // "1;2", "1-3", "K-5"
+    std::stringstream in(v);
+    std::string part;
+    while (std::getline(in, part, ';')) {
+      std::replace(part.begin(), part.end(), ',', ' ');
+      const auto dash = part.find('-');
+      auto num = [&](std::string t) -> std::optional<int> {
+        t.erase(std::remove(t.begin(), t.end(), ' '), t.end());
+        if (grades && (t == "K" || t == "k" || t == "PK")) return 0;
+        std::int64_t n = 0;
+        if (parse_int(t, n) && n >= 0 && n <= 20) return static_cast<int>(n);
+        return std::nullopt;
+      };
+      const auto a = num(part.substr(0, dash)), b = dash == std::string::npos ? a : num(part.substr(dash + 1));
+      if (a && b && *a <= *b)
+        for (int k = *a; k <= *b; ++k) each(k);
+    }
+  };
+  const std::string isced = tag("isced_level");
+  if (!isced.empty()) {
+    bool any = false;
+    ranges(isced, false, [&](int k) {
+      any = true;
+      if (k <= 3) out.insert(by_isced[k]);
+      else beyond = true;
+    });
+    if (any) {
+      source = "isced:level";
+      if (!out.empty()) beyond = false;
+      return out;
+    }
+  }
+  std::stringstream school(tag("school"));
+  for (std::string v; std::getline(school, v, ';');) {
+    if (v == "kindergarten") out.insert("kindergarten");
+    else if (v == "primary") out.insert("primary_school");
+    else if (v == "middle" || v == "lower_secondary") out.insert("middle_school");
+    else if (v == "secondary") out.insert({"middle_school", "high_school"});
+    else if (v == "upper_secondary" || v == "high") out.insert("high_school");
+  }
+  if (!out.empty()) {
+    source = "school";
+    return out;
+  }
+  for (const auto& [key, values] : pr.school_tags) {  // a country's school tag (the profile's)
+    std::stringstream in(tag(key.c_str()));
+    for (std::string v; std::getline(in, v, ';');) {
+      auto it = values.find(v);
+      if (it != values.end()) out.insert(it->second.begin(), it->second.end());
+    }
+    if (!out.empty()) {
+      source = key;
+      return out;
+    }
+  }
+  const std::string grades = tag("grades");
+  if (!grades.empty() && !pr.grades.empty()) {
+    ranges(grades, true, [&](int k) {
+      for (const auto& [cls, r] : pr.grades)
+        if (k >= r.first && k <= r.second) out.insert(cls);
+    });
+    if (!out.empty()) source = "grades";
+  }
+  return out;
+}
+
+// The classes in the canonical order (osm_facility_classes), joined with ';'.
+std::string joined(const std::set<std::string>& classes) {
+  std::string out;
+  for (const auto& c : osm_facility_classes())
+    if (classes.count(c)) out += (out.empty() ? "" : ";") + c;
+  return out;
+}
+
+}  // namespace
+
+// Facility classes from OSM tags first, the profile's name rules second (docs/data-derivation.md).
+void Preparer::classify_sites() {
+  std::vector<Site> classified;
+  long long skipped = 0, unknown_level = 0;
+  std::map<std::string, long long> not_written;
+  auto tag = [](const Site& s, const char* k) {
+    auto it = s.tags.find(k);
+    return it == s.tags.end() ? std::string() : it->second;
+  };
+  for (auto& s : sites_) {
+    const std::string a = s.classes;  // the amenity, or park / green_space / metro
+    std::set<std::string> cls;
+    std::string level_source;
+    bool skip = false;
+    // Name rules for this amenity: the union of the classes of every rule that matches; a rule
+    // with no classes ("not a facility of ours") counts only when no other rule gives classes.
+    auto by_name = [&](bool& skip_rule) {
+      std::set<std::string> out;
+      skip_rule = false;
+      for (const auto& r : profile_.names) {
+        if (!r.amenity.empty() && r.amenity != a) continue;
+        bool hit = false, veto = false;
+        for (const auto& c : r.contains) hit = hit || s.name.find(c) != std::string::npos;
+        for (const auto& u : r.unless) veto = veto || s.name.find(u) != std::string::npos;
+        if (!hit || veto) continue;
+        if (r.classes.empty()) skip_rule = true;
+        out.insert(r.classes.begin(), r.classes.end());
+      }
+      return out;
+    };
+    const std::string healthcare = tag(s, "healthcare"), sf = tag(s, "social_facility"), sf_for = tag(s, "social_facility_for");
+    if (a == "park" || a == "green_space" || a == "metro") {
+      cls.insert(a);
+    } else if (a == "kindergarten" || a == "childcare") {
+      cls.insert("kindergarten");
+    } else if (a == "school") {
+      bool beyond = false;
+      cls = school_levels_from_tags(s.tags, profile_, level_source, beyond);
+      if (cls.empty() && beyond) {
+        skip = true;
+      } else if (cls.empty()) {
+        bool skip_rule = false;
+        cls = by_name(skip_rule);
+        if (!cls.empty()) level_source = "name";
+        else if (skip_rule) skip = true;
+        else {
+          cls.insert(profile_.unknown_level.begin(), profile_.unknown_level.end());
+          level_source = "assumed (level unknown)";
+          ++unknown_level;
+        }
+      }
+      if (skip) {
+        ++skipped;
+        continue;
+      }
+      if (!cls.count("primary_school") && !cls.count("middle_school") && !cls.count("high_school")) level_source.clear();
+    } else if (a == "hospital" || a == "clinic" || a == "doctors" || healthcare == "hospital" || healthcare == "clinic" ||
+               healthcare == "doctor" || healthcare == "centre") {
+      cls.insert("health");  // not pharmacies (amenity=pharmacy, healthcare=pharmacy), dentists, laboratories
+    } else if (a == "fire_station") {
+      cls.insert("fire_station");
+    } else if (a == "nursing_home" ||
+               (a == "social_facility" &&
+                (((sf == "nursing_home" || sf == "assisted_living") &&
+                  (sf_for.empty() || sf_for.find("senior") != std::string::npos)) ||
+                 (sf == "day_care" && sf_for.find("senior") != std::string::npos)))) {
+      cls.insert("elderly_care");
+    } else if (!a.empty()) {
+      bool skip_rule = false;
+      cls = by_name(skip_rule);  // a city's name rules for other amenities
+    }
+    // Written: the profile's classes only; the others are counted in the report.
+    std::set<std::string> written;
+    for (const auto& c : cls) {
+      if (std::find(profile_.classes.begin(), profile_.classes.end(), c) != profile_.classes.end()) written.insert(c);
+      else ++not_written[c];
+    }
+    if (written.empty()) continue;
+    s.classes = joined(written);
+    s.level_source = level_source;
+    classified.push_back(std::move(s));
+  }
+  sites_ = std::move(classified);
+  report_.counts["schools_skipped_as_high_or_vocational"] = skipped;
+  report_.counts["schools_with_assumed_level"] = unknown_level;
+  for (const auto& [c, n] : not_written) {
+    report_.method.emplace_back("classified_not_written." + c, std::to_string(n));
+    report_.notes.push_back(fmt::format("{} site(s) of class {} classified but not written: {} is not in the profile's "
+                                        "[prepare_osm.facilities] classes", n, c, c));
+  }
+}
+
 PrepareReport Preparer::run() {
   check_options(opt_);
+  if (opt_.profile.empty())
+    throw InputError(Where{opt_.osm.string(), "", "option --profile"},
+                     "prepare-osm needs a city profile with [prepare_osm] tables (land-use ratios, school and name "
+                     "rules, greenway corridors): --profile gis-data/<city>/profile.toml, or "
+                     "gis-data/generic/profile.toml for a city without one",
+                     "none given");
+  profile_ = load_osm_profile(opt_.profile);
   const std::string file = opt_.osm.string();
   // XML: checked by our own scan first (PBF is binary and checked by GDAL's reader).
   std::optional<XmlFacts> xml;
@@ -1209,7 +1953,10 @@ PrepareReport Preparer::run() {
   // Negative (unsaved JOSM), huge or unsorted node ids: GDAL's SQLite node index takes them.
   std::optional<CPLConfigOptionSetter> sqlite_index;
   if (xml && !xml->gdal_node_index) sqlite_index.emplace("OSM_USE_CUSTOM_INDEXING", "NO", false);
-  auto ds = open_osm(opt_.osm);
+  std::vector<std::string> extra_keys;
+  for (const auto& [tag, values] : profile_.school_tags) extra_keys.push_back(tag);
+  const std::string conf = osm_conf_with(extra_keys);
+  auto ds = open_osm(opt_.osm, conf.c_str());
   OGRLayer* lines = ds->GetLayerByName("lines");
   if (lines == nullptr || ds->GetLayerByName("points") == nullptr || ds->GetLayerByName("multipolygons") == nullptr)
     throw InputError(Where{file, "", ""}, "must be an OSM file (layers points, lines, multipolygons)", "");
@@ -1232,6 +1979,43 @@ PrepareReport Preparer::run() {
   if (xml && xml->ways_short > 0)
     report_.notes.push_back(
         fmt::format("{} way(s) have fewer than two distinct nodes in the extract: skipped", xml->ways_short));
+  // The study area (lon/lat): --area, --bbox, the extract's own boundary polygon (FILE.poly beside
+  // it), or the extract's box.
+  GeomPtr study_ll;
+  Where study_where = bounds_where;
+  std::string study_method;
+  fs::path beside = opt_.osm;
+  for (const char* ext : {".pbf", ".osm", ".xml"})
+    if (beside.extension() == ext) beside.replace_extension();
+  beside.replace_extension(".poly");
+  if (!opt_.area.empty()) {
+    const bool poly = opt_.area.extension() == ".poly";
+    study_ll = poly ? read_poly(opt_.area) : read_area_layer(opt_.area);
+    study_where = Where{opt_.area.string(), "", "option --area"};
+    study_method = fmt::format("--area {} ({})", opt_.area.filename().string(), poly ? "Osmosis .poly" : "OGR polygons");
+  } else if (!opt_.bbox.empty()) {
+    const OGREnvelope b = parse_bbox(opt_.bbox, file);
+    study_ll.reset(box_polygon(b).clone());
+    study_where = Where{file, "", "option --bbox"};
+    study_method = "--bbox " + opt_.bbox;
+  } else if (std::error_code ec; profile_.study_area != "bounds" && fs::is_regular_file(beside, ec)) {
+    study_ll = read_poly(beside);
+    study_where = Where{beside.string(), "", "the extract's boundary polygon"};
+    study_method = fmt::format("the extract's boundary polygon {}", beside.filename().string());
+  } else {
+    study_ll.reset(box_polygon(box).clone());
+    study_method = fmt::format("the extract's box {:.6g},{:.6g},{:.6g},{:.6g}", box.MinX, box.MinY, box.MaxX, box.MaxY);
+    if (profile_.study_area != "bounds")
+      report_.notes.push_back(
+          "the study area is the extract's box (no --area, --bbox nor boundary polygon FILE.poly): a box may hold sea "
+          "or land outside the city; give --area to be sure");
+  }
+  {
+    OGREnvelope a;
+    study_ll->getEnvelope(&a);
+    check_bounds(a, study_where);
+    box = a;
+  }
   const std::string crs = geo::utm_epsg_for((box.MinX + box.MaxX) / 2, (box.MinY + box.MaxY) / 2);
   report_.crs = crs;
   wgs84_.SetWellKnownGeogCS("WGS84");
@@ -1241,32 +2025,27 @@ PrepareReport Preparer::run() {
   to_utm_.reset(OGRCreateCoordinateTransformation(&wgs84_, &utm_));
   if (!to_utm_)
     throw std::runtime_error(fmt::format("prepare-osm: no transformation to {}: {}", crs, CPLGetLastErrorMsg()));
-  OGRPolygon study_ll;
   {
-    OGRLinearRing ring;
-    const int steps = 20;  // densified so the outline stays exact after projection
-    auto lerp = [](double a, double b, int i) { return a + (b - a) * i / steps; };
-    for (int i = 0; i < steps; ++i) ring.addPoint(lerp(box.MinX, box.MaxX, i), box.MinY);
-    for (int i = 0; i < steps; ++i) ring.addPoint(box.MaxX, lerp(box.MinY, box.MaxY, i));
-    for (int i = 0; i < steps; ++i) ring.addPoint(lerp(box.MaxX, box.MinX, i), box.MaxY);
-    for (int i = 0; i < steps; ++i) ring.addPoint(box.MinX, lerp(box.MaxY, box.MinY, i));
-    ring.closeRings();
-    study_ll.addRing(&ring);
+    GeomPtr m = metric(study_ll.get());
+    if (m && wkbFlatten(m->getGeometryType()) == wkbPolygon && m->IsValid()) study_ = std::move(m);  // a box
+    else study_ = m ? polygon_parts(*m) : nullptr;
   }
-  study_ = metric(&study_ll);
-  if (!study_ || wkbFlatten(study_->getGeometryType()) != wkbPolygon)
-    throw InputError(bounds_where, fmt::format("the box must be projectable to {}", crs), CPLGetLastErrorMsg());
-  const double study_km2 = study_->toPolygon()->get_Area() / 1e6;
+  if (!study_)
+    throw InputError(study_where, fmt::format("the study area must be projectable to {}", crs), CPLGetLastErrorMsg());
+  const double study_km2 = polygon_area(*study_) / 1e6;
   if (!(study_km2 <= kMaxStudyAreaKm2))
-    throw InputError(bounds_where, fmt::format("the study area must be at most {} km2", kMaxStudyAreaKm2),
+    throw InputError(study_where, fmt::format("the study area must be at most {} km2", kMaxStudyAreaKm2),
                      fmt::format("{:.6g} km2", study_km2));
   context_.reset(study_->Buffer(opt_.context_m, 8));
+  reach_.reset(profile_.edge_lines == "clipped" ? study_->clone() : study_->Buffer(1, 8));
   if (!context_) throw std::runtime_error("prepare-osm: buffering the study area failed (GEOS)");
   report_.figures["study_area_km2"] = study_km2;
+  report_.method.emplace_back("study_area", study_method);
 
   read_points(*ds);
   read_lines(*ds);
   read_polygons(*ds);
+  read_routes(*ds);
   ds.reset();
   read_buildings_and_barriers();
   sqlite_index.reset();
@@ -1276,43 +2055,12 @@ PrepareReport Preparer::run() {
                      "none");
   read_metro();
 
-  // Facility classes from OSM tags; a point inside an area site of the same amenity is the same site.
-  std::vector<Site> classified;
-  long long high_schools = 0, unknown_level = 0;
-  for (auto& s : sites_) {
-    const std::string a = s.classes;
-    std::string cls;
-    if (a == "park" || a == "green_space" || a == "metro") cls = a;
-    else if (a == "kindergarten" || (a == "school" && contains_any(s.name, {"幼儿园"}))) cls = "kindergarten";
-    else if (a == "school") {
-      const bool primary = contains_any(s.name, {"小学"}) || s.level_source == "1";
-      const bool middle = contains_any(s.name, {"初中", "初级中学"}) || (contains_any(s.name, {"中学"}) &&
-                                                                        !contains_any(s.name, {"高级中学", "高中"})) ||
-                          s.level_source == "2";
-      const bool high = contains_any(s.name, {"高级中学", "高中", "职业", "中专", "大学", "学院"});
-      if (primary || middle) {
-        cls = primary && middle ? "primary_school;middle_school" : primary ? "primary_school" : "middle_school";
-        s.level_source = s.level_source.empty() ? "name" : "isced:level";
-      } else if (high) {
-        ++high_schools;
-        continue;
-      } else {
-        cls = "primary_school;middle_school";
-        s.level_source = "assumed (level unknown)";
-        ++unknown_level;
-      }
-    } else if (a == "hospital" || a == "clinic" || a == "doctors") cls = "health";
-    else if (a == "fire_station") cls = "fire_station";
-    else if (a == "social_facility" || a == "nursing_home") cls = "elderly_care";
-    if (cls.empty()) continue;
-    s.classes = cls;
-    classified.push_back(std::move(s));
-  }
+  classify_sites();
   std::vector<Site> unique;
-  for (auto& s : classified) {
+  for (auto& s : sites_) {
     bool dup = false;
     if (wkbFlatten(s.geom->getGeometryType()) == wkbPoint)
-      for (const auto& o : classified)
+      for (const auto& o : sites_)
         if (&o != &s && o.classes == s.classes && wkbFlatten(o.geom->getGeometryType()) != wkbPoint &&
             o.geom->Contains(s.geom.get()))
           dup = true;
@@ -1322,17 +2070,17 @@ PrepareReport Preparer::run() {
     return std::tie(a.classes, a.osm_ref) < std::tie(b.classes, b.osm_ref);
   });
   sites_ = std::move(unique);
-  report_.counts["schools_skipped_as_high_or_vocational"] = high_schools;
-  report_.counts["schools_with_assumed_level"] = unknown_level;
-  for (const char* cls : {"kindergarten", "primary_school", "middle_school", "health", "elderly_care", "fire_station",
-                          "metro", "park", "green_space"}) {
+  // Counted: the classes written (the profile's [prepare_osm.facilities] classes).
+  for (const std::string& cls : osm_facility_classes()) {
+    if (std::find(profile_.classes.begin(), profile_.classes.end(), cls) == profile_.classes.end()) continue;
     long long n = 0;
     for (const auto& s : sites_)
-      if (("," + std::string(s.classes) + ",").find(cls) != std::string::npos) ++n;
-    report_.counts[std::string("facilities.") + cls] = n;
+      if ((";" + s.classes + ";").find(";" + cls + ";") != std::string::npos) ++n;
+    report_.counts["facilities." + cls] = n;
     if (n == 0) report_.notes.push_back(fmt::format("no OSM features of class {} in this extract", cls));
   }
 
+  make_sea();
   make_blocks();
   if (blocks_.empty())
     throw InputError(bounds_where, "the study area must contain land: a block of at least 1000 m2 outside water",
@@ -1348,6 +2096,22 @@ PrepareReport Preparer::run() {
   for (const auto& b : blocks_) default_lu += b.source == "default";
   report_.counts["parcels_with_default_land_use"] = default_lu;
   number_buildings_and_barriers();  // not counted in the report: the about table stays as it was
+  if (sea_) barriers_.push_back({true, std::numeric_limits<std::int64_t>::max(), "sea",
+                                 "natural=coastline (sea side)", GeomPtr(sea_->clone())});
+  {
+    double water_m2 = 0;
+    for (const Barrier& b : barriers_)
+      if (b.kind == "water") {
+        GeomPtr in(b.geom->Intersection(study_.get()));
+        if (in) water_m2 += polygon_area(*in);
+      }
+    GeomPtr sea_in(sea_ ? sea_->Intersection(study_.get()) : nullptr);
+    report_.method.emplace_back("land_area_km2", fmt::format("{:.6g}", report_.figures["land_area_km2"]));
+    report_.method.emplace_back("sea_in_study_area_km2", fmt::format("{:.6g}", sea_in ? polygon_area(*sea_in) / 1e6 : 0.0));
+    report_.method.emplace_back("water_in_study_area_km2", fmt::format("{:.6g}", water_m2 / 1e6));
+    report_.method.emplace_back(
+        "profile", fmt::format("{}{}", opt_.profile.filename().string(), profile_.city.empty() ? "" : " (" + profile_.city + ")"));
+  }
   write();
   return report_;
 }

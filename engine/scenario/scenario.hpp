@@ -206,7 +206,8 @@ const std::map<std::string, std::string>& default_fields(const std::string& role
 const std::vector<std::string>& required_fields(const std::string& role);
 
 // A TOML file read with the scenario file's checks (a readable regular file of bounded size,
-// non-ASCII only inside strings and comments, valid TOML): the study files of `urbantwin batch`.
+// non-ASCII only inside strings and comments, valid TOML): study files of `urbantwin batch`, the
+// [prepare_osm] tables of city profiles. Every TOML reader of the project goes through it.
 // `what` names the file in messages ("study"). Throws core::InputError naming the file.
 toml::table parse_toml_file(const std::filesystem::path& file, const std::string& what);
 

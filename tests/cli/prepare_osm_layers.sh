@@ -17,8 +17,9 @@ dump() {  # dump GPKG SQL: the result as CSV, without carriage returns
   ogr2ogr -f CSV /vsistdout/ "$1" -sql "$2" | tr -d '\r'
 }
 
-"$ut" prepare-osm "$dir/layers.osm" --out "$tmp/a.gpkg" >"$tmp/stdout"
-"$ut" prepare-osm "$dir/layers.osm" --out "$tmp/b.gpkg" >/dev/null
+profile=$(realpath "$(dirname "$0")/../../gis-data/generic/profile.toml")
+"$ut" prepare-osm "$dir/layers.osm" --profile "$profile" --residents 1000 --out "$tmp/a.gpkg" >"$tmp/stdout"
+"$ut" prepare-osm "$dir/layers.osm" --profile "$profile" --residents 1000 --out "$tmp/b.gpkg" >/dev/null
 
 check "buildings: way 100 (6 levels), way 102 (levels 'six': null), relation 200 as 10^15 + 200" \
 'building_id,building,levels,osm_ref

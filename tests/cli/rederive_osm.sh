@@ -7,9 +7,9 @@ osm="$shared/chengdu-osm/chengdu_center_2018.osm"
 metro="$shared/chengdu-osm/chengdu_metro_osm.geojson"
 if [ ! -f "$osm" ]; then echo "SKIP: $osm is absent (set UT_SHARED_DATA)"; exit 77; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$ut" prepare-osm "$osm" --metro "$metro" --out "$tmp/re.gpkg" >/dev/null
+"$ut" prepare-osm "$osm" --metro "$metro" --profile "$src/gis-data/chengdu-center/profile.toml" --out "$tmp/re.gpkg" >/dev/null
 committed="$src/gis-data/chengdu-center/chengdu-center.gpkg"
-for layer in parcels roads greenways facilities about buildings barriers; do
+for layer in parcels roads greenways facilities about buildings barriers water; do
   a=$(sqlite3 "$committed" "select count(*) from $layer")
   b=$(sqlite3 "$tmp/re.gpkg" "select count(*) from $layer")
   [ "$a" = "$b" ] || { echo "layer $layer: $b features re-derived, $a committed"; exit 1; }
