@@ -75,8 +75,10 @@ for i in 0 1 2; do "$ut" batch "$tmp/study.toml" --out "$tmp/c" --shard "$i/3" -
 same "$tmp/a" "$tmp/c"
 
 # MPI: rank 0 hands out the runs to ranks 1 and 2.
-if command -v mpirun > /dev/null; then
-  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+if command -v mpirun > /dev/null && ! timeout 60 mpirun -n 2 true > "$tmp/mpi-probe.out" 2>&1; then
+  echo "note: this machine cannot start MPI jobs (mpirun -n 2 true failed: $(head -3 "$tmp/mpi-probe.out" | tr '\n' ' ')); the MPI comparison was skipped"
+elif command -v mpirun > /dev/null; then
   set +e; mpirun --oversubscribe -n 3 "$ut" batch "$tmp/study.toml" --out "$tmp/d" --quiet > "$tmp/mpi.out" 2>&1; rc=$?; set -e
   if grep -q "MPI is not built in" "$tmp/mpi.out"; then
     [ $rc -ne 0 ] || fail "without MPI built in, mpirun ... batch must fail"
