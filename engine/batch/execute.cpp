@@ -193,8 +193,12 @@ int run_child(const Study& s, std::size_t run, const ExecOptions& o, bool overwr
   return rc;
 }
 
-Progress::Progress(const Study& s, std::vector<std::size_t> todo, std::size_t already_done, std::size_t already_failed, bool quiet)
-    : s_(s), quiet_(quiet), done_(already_done), failed_(already_failed), remaining_(todo.size()), remaining_cost_(0), t0_(now_s()) {
+Progress::Progress(const Study& s, const std::vector<std::size_t>& todo, const std::vector<RunState>& states, const ExecOptions& o)
+    : s_(s), quiet_(o.quiet), done_(0), failed_(0), remaining_(todo.size()), remaining_cost_(0), t0_(now_s()) {
+  for (const auto st : states) {
+    done_ += st == RunState::done;
+    failed_ += st == RunState::failed && !o.retry_failed;
+  }
   for (const auto i : todo) remaining_cost_ += s.runs[i].cost;
   if (!quiet_)
     fmt::print(stderr, "urbantwin batch: {} runs: {} done, {} failed earlier, {} to run\n", s.runs.size(), done_, failed_, remaining_);
@@ -218,12 +222,7 @@ void Progress::finished(std::size_t run, int status, double seconds) {
 
 std::size_t execute_local(const Study& s, const std::vector<RunState>& states, const ExecOptions& o) {
   const auto todo = runs_to_do(s, states, o);
-  std::size_t done = 0, failed = 0;
-  for (const auto st : states) {
-    done += st == RunState::done;
-    failed += st == RunState::failed && !o.retry_failed;
-  }
-  Progress progress(s, todo, done, failed, o.quiet);
+  Progress progress(s, todo, states, o);
   std::atomic<std::size_t> next{0};
   std::mutex mu;
   std::exception_ptr error;

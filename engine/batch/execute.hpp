@@ -52,7 +52,8 @@ int run_child(const Study& s, std::size_t run, const ExecOptions& o, bool overwr
 // Progress on stderr: done / failed / remaining and an estimate of the time left.
 class Progress {
  public:
-  Progress(const Study& s, std::vector<std::size_t> todo, std::size_t already_done, std::size_t already_failed, bool quiet);
+  // Counts the runs already done and failed (failed ones count as to do with retry_failed).
+  Progress(const Study& s, const std::vector<std::size_t>& todo, const std::vector<RunState>& states, const ExecOptions& o);
   void finished(std::size_t run, int status, double seconds);
   std::size_t failed() const { return failed_; }
 

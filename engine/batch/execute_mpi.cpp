@@ -36,12 +36,7 @@ std::size_t execute_mpi(const Study& s, const std::vector<RunState>& states, con
     failures = execute_local(s, states, o);
   } else if (rank == 0) {
     const auto todo = runs_to_do(s, states, o);
-    std::size_t done = 0, failed = 0;
-    for (const auto st : states) {
-      done += st == RunState::done;
-      failed += st == RunState::failed && !o.retry_failed;
-    }
-    Progress progress(s, todo, done, failed, o.quiet);
+    Progress progress(s, todo, states, o);
     std::size_t next = 0;
     int stopped = 0;
     while (stopped < size - 1) {

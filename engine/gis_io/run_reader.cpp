@@ -129,6 +129,22 @@ Manifest read_manifest(const fs::path& path) {
   return out;
 }
 
+// The comma-separated cells of one line (no quoting: urbantwin's tables hold numbers and names).
+void split_cells(std::string_view line, std::vector<std::string_view>& cells) {
+  cells.clear();
+  for (std::size_t b = 0;;) {
+    const std::size_t e = line.find(',', b);
+    cells.push_back(line.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b));
+    if (e == std::string_view::npos) return;
+    b = e + 1;
+  }
+}
+std::vector<std::string_view> split(std::string_view line) {
+  std::vector<std::string_view> cells;
+  split_cells(line, cells);
+  return cells;
+}
+
 // indicators.csv as output::indicators_csv writes it: a header starting with `year`, then one row
 // per manifest year in order, every row with the header's cells, each empty or a finite number.
 void read_indicators(const fs::path& path, const Manifest& man, RunData& r) {
@@ -148,15 +164,6 @@ void read_indicators(const fs::path& path, const Manifest& man, RunData& r) {
   if (text.back() != '\n')
     throw InputError(Where{file, line_at(lines.size() - 1), ""},
                      "every row must end with a line break (the last row is cut short)", quoted(lines.back()));
-  const auto split = [](std::string_view line) {
-    std::vector<std::string_view> cells;
-    for (std::size_t b = 0;;) {
-      const std::size_t e = line.find(',', b);
-      cells.push_back(line.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b));
-      if (e == std::string_view::npos) return cells;
-      b = e + 1;
-    }
-  };
   const auto header = split(lines[0]);
   if (header.size() < 2 || header[0] != "year")
     throw InputError(Where{file, "line 1", ""}, "the header must start with `year` and name at least one indicator",
@@ -226,24 +233,32 @@ int field(OGRLayer* l, const std::string& file, const char* name) {
   return i;
 }
 
-}  // namespace
-
-RunData read_run(const fs::path& dir) {
-  detail::init_gdal();
+// The files every reader needs (and `extra`), the manifest (into `man`) and indicators.csv, checked.
+RunData read_manifest_and_indicators(const fs::path& dir, const std::vector<fs::path>& extra, Manifest& man) {
   RunData r;
   r.dir = dir;
   if (!fs::is_directory(dir))
     throw InputError(Where{dir.string(), "", ""}, "run directory must exist", "not a directory");
-  const fs::path manifest = dir / "manifest.json", csv = dir / "indicators.csv", gpkg = dir / "outputs.gpkg";
-  for (const auto& f : {csv, gpkg, manifest})
+  std::vector<fs::path> need{dir / "indicators.csv", dir / "manifest.json"};
+  need.insert(need.end(), extra.begin(), extra.end());
+  for (const auto& f : need)
     if (!fs::is_regular_file(f))
       throw InputError(Where{f.string(), "", ""}, "a run directory must hold this file (written by urbantwin run)",
                        fs::exists(f) ? "not a file" : "missing");
-
-  const Manifest man = read_manifest(manifest);
+  man = read_manifest(dir / "manifest.json");
   r.scenario = man.scenario;
   r.years = man.years;
-  read_indicators(csv, man, r);
+  read_indicators(dir / "indicators.csv", man, r);
+  return r;
+}
+
+}  // namespace
+
+RunData read_run(const fs::path& dir) {
+  detail::init_gdal();
+  const fs::path gpkg = dir / "outputs.gpkg";
+  Manifest man;
+  RunData r = read_manifest_and_indicators(dir, {gpkg}, man);
 
   auto ds = detail::open_vector(gpkg.string());
   const std::string file = gpkg.string();
@@ -376,19 +391,9 @@ RunData read_run(const fs::path& dir) {
 }
 
 RunData read_run_tables(const fs::path& dir) {
-  RunData r;
-  r.dir = dir;
-  if (!fs::is_directory(dir))
-    throw InputError(Where{dir.string(), "", ""}, "run directory must exist", "not a directory");
-  const fs::path manifest = dir / "manifest.json", csv = dir / "indicators.csv", pcsv = dir / "parcel_years.csv";
-  for (const auto& f : {csv, manifest})
-    if (!fs::is_regular_file(f))
-      throw InputError(Where{f.string(), "", ""}, "a run directory must hold this file (written by urbantwin run)",
-                       fs::exists(f) ? "not a file" : "missing");
-  const Manifest man = read_manifest(manifest);
-  r.scenario = man.scenario;
-  r.years = man.years;
-  read_indicators(csv, man, r);
+  Manifest man;
+  RunData r = read_manifest_and_indicators(dir, {}, man);
+  const fs::path pcsv = dir / "parcel_years.csv";
   if (!fs::is_regular_file(pcsv)) return r;
 
   // parcel_years.csv (output::parcel_years_csv): parcel_id, year, fields; years in manifest
@@ -405,17 +410,8 @@ RunData read_run_tables(const fs::path& dir) {
     ++line;
     return l;
   };
-  const auto split = [](std::string_view l, std::vector<std::string_view>& cells) {
-    cells.clear();
-    for (std::size_t p = 0;;) {
-      const std::size_t e = l.find(',', p);
-      cells.push_back(l.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p));
-      if (e == std::string_view::npos) return;
-      p = e + 1;
-    }
-  };
   std::vector<std::string_view> cells;
-  split(next_line(), cells);
+  split_cells(next_line(), cells);
   if (cells.size() < 3 || cells[0] != "parcel_id" || cells[1] != "year")
     throw InputError(Where{file, "line 1", ""}, "the header must start with parcel_id,year and name the fields", "");
   for (std::size_t k = 2; k < cells.size(); ++k) r.parcel_fields.emplace_back(cells[k]);
@@ -423,7 +419,7 @@ RunData read_run_tables(const fs::path& dir) {
   std::map<std::int64_t, std::size_t> index;
   std::size_t yi = 0, p = 0;
   while (b < text.size()) {
-    split(next_line(), cells);
+    split_cells(next_line(), cells);
     const Where w{file, fmt::format("line {}", line), ""};
     if (cells.size() != width) throw InputError(w, fmt::format("every row must have the header's {} cells", width), fmt::format("{} cells", cells.size()));
     const auto id = number(cells[0], w);
