@@ -239,8 +239,9 @@ RunData read_manifest_and_indicators(const fs::path& dir, const std::vector<fs::
   r.dir = dir;
   if (!fs::is_directory(dir))
     throw InputError(Where{dir.string(), "", ""}, "run directory must exist", "not a directory");
-  std::vector<fs::path> need{dir / "indicators.csv", dir / "manifest.json"};
+  std::vector<fs::path> need{dir / "indicators.csv"};  // checked in this order: the first missing is named
   need.insert(need.end(), extra.begin(), extra.end());
+  need.push_back(dir / "manifest.json");
   for (const auto& f : need)
     if (!fs::is_regular_file(f))
       throw InputError(Where{f.string(), "", ""}, "a run directory must hold this file (written by urbantwin run)",
