@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
 #include "output/gpkg.hpp"
+#include "output/styles.hpp"
 #include "gis_io/ogr_util.hpp"
 #include "output/run_dir.hpp"
 
@@ -79,7 +81,17 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
     OGRSpatialReference srs;
     srs.importFromWkt(a.crs_wkt.c_str());
     srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t) { g.field(l, name, t); };
+    auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t, OGRFieldSubType sub = OFSTNone) { g.field(l, name, t, sub); };
+    // Yes/no fields (<class>_beyond_bound) are shown as A and B, as Booleans, without a difference.
+    auto is_boolean = [](const std::string& f) {
+      const std::string suffix = "_beyond_bound";
+      return f.size() > suffix.size() && f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    // The map: the 15-minute coverage share's change, else the first field's.
+    std::string mapped;
+    for (const auto& f : c.parcel_fields)
+      if (!is_boolean(f) && (mapped.empty() || f == "cov_15min")) mapped = f;
+    const std::string doc_tail = fmt::format(" Differences are B - A: A = {} ({}), B = {} ({}).", a.scenario, a.dir.string(), b.scenario, b.dir.string());
     auto column = [&](const gis_io::RunData& r, const std::string& f) {
       return static_cast<std::size_t>(std::find(r.parcel_fields.begin(), r.parcel_fields.end(), f) - r.parcel_fields.begin());
     };
@@ -89,6 +101,11 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
     field(l, "parcel_id", OFTInteger64);
     field(l, "year", OFTInteger);
     for (const auto& f : c.parcel_fields) {
+      if (is_boolean(f)) {
+        field(l, f + "_a", OFTInteger, OFSTBoolean);
+        field(l, f + "_b", OFTInteger, OFSTBoolean);
+        continue;
+      }
       field(l, f + "_a", OFTReal);
       field(l, f + "_b", OFTReal);
       field(l, f + "_diff", OFTReal);
@@ -97,6 +114,14 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
       for (const auto& f : c.parcel_fields) {
         const auto& va = a.parcel_years.at(year)[p][column(a, f)];
         const auto& vb = b.parcel_years.at(year)[p][column(b, f)];
+        if (is_boolean(f)) {
+          if (both) {
+            if (va) feat.SetField(i, *va != 0 ? 1 : 0); else feat.SetFieldNull(i);
+            if (vb) feat.SetField(i + 1, *vb != 0 ? 1 : 0); else feat.SetFieldNull(i + 1);
+            i += 2;
+          }
+          continue;
+        }
         if (both) {
           if (va) feat.SetField(i, *va); else feat.SetFieldNull(i);
           if (vb) feat.SetField(i + 1, *vb); else feat.SetFieldNull(i + 1);
@@ -105,6 +130,22 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
         if (va && vb) feat.SetField(i, *vb - *va); else feat.SetFieldNull(i);
         ++i;
       }
+    };
+    // Shares change by at most 1; other fields (residents...) by what the data say.
+    auto max_abs_diff = [&](const std::vector<int>& ys) {
+      double m = 0;
+      for (const int y : ys)
+        for (std::size_t p = 0; p < a.parcel_id.size(); ++p) {
+          const auto& va = a.parcel_years.at(y)[p][column(a, mapped)];
+          const auto& vb = b.parcel_years.at(y)[p][column(b, mapped)];
+          if (va && vb) m = std::max(m, std::abs(*vb - *va));
+        }
+      const bool share = mapped.rfind("cov_", 0) == 0 || mapped.rfind("share_", 0) == 0;
+      return share ? 1.0 : m > 0 ? std::pow(10.0, std::ceil(std::log10(m))) : 1.0;
+    };
+    auto diff_style = [&](const std::vector<int>& ys) {
+      if (mapped == "cov_15min") return styles::difference("cov_15min_diff", 1.0, "15分钟生活圈覆盖率变化", "change in 15-minute coverage");
+      return styles::difference(mapped + "_diff", max_abs_diff(ys), mapped + " 变化", "change in " + mapped);
     };
     for (std::size_t p = 0; p < a.parcel_id.size(); ++p) {
       OGRFeature feat(l->GetLayerDefn());
@@ -115,19 +156,45 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
       feat.SetGeometry(&mp);
       g.add(l, feat, "parcel_diff feature");
     }
-    // Every common year: B - A per parcel and field.
-    OGRLayer* ly = g.layer("parcel_year_diff", nullptr, wkbNone);
+    g.describe(l,
+               styles::LayerDoc{"parcel_diff", fmt::format("Parcel differences {} / 地块差异 {}", last, last),
+                                fmt::format("Per parcel in {} (the last common year): each field of A, of B and B - A.", last) + doc_tail,
+                                kAttribution, "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data", {"urbantwin"}},
+               {});
+    if (!mapped.empty()) g.style(l, diff_style({last}));
+    // Every common year: B - A per parcel and field, time-enabled for QGIS's temporal controller.
+    OGRLayer* ly = g.layer("parcel_year_diff", &srs, wkbMultiPolygon);
     field(ly, "parcel_id", OFTInteger64);
     field(ly, "year", OFTInteger);
-    for (const auto& f : c.parcel_fields) field(ly, f + "_diff", OFTReal);
+    field(ly, "year_start", OFTDateTime);
+    field(ly, "year_end", OFTDateTime);
+    for (const auto& f : c.parcel_fields)
+      if (!is_boolean(f)) field(ly, f + "_diff", OFTReal);
+    std::vector<OGRMultiPolygon> shapes;
+    for (const auto& sh : a.parcel_shape) shapes.push_back(gis_io::detail::from_multipolygon(sh));
     for (const int y : c.years)
       for (std::size_t p = 0; p < a.parcel_id.size(); ++p) {
         OGRFeature feat(ly->GetLayerDefn());
         feat.SetField(0, static_cast<GIntBig>(a.parcel_id[p]));
         feat.SetField(1, y);
-        set_values(feat, 2, y, p, false);
+        feat.SetField(2, y, 1, 1, 0, 0, 0.0F, 0);  // local time, no zone (as outputs.gpkg's parcels_by_year)
+        feat.SetField(3, y + 1, 1, 1, 0, 0, 0.0F, 0);
+        set_values(feat, 4, y, p, false);
+        feat.SetGeometry(&shapes[p]);
         g.add(ly, feat, "parcel_year_diff row");
       }
+    g.describe(ly,
+               styles::LayerDoc{"parcel_year_diff", fmt::format("Parcel differences by year {}-{} / 逐年地块差异", c.years.front(), last),
+                                "Per parcel and common year: B - A of each field; time-enabled (each feature lasts from "
+                                "year_start to year_end, excluded)." + doc_tail,
+                                kAttribution, "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data", {"urbantwin"}},
+               {});
+    if (!mapped.empty()) {
+      styles::Style st = diff_style(c.years);
+      st.temporal_start = "year_start";
+      st.temporal_end = "year_end";
+      g.style(ly, st);
+    }
     g.about({{"attribution", kAttribution}, {"run_a", a.dir.string()}, {"run_b", b.dir.string()}, {"scenario_a", a.scenario},
              {"scenario_b", b.scenario}, {"difference", "B - A"}, {"engine", "urbantwin " UT_VERSION}});
     g.commit();

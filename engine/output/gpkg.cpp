@@ -11,10 +11,22 @@
 
 namespace ut::output::detail {
 
+namespace {
+// Every timestamp we write (gpkg_contents.last_change, layer_styles.update_time,
+// gpkg_metadata_reference.timestamp) is this one: two identical runs give byte-identical files.
+constexpr const char* kTimestamp = "2000-01-01T00:00:00.000Z";
+
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
 Gpkg::Gpkg(const std::filesystem::path& file) : file_(file.string()) {
   gis_io::detail::init_gdal();
   // A fixed timestamp in gpkg_contents.last_change: two identical runs give byte-identical files.
-  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");
+  CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", kTimestamp);
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
   ds_.reset(drv->Create(file_.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
   if (!ds_) throw core::OutputError(core::Where{file_, "", ""}, "output GeoPackage must be creatable", CPLGetLastErrorMsg());
@@ -33,9 +45,104 @@ OGRLayer* Gpkg::layer(const char* name, OGRSpatialReference* srs, OGRwkbGeometry
   return l;
 }
 
-void Gpkg::field(OGRLayer* l, const std::string& name, OGRFieldType type) const {
+void Gpkg::field(OGRLayer* l, const std::string& name, OGRFieldType type, OGRFieldSubType sub) const {
   OGRFieldDefn fd(name.c_str(), type);
+  fd.SetSubType(sub);
   check(l->CreateField(&fd), "field " + name);
+}
+
+void Gpkg::describe(OGRLayer* l, const styles::LayerDoc& doc, const std::vector<FieldDoc>& fields) {
+  check(l->SetMetadataItem("IDENTIFIER", doc.title.c_str()) == CE_None ? OGRERR_NONE : OGRERR_FAILURE, "identifier");
+  check(l->SetMetadataItem("DESCRIPTION", doc.abstract.c_str()) == CE_None ? OGRERR_NONE : OGRERR_FAILURE, "description");
+  described_.push_back({l->GetName(), doc, fields});
+}
+
+void Gpkg::style(OGRLayer* l, const styles::Style& s) {
+  styled_.push_back({l->GetName(), l->GetGeometryColumn(), s});
+}
+
+void Gpkg::sql(const std::string& statement, const std::string& what) {
+  CPLErrorReset();
+  if (OGRLayer* r = ds_->ExecuteSQL(statement.c_str(), nullptr, nullptr)) ds_->ReleaseResultSet(r);
+  if (CPLGetLastErrorType() >= CE_Failure) check(OGRERR_FAILURE, what);
+}
+
+// The table QGIS reads default styles from (the same columns as QGIS's own saveStyleToDatabase
+// creates); QGIS applies the row with useAsDefault when it loads the layer.
+void Gpkg::write_styles() {
+  if (styled_.empty()) return;
+  OGRLayer* l = layer("layer_styles", nullptr, wkbNone);
+  for (const char* n : {"f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName", "styleQML", "styleSLD"})
+    field(l, n, OFTString);
+  field(l, "useAsDefault", OFTInteger, OFSTBoolean);
+  for (const char* n : {"description", "owner", "ui"}) field(l, n, OFTString);
+  field(l, "update_time", OFTDateTime);
+  for (const auto& st : styled_) {
+    OGRFeature f(l->GetLayerDefn());
+    f.SetField("f_table_catalog", "");
+    f.SetField("f_table_schema", "");
+    f.SetField("f_table_name", st.table.c_str());
+    f.SetField("f_geometry_column", st.geometry_column.c_str());
+    f.SetField("styleName", st.style.name.c_str());
+    f.SetField("styleQML", styles::qml(st.style).c_str());
+    f.SetField("styleSLD", styles::sld(st.style, st.table).c_str());
+    f.SetField("useAsDefault", 1);
+    f.SetField("description", st.style.title.c_str());
+    f.SetField("owner", "");
+    f.SetField("ui", "");
+    f.SetField("update_time", 2000, 1, 1, 0, 0, 0.0F, 100);  // kTimestamp (UTC)
+    add(l, f, "layer_styles row");
+  }
+}
+
+// GeoPackage metadata (extension gpkg_metadata): per layer, a record in QGIS's metadata format,
+// the one QGIS 3.22 shows in the layer properties (it reads records that GDAL exposes as
+// GPKG_METADATA_ITEM_n); and the schema extension's gpkg_data_columns: each field's unit and
+// meaning.
+void Gpkg::write_metadata() {
+  if (described_.empty()) return;
+  sql("CREATE TABLE gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL, md_scope TEXT NOT NULL DEFAULT 'dataset', "
+      "md_standard_uri TEXT NOT NULL, mime_type TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL DEFAULT '')",
+      "gpkg_metadata");
+  sql("CREATE TABLE gpkg_metadata_reference (reference_scope TEXT NOT NULL, table_name TEXT, column_name TEXT, row_id_value INTEGER, "
+      "timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), md_file_id INTEGER NOT NULL, md_parent_id INTEGER, "
+      "CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id), "
+      "CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id))",
+      "gpkg_metadata_reference");
+  sql("CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, "
+      "mime_type TEXT, constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
+      "CONSTRAINT gdc_tn UNIQUE (table_name, name))",
+      "gpkg_data_columns");
+  sql("CREATE TABLE gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, value TEXT, "
+      "min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
+      "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))",
+      "gpkg_data_column_constraints");
+  for (const char* t : {"gpkg_metadata", "gpkg_metadata_reference"})
+    sql(fmt::format("INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES ('{}', NULL, "
+                    "'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write')",
+                    t),
+        "gpkg_extensions");
+  for (const char* t : {"gpkg_data_columns", "gpkg_data_column_constraints"})
+    sql(fmt::format("INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES ('{}', NULL, "
+                    "'gpkg_schema', 'http://www.geopackage.org/spec120/#extension_schema', 'read-write')",
+                    t),
+        "gpkg_extensions");
+  int id = 0;
+  for (const auto& d : described_) {
+    ++id;
+    sql(fmt::format("INSERT INTO gpkg_metadata (id, md_scope, md_standard_uri, mime_type, metadata) VALUES ({}, 'dataset', "
+                    "'http://mrcc.com/qgis.dtd', 'text/xml', {})",
+                    id, quoted(styles::qgis_metadata(d.doc))),
+        "gpkg_metadata of " + d.table);
+    sql(fmt::format("INSERT INTO gpkg_metadata_reference (reference_scope, table_name, column_name, row_id_value, timestamp, md_file_id, "
+                    "md_parent_id) VALUES ('table', {}, NULL, NULL, '{}', {}, NULL)",
+                    quoted(d.table), kTimestamp, id),
+        "gpkg_metadata_reference of " + d.table);
+    for (const auto& f : d.fields)
+      sql(fmt::format("INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description) VALUES ({}, {}, {}, {}, {})",
+                      quoted(d.table), quoted(f.name), quoted(f.name), quoted(f.unit), quoted(f.description)),
+          "gpkg_data_columns of " + d.table + "." + f.name);
+  }
 }
 
 void Gpkg::add(OGRLayer* l, OGRFeature& f, const char* what) const { check(l->CreateFeature(&f), what); }
@@ -53,6 +160,8 @@ void Gpkg::about(const std::vector<std::pair<std::string, std::string>>& rows) {
 }
 
 void Gpkg::commit() {
+  write_styles();
+  write_metadata();
   check(ds_->CommitTransaction(), "commit");
   CPLErrorReset();
   ds_.reset();  // closes the file; GDAL reports a failure to flush as an error

@@ -10,14 +10,27 @@
 #include <utility>
 #include <vector>
 
+#include "output/styles.hpp"
+
 namespace ut::output::detail {
+
+// A field's unit and meaning, written to gpkg_data_columns and the layer's metadata.
+struct FieldDoc {
+  std::string name, unit, description;
+};
 
 class Gpkg {
  public:
   explicit Gpkg(const std::filesystem::path& file);  // creates the file, starts the transaction
   // A layer; srs nullptr and wkbNone for a plain table.
   OGRLayer* layer(const char* name, OGRSpatialReference* srs, OGRwkbGeometryType type);
-  void field(OGRLayer* l, const std::string& name, OGRFieldType type) const;
+  void field(OGRLayer* l, const std::string& name, OGRFieldType type, OGRFieldSubType sub = OFSTNone) const;
+  // The layer's title and description (gpkg_contents identifier and description), its metadata in
+  // QGIS's format with the rights (gpkg_metadata), its fields' units and meanings
+  // (gpkg_data_columns); written at commit.
+  void describe(OGRLayer* l, const styles::LayerDoc& doc, const std::vector<FieldDoc>& fields);
+  // The layer's default style (layer_styles, QML and SLD); written at commit.
+  void style(OGRLayer* l, const styles::Style& s);
   void add(OGRLayer* l, OGRFeature& f, const char* what) const;
   // The `about` table: key / value rows (attribution, scenario, engine...).
   void about(const std::vector<std::pair<std::string, std::string>>& rows);
@@ -26,7 +39,21 @@ class Gpkg {
  private:
   std::string file_;
   std::unique_ptr<GDALDataset> ds_;
+  struct Described {
+    std::string table;
+    styles::LayerDoc doc;
+    std::vector<FieldDoc> fields;
+  };
+  struct Styled {
+    std::string table, geometry_column;
+    styles::Style style;
+  };
+  std::vector<Described> described_;
+  std::vector<Styled> styled_;
   void check(OGRErr err, const std::string& what) const;
+  void sql(const std::string& statement, const std::string& what);
+  void write_styles();
+  void write_metadata();
 };
 
 // DIR/ATTRIBUTION.txt: the ODbL attribution of outputs derived from OpenStreetMap.

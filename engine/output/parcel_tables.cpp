@@ -1,11 +1,41 @@
 #include "output/parcel_tables.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/staging.hpp"
 #include "gis_io/ogr_util.hpp"
 #include "output/gpkg.hpp"
+#include "output/styles.hpp"
 #include "output/run_dir.hpp"
 
 namespace ut::output {
+
+namespace {
+
+// The map of a table: a difference table on a diverging ramp (the 15-minute coverage share's
+// change, else the first difference), a summary on the coverage share's mean.
+styles::Style table_style(const ParcelTable& t) {
+  auto index = [&](const std::string& name) {
+    for (std::size_t k = 0; k < t.fields.size(); ++k)
+      if (t.fields[k].first == name) return static_cast<std::ptrdiff_t>(k);
+    return static_cast<std::ptrdiff_t>(-1);
+  };
+  if (index("cov_15min_diff") >= 0) return styles::difference("cov_15min_diff", 1.0, "15分钟生活圈覆盖率变化", "change in 15-minute coverage");
+  if (index("cov_15min_mean") >= 0)
+    return styles::coverage_share("cov_15min_mean", "15分钟生活圈覆盖率（各种子均值）", "15-minute coverage, mean over seeds");
+  for (std::size_t k = 0; k < t.fields.size(); ++k) {
+    const std::string& f = t.fields[k].first;
+    if (t.fields[k].second != ParcelTable::Type::real || f.size() < 5 || f.compare(f.size() - 5, 5, "_diff") != 0) continue;
+    double m = 0;
+    for (const auto& row : t.values)
+      if (row[k]) m = std::max(m, std::abs(*row[k]));
+    return styles::difference(f, m > 0 ? std::pow(10.0, std::ceil(std::log10(m))) : 1.0, f, f);
+  }
+  return styles::Style{"default", t.name, styles::Geometry::polygon, {}, {}, {}, {200, 200, 200}, 0.1, {}, {}};
+}
+
+}  // namespace
 
 void write_parcel_tables(const std::filesystem::path& file, const std::vector<std::filesystem::path>& inputs,
                          const std::string& crs, const std::vector<std::int64_t>& parcel_ids,
@@ -19,7 +49,11 @@ void write_parcel_tables(const std::filesystem::path& file, const std::vector<st
     srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     for (const auto& t : tables) {
       OGRLayer* l = out.layer(t.name.c_str(), &srs, wkbMultiPolygon);
-      if (!t.description.empty()) l->SetMetadataItem("DESCRIPTION", t.description.c_str());
+      out.describe(l,
+                   styles::LayerDoc{t.name, t.name, t.description, kAttribution,
+                                    "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data", {"urbantwin"}},
+                   {});
+      out.style(l, table_style(t));
       out.field(l, "parcel_id", OFTInteger64);
       for (const auto& [name, type] : t.fields) {
         OGRFieldDefn fd(name.c_str(), type == ParcelTable::Type::real ? OFTReal : OFTInteger);

@@ -4,6 +4,7 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "core/sha256.hpp"
 #include "core/staging.hpp"
 #include "output/gpkg.hpp"
+#include "output/styles.hpp"
 #include "graph/graph.hpp"
 #include "gis_io/ogr_util.hpp"
 
@@ -33,23 +35,58 @@ bool is_count(const std::string& name) {
   return counts.count(name) > 0;
 }
 
-// Per-parcel value fields shared by `parcels` (final year), `parcel_years` (every year) and
-// parcel_years.csv: their names and types, then their values (nullopt: no data).
+// Per-parcel value fields shared by `parcels` (final year), `parcel_years` and `parcels_by_year`
+// (every year) and parcel_years.csv: their names, types, units and meanings, then their values
+// (nullopt: no data).
 struct ValueField {
   std::string name;
   OGRFieldType type;
+  OGRFieldSubType sub = OFSTNone;
+  std::string unit, description;
 };
+
+// A class's cost field and the search bound, in the field's unit (docs/outputs.md, "Beyond the bound").
+std::string cost_field(const scenario::Norm& n) {
+  const bool drive = n.network == scenario::Network::drive;
+  return (drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m");
+}
+std::string bound_text(const scenario::Norm& n) {
+  const bool drive = n.network == scenario::Network::drive;
+  return fmt::format("{} {}", sim::Simulation::cost_to_unit(n, sim::Simulation::search_bound(n)), drive ? "s by car" : "m on foot");
+}
+
 std::vector<ValueField> parcel_value_fields(const scenario::Scenario& s) {
-  std::vector<ValueField> out{{"residents", OFTInteger}, {"households", OFTInteger}, {"dwelling_units", OFTInteger},
-                              {"children_6_14", OFTInteger}};
+  std::vector<ValueField> out{{"residents", OFTInteger, OFSTNone, "persons", "residents living on the parcel"},
+                              {"households", OFTInteger, OFSTNone, "households", "households living on the parcel (population model)"},
+                              {"dwelling_units", OFTInteger, OFSTNone, "dwelling units", "dwelling units of the parcel (population model)"},
+                              {"children_6_14", OFTInteger, OFSTNone, "persons", "residents aged 6-14 (population model)"}};
   for (const auto& n : s.norms) {
     const bool drive = n.network == scenario::Network::drive;
-    out.push_back({(drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m"), OFTReal});
-    out.push_back({"served_" + n.name, OFTInteger});
-    out.push_back({"share_" + n.name, OFTReal});
-    if (n.sfca) out.push_back({"supply_" + n.name + "_per_1000", OFTReal});
+    out.push_back({cost_field(n), OFTReal, OFSTNone, drive ? "s" : "m",
+                   fmt::format("{} to the nearest {} site, weighted median over the parcel's home points; empty when not measured: "
+                               "{}_beyond_bound says why",
+                               drive ? "drive time" : "walking distance", n.name, n.name)});
+    out.push_back({n.name + "_beyond_bound", OFTInteger, OFSTBoolean, "Boolean",
+                   fmt::format("true: {0} sites exist but none within the search bound of {1}; false: a site within it; "
+                               "empty: no data (no {0} site in the city)",
+                               n.name, bound_text(n))});
+    out.push_back({"served_" + n.name, OFTInteger, OFSTNone, "persons",
+                   fmt::format("residents whose home point is within the {} norm ({})", n.name,
+                               drive ? fmt::format("{} min by car", n.drive_min) : fmt::format("{} m on foot", n.radius_m))});
+    out.push_back({"share_" + n.name, OFTReal, OFSTNone, "share 0-1", "served_" + n.name + " / residents (without residents: share of the home points' weight)"});
+    if (n.sfca)
+      out.push_back({"supply_" + n.name + "_per_1000", OFTReal, OFSTNone, n.capacity_unit + " per 1000 residents",
+                     "capacity-aware supply (2SFCA), resident-weighted mean over the parcel's home points"});
   }
-  for (int t : {5, 10, 15}) out.push_back({fmt::format("cov_{}min", t), OFTReal});
+  for (int t : {5, 10, 15})
+    out.push_back({fmt::format("cov_{}min", t), OFTReal, OFSTNone, "share 0-1",
+                   fmt::format("share of residents with every class of the {}-minute life circle within reach (GB 50180-2018)", t)});
+  return out;
+}
+
+std::vector<detail::FieldDoc> docs(const std::vector<ValueField>& fields) {
+  std::vector<detail::FieldDoc> out;
+  for (const auto& f : fields) out.push_back({f.name, f.unit, f.description});
   return out;
 }
 
@@ -76,6 +113,8 @@ void parcel_values(const scenario::Scenario& s, const sim::YearResult& y, std::s
     const bool data = y.sites[k] != 0;
     if (cost == graph::kUnreached || !data) out.emplace_back();
     else out.emplace_back(sim::Simulation::cost_to_unit(norms[k], cost));
+    if (!data) out.emplace_back();
+    else out.emplace_back(cost == graph::kUnreached ? 1.0 : 0.0);
     if (data) {
       out.emplace_back(static_cast<double>(pc.served[p]));
       out.emplace_back(share_value(pc.share[p]));
@@ -92,7 +131,7 @@ void parcel_values(const scenario::Scenario& s, const sim::YearResult& y, std::s
 }
 
 void add_value_fields(const detail::Gpkg& out, OGRLayer* l, const std::vector<ValueField>& fields) {
-  for (const auto& f : fields) out.field(l, f.name, f.type);
+  for (const auto& f : fields) out.field(l, f.name, f.type, f.sub);
 }
 
 void set_parcel_values(OGRFeature& f, int i, const std::vector<ValueField>& fields, const scenario::Scenario& s,
@@ -119,6 +158,17 @@ LinkKey link_key(const sim::TrafficResult& t, std::size_t a) {
   return {t.road_id[a], mm(t.line[a].front().x), mm(t.line[a].front().y), mm(t.line[a].back().x), mm(t.line[a].back().y)};
 }
 
+styles::LayerDoc layer_doc(const std::string& id, const std::string& title, const std::string& abstract, const std::string& scenario,
+                           const std::vector<detail::FieldDoc>& fields) {
+  std::string a = abstract + fmt::format(" Scenario {}, written by urbantwin {}.", scenario, UT_VERSION);
+  if (!fields.empty()) {
+    a += "\n\nFields (unit: meaning):";
+    for (const auto& f : fields) a += fmt::format("\n{} ({}): {}", f.name, f.unit, f.description);
+  }
+  return {id, title, a, kAttribution, "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data",
+          {"urbantwin", scenario}};
+}
+
 void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years,
                 const RunInfo& info) {
   const sim::YearResult& y = years.back();
@@ -126,7 +176,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   OGRSpatialReference srs;
   srs.SetFromUserInput(plan.crs.c_str());
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t) { out.field(l, name, t); };
+  auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t, OGRFieldSubType sub = OFSTNone) { out.field(l, name, t, sub); };
   // Parcels: land use and floor area as they stand in the final year (after rezonings).
   OGRLayer* lp = out.layer("parcels", &srs, wkbMultiPolygon);
   field(lp, "parcel_id", OFTInteger64);
@@ -136,6 +186,21 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   const auto values = parcel_value_fields(s);
   std::vector<std::optional<double>> scratch;
   add_value_fields(out, lp, values);
+  const int last = y.year;
+  std::vector<detail::FieldDoc> parcel_docs{{"parcel_id", "id", "the parcel's id in the input parcels layer"},
+                                            {"land_use", "class", fmt::format("land use in {} (after rezonings)", last)},
+                                            {"area_m2", "m2", "parcel area"},
+                                            {"floor_area_m2", "m2", fmt::format("floor area in {} (after rezonings)", last)}};
+  for (const auto& d : docs(values)) parcel_docs.push_back(d);
+  out.describe(lp,
+               layer_doc("parcels", fmt::format("Parcels {} / 地块 {}", last, last),
+                         fmt::format("Parcels at the end of the run, {}: land use and floor area after that year's rezonings, and "
+                                     "{}'s residents and access values (every year: parcel_years, parcels_by_year).",
+                                     last, last),
+                         s.name, parcel_docs),
+               parcel_docs);
+  out.style(lp, styles::coverage_share("cov_15min", fmt::format("15分钟生活圈覆盖率 {}", last),
+                                       fmt::format("15-minute life circle coverage {}", last)));
   const auto& P = plan.parcels;
   for (std::size_t p = 0; p < P.size(); ++p) {
     OGRFeature f(lp->GetLayerDefn());
@@ -161,6 +226,56 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
       set_parcel_values(f, 2, values, s, yr, p, scratch);
       out.add(lpy, f, "parcel_years row");
     }
+  std::vector<detail::FieldDoc> year_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"}, {"year", "year", "simulated year"}};
+  for (const auto& d : docs(values)) year_docs.push_back(d);
+  out.describe(lpy,
+               layer_doc("parcel_years", "Parcels by year (table) / 逐年地块数据",
+                         "One row per parcel and simulated year: residents and access values (parcels_by_year has the same rows "
+                         "with the parcels' polygons, for QGIS's temporal controller).",
+                         s.name, year_docs),
+               year_docs);
+
+  // The same rows with the parcels' polygons and the year as a date: QGIS's temporal controller
+  // animates the run year by year (the embedded style makes the layer time-enabled).
+  OGRLayer* lt = out.layer("parcels_by_year", &srs, wkbMultiPolygon);
+  field(lt, "parcel_id", OFTInteger64);
+  field(lt, "year", OFTInteger);
+  field(lt, "year_start", OFTDateTime);
+  field(lt, "year_end", OFTDateTime);
+  add_value_fields(out, lt, values);
+  {
+    std::vector<OGRMultiPolygon> shapes;
+    for (std::size_t p = 0; p < P.size(); ++p) shapes.push_back(gis_io::detail::from_multipolygon(P.shape[p]));
+    for (const auto& yr : years)
+      for (std::size_t p = 0; p < P.size(); ++p) {
+        OGRFeature f(lt->GetLayerDefn());
+        f.SetField(0, static_cast<GIntBig>(P.id[p]));
+        f.SetField(1, yr.year);
+        f.SetField(2, yr.year, 1, 1, 0, 0, 0.0F, 0);  // local time, no zone: QGIS compares with its local frames
+        f.SetField(3, yr.year + 1, 1, 1, 0, 0, 0.0F, 0);
+        set_parcel_values(f, 4, values, s, yr, p, scratch);
+        f.SetGeometry(&shapes[p]);
+        out.add(lt, f, "parcels_by_year feature");
+      }
+  }
+  std::vector<detail::FieldDoc> temporal_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"},
+                                              {"year", "year", "simulated year"},
+                                              {"year_start", "date-time", "1 January of `year`, 00:00 (no time zone): when the feature starts in QGIS's temporal controller"},
+                                              {"year_end", "date-time", "1 January of `year` + 1, 00:00 (excluded): when it ends"}};
+  for (const auto& d : docs(values)) temporal_docs.push_back(d);
+  out.describe(lt,
+               layer_doc("parcels_by_year", fmt::format("Parcels by year {}-{} / 逐年地块 {}-{}", years.front().year, last,
+                                                        years.front().year, last),
+                         "One polygon per parcel and simulated year, time-enabled: QGIS's temporal controller shows one year at a time "
+                         "(each feature lasts from year_start, 1 January of its year, to year_end, excluded). Values as parcel_years; polygons as parcels.",
+                         s.name, temporal_docs),
+               temporal_docs);
+  {
+    styles::Style st = styles::coverage_share("cov_15min", "15分钟生活圈覆盖率（逐年）", "15-minute life circle coverage, by year");
+    st.temporal_start = "year_start";
+    st.temporal_end = "year_end";
+    out.style(lt, st);
+  }
 
   // Home points: where the parcels' residents live (docs/access.md), with the final year's
   // residents and costs.
@@ -174,11 +289,32 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     field(lh, "residents", OFTInteger);
     field(lh, "walk_leg_m", OFTReal);
     field(lh, "walk_attach", OFTString);
+    std::vector<detail::FieldDoc> hd{{"point_id", "id", "home point id"},
+                                     {"parcel_id", "id", "the parcel the point belongs to"},
+                                     {"source", "class", "where the point comes from (docs/access.md)"},
+                                     {"weight", "share 0-1", "the point's share of its parcel's residents"},
+                                     {"residents", "persons", fmt::format("residents at the point in {}", last)},
+                                     {"walk_leg_m", "m", "walk from the point to its street"},
+                                     {"walk_attach", "class", "street: attached; barrier: the nearest street is behind a barrier; none: no street near"}};
     for (const auto& n : s.norms) {
       const bool drive = n.network == scenario::Network::drive;
-      field(lh, (drive ? "time_" : "dist_") + n.name + (drive ? "_s" : "_m"), OFTReal);
+      field(lh, cost_field(n), OFTReal);
+      field(lh, n.name + "_beyond_bound", OFTInteger, OFSTBoolean);
+      hd.push_back({cost_field(n), drive ? "s" : "m", fmt::format("{} to the nearest {} site in {}; empty: {}_beyond_bound says why",
+                                                                  drive ? "drive time" : "walking distance", n.name, last, n.name)});
+      hd.push_back({n.name + "_beyond_bound", "Boolean",
+                    fmt::format("true: {0} sites exist but none within the search bound of {1}; false: a site within it; empty: no {0} "
+                                "site in the city",
+                                n.name, bound_text(n))});
     }
-    for (int t : {5, 10, 15}) field(lh, fmt::format("cov_{}min", t), OFTInteger);
+    for (int t : {5, 10, 15}) {
+      field(lh, fmt::format("cov_{}min", t), OFTInteger, OFSTBoolean);
+      hd.push_back({fmt::format("cov_{}min", t), "Boolean", fmt::format("every class of the {}-minute life circle within reach", t)});
+    }
+    out.describe(lh, layer_doc("home_points", fmt::format("Home points {} / 居住点 {}", last, last),
+                               fmt::format("Where the parcels' residents live (docs/access.md), with {}'s residents and costs.", last), s.name, hd),
+                 hd);
+    out.style(lh, styles::home_points());
     for (std::size_t i = 0; i < h.size(); ++i) {
       OGRFeature f(lh->GetLayerDefn());
       int c = 0;
@@ -199,6 +335,8 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
         const auto& cost = y.coverage.classes[k].cost;
         if (y.sites[k] == 0 || cost[i] == graph::kUnreached) f.SetFieldNull(c++);
         else f.SetField(c++, sim::Simulation::cost_to_unit(s.norms[k], cost[i]));
+        if (y.sites[k] == 0) f.SetFieldNull(c++);
+        else f.SetField(c++, cost[i] == graph::kUnreached ? 1 : 0);
       }
       for (int t = 0; t < 3; ++t) f.SetField(c++, static_cast<int>(y.point_tier_ok[t][i]));
       OGRPoint pt(h.xy[i].x, h.xy[i].y);
@@ -216,6 +354,25 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   field(lf, "origin", OFTString);
   field(lf, "from_year", OFTInteger);
   field(lf, "until_year", OFTInteger);
+  field(lf, "class", OFTString);
+  std::vector<std::string> fac_classes;
+  for (const auto& fac : plan.facilities)
+    if (!fac.classes.empty()) fac_classes.push_back(fac.classes.front());
+  std::sort(fac_classes.begin(), fac_classes.end());
+  fac_classes.erase(std::unique(fac_classes.begin(), fac_classes.end()), fac_classes.end());
+  {
+    const std::vector<detail::FieldDoc> fd{{"facility_id", "id", "facility id (input layer, or the scenario's intervention)"},
+                                           {"classes", "classes", "the classes the site serves, ';'-separated"},
+                                           {"name", "text", "name"},
+                                           {"capacity", "seats or residents served", "capacity; empty: the class's default"},
+                                           {"area_m2", "m2", "site area (parks)"},
+                                           {"origin", "class", "input layer or scenario intervention"},
+                                           {"from_year", "year", "first year open; empty: always"},
+                                           {"until_year", "year", "last year open; empty: to the end"},
+                                           {"class", "class", "the first of `classes`: what the map's colour shows"}};
+    out.describe(lf, layer_doc("facilities", "Facilities / 设施", "Every facility of any year of the run (from_year, until_year).", s.name, fd), fd);
+    out.style(lf, styles::facility_classes("class", fac_classes));
+  }
   for (const auto& fac : plan.facilities) {
     OGRFeature f(lf->GetLayerDefn());
     f.SetField(0, static_cast<GIntBig>(fac.id));
@@ -227,6 +384,8 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     f.SetField(5, fac.origin.c_str());
     set_year(f, 6, fac.from_year);
     set_year(f, 7, fac.until_year);
+    if (!fac.classes.empty()) f.SetField(8, fac.classes.front().c_str());
+    else f.SetFieldNull(8);
     OGRPoint pt(fac.location.x, fac.location.y);
     f.SetGeometry(&pt);
     out.add(lf, f, "facility feature");
@@ -239,6 +398,14 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   field(lg, "length_m", OFTReal);
   field(lg, "origin", OFTString);
   field(lg, "from_year", OFTInteger);
+  {
+    const std::vector<detail::FieldDoc> gd{{"greenway_id", "id", "greenway id"},   {"name", "text", "name"},
+                                           {"level", "class", "greenway level"},   {"length_m", "m", "length"},
+                                           {"origin", "class", "input layer or scenario intervention"},
+                                           {"from_year", "year", "first year open; empty: always"}};
+    out.describe(lg, layer_doc("greenways", "Greenways / 绿道", "Greenways of any year of the run (from_year).", s.name, gd), gd);
+    out.style(lg, styles::greenways());
+  }
   for (const auto& g : plan.greenways) {
     OGRFeature f(lg->GetLayerDefn());
     f.SetField(0, static_cast<GIntBig>(g.id));
@@ -277,6 +444,21 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     OGRLayer* ll = out.layer("links", &srs, wkbLineString);
     for (const char* n : {"link_id", "road_id", "direction"}) field(ll, n, OFTInteger64);
     for (const char* n : {"capacity_veh_h", "volume_veh_h", "voc", "time_ff_min", "time_min", "length_m"}) field(ll, n, OFTReal);
+    {
+      const std::vector<detail::FieldDoc> ld{{"link_id", "id", "link id, stable over the years (link_years)"},
+                                             {"road_id", "id", "the road of the input roads layer"},
+                                             {"direction", "1 or -1", "1: along the road's geometry, -1: against it"},
+                                             {"capacity_veh_h", "vehicles/h", "capacity"},
+                                             {"volume_veh_h", "vehicles/h", fmt::format("peak-hour car volume in {}; empty: closed", last)},
+                                             {"voc", "ratio", fmt::format("volume / capacity in {}", last)},
+                                             {"time_ff_min", "min", "free-flow travel time"},
+                                             {"time_min", "min", fmt::format("congested travel time in {}", last)},
+                                             {"length_m", "m", "length"}};
+      out.describe(ll, layer_doc("links", fmt::format("Road links {} / 路段 {}", last, last),
+                                 fmt::format("Directed road links of any year; flows of {} (every year: link_years).", last), s.name, ld),
+                   ld);
+      out.style(ll, styles::volume_capacity("voc"));
+    }
     const auto& t = y.traffic;
     for (std::size_t id = 0; id < first.size(); ++id) {
       const auto& src = *first[id].t;
@@ -307,6 +489,14 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     field(lly, "link_id", OFTInteger64);
     field(lly, "year", OFTInteger);
     for (const char* n : {"volume_veh_h", "voc", "time_min"}) field(lly, n, OFTReal);
+    {
+      const std::vector<detail::FieldDoc> ld{{"link_id", "id", "the link of the links layer"}, {"year", "year", "simulated year"},
+                                             {"volume_veh_h", "vehicles/h", "peak-hour car volume"}, {"voc", "ratio", "volume / capacity"},
+                                             {"time_min", "min", "congested travel time"}};
+      out.describe(lly, layer_doc("link_years", "Road links by year (table) / 逐年路段数据",
+                                  "One row per open link and simulated year.", s.name, ld),
+                   ld);
+    }
     for (std::size_t k = 0; k < years.size(); ++k) {
       const auto& ty = years[k].traffic;
       for (std::size_t a = 0; a < ty.volume.size(); ++a) {
@@ -487,8 +677,10 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   if (info.keep == Keep::full) outputs.push_back("outputs.gpkg");
   for (const char* f : {"ATTRIBUTION.txt", "timings.json", "scenario.toml"}) outputs.push_back(f);
   if (info.keep == Keep::full)
-    m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "home_points", "facilities", "greenways", "links", "link_years", "about"}
-                             : nlohmann::ordered_json{"parcels", "parcel_years", "facilities", "greenways", "links", "link_years", "about"};
+    m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "parcels_by_year", "home_points", "facilities",
+                                                      "greenways", "links", "link_years", "about", "layer_styles"}
+                             : nlohmann::ordered_json{"parcels", "parcel_years", "parcels_by_year", "facilities", "greenways", "links",
+                                                      "link_years", "about", "layer_styles"};
   core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
 
   nlohmann::ordered_json t;

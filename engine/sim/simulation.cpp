@@ -95,6 +95,12 @@ std::uint32_t Simulation::threshold(const scenario::Norm& n) {
   return static_cast<std::uint32_t>(std::llround(n.radius_m * 10));                        // dm
 }
 
+std::uint32_t Simulation::search_bound(const scenario::Norm& n) {
+  // Walk classes search 20 % beyond the radius so that near misses show in the distances.
+  if (n.network == scenario::Network::walk) return static_cast<std::uint32_t>(std::llround(n.radius_m * 12));
+  return threshold(n);
+}
+
 double Simulation::cost_to_unit(const scenario::Norm&, std::uint32_t cost) { return static_cast<double>(cost) / 10.0; }
 
 void Simulation::build_networks() {
@@ -209,8 +215,7 @@ void Simulation::refresh_sites() {
     const graph::EdgeLocator& loc = drive ? drive_loc : walk_loc;
     ci.spec.name = n.name;
     ci.spec.network = drive ? coverage::Network::drive : coverage::Network::walk;
-    // Walk classes search 20 % beyond the radius so that near misses show in the distances.
-    ci.spec.bound = drive ? threshold(n) : static_cast<std::uint32_t>(std::llround(n.radius_m * 12));
+    ci.spec.bound = search_bound(n);
     ci.spec.sfca = n.sfca;
     ci.spec.catchment = static_cast<std::uint32_t>(std::llround(n.catchment_m * 10));
     std::size_t serving = 0;  // facilities of the class, attached or not

@@ -144,6 +144,8 @@ class Simulation {
   static double cost_to_unit(const scenario::Norm& n, std::uint32_t cost);
   // The class's pass threshold in its network's cost unit.
   static std::uint32_t threshold(const scenario::Norm& n);
+  // How far the class's search goes, in the same unit: beyond it a cost is unmeasured (kUnreached).
+  static std::uint32_t search_bound(const scenario::Norm& n);
 
  private:
   const scenario::Scenario& scenario_;
