@@ -221,6 +221,33 @@ def render(gpkg, png, size=900):
     return layer, img, ms
 
 
+def picture(gpkg, png):
+    """The docs picture: the parcels layer as QGIS draws it, with the legend's classes."""
+    from qgis.PyQt.QtGui import QPainter, QFont, QImage
+    layer, img, _ = render(gpkg, png, 800)
+    p = QPainter(img)
+    p.setFont(QFont("WenQuanYi Zen Hei", 11))
+    ranges = layer.renderer().ranges()
+    x, y = 12, 40  # top left: few covered parcels there
+    p.fillRect(x - 6, y - 28, 330, 26 * len(ranges) + 40, QColor(255, 255, 255, 230))
+    p.drawText(x, y - 8, layer.metadata().title() + " · " + layer.renderer().classAttribute())
+    for i, r in enumerate(ranges):
+        p.fillRect(x, y + 26 * i, 22, 18, r.symbol().color())
+        p.drawText(x + 30, y + 26 * i + 14, r.label())
+    p.drawText(img.width() - 250, img.height() - 10, "© OpenStreetMap contributors (ODbL)")
+    p.end()
+    # A small file: a palette of the class colours (exact), greys, and class colours half-blended
+    # with the outline grey (antialiased edges).
+    table = []
+    for r in ranges:
+        c = r.symbol().color()
+        table.append(c.rgb())
+        for k in (0.25, 0.5, 0.75):
+            table.append(QColor(int(c.red() * (1 - k) + 120 * k), int(c.green() * (1 - k) + 120 * k), int(c.blue() * (1 - k) + 120 * k)).rgb())
+    table += [QColor(g, g, g).rgb() for g in range(0, 256, 8)] + [QColor(255, 255, 255).rgb()]
+    img.convertToFormat(QImage.Format_Indexed8, table, Qt.ThresholdDither | Qt.AvoidDither).save(png, "PNG")
+
+
 def check_render(gpkg, png, styles):
     layer, img, ms = render(gpkg, png)
     _, attr, ranges, _ = classes_of(styles["parcels"][0])
@@ -252,7 +279,7 @@ def main():
     app = QgsApplication([], False)
     app.initQgis()
     if sys.argv[1] == "--picture":
-        render(os.path.join(sys.argv[2], "outputs.gpkg"), sys.argv[3], 900)
+        picture(os.path.join(sys.argv[2], "outputs.gpkg"), sys.argv[3])
         return 0
     ut, src = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp()
