@@ -198,7 +198,10 @@ RunData load(const fs::path& dir) {
   OGRFeatureDefn* def = ly->GetLayerDefn();
   for (int i = 0; i < def->GetFieldCount(); ++i) {
     const auto t = def->GetFieldDefn(i)->GetType();
-    if (i == f_pid || i == f_year || (t != OFTInteger && t != OFTInteger64 && t != OFTReal)) continue;
+    // Yes/no fields (<class>_beyond_bound, OGR Booleans) are not values to colour the parcels by.
+    if (i == f_pid || i == f_year || (t != OFTInteger && t != OFTInteger64 && t != OFTReal) ||
+        def->GetFieldDefn(i)->GetSubType() == OFSTBoolean)
+      continue;
     fields.push_back(i);
     r.indicators.push_back(def->GetFieldDefn(i)->GetNameRef());
   }
