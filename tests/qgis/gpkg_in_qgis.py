@@ -5,7 +5,8 @@ Usage: gpkg_in_qgis.py URBANTWIN SOURCE_DIR            the test: a short Chengdu
        gpkg_in_qgis.py --picture RUN_DIR OUT.png       render RUN_DIR's parcels layer (docs picture)
 
 Known answers checked:
-- every spatial layer has a default style in layer_styles and QGIS loads it: the renderer type,
+- in a run's, a comparison's, a study's and a study comparison's GeoPackage, every spatial layer
+  has a default style in layer_styles and QGIS loads it: the renderer type,
   the classified field and the classes (bounds, colours, labels) are those written in the QML;
 - the legends are bilingual (中文 and English);
 - parcels_by_year is time-enabled and, filtered as QGIS's temporal controller filters a frame of
@@ -288,9 +289,21 @@ def main():
         subprocess.run([ut, "run", os.path.join(src, "scenarios/chengdu-center/baseline.toml"), "--until", "2025", "--out", run,
                         "--quiet"], check=True)
         subprocess.run([ut, "compare", run, run, "--out", os.path.join(tmp, "cmp")], check=True, stdout=subprocess.DEVNULL)
+        # A small study (2 seeds, no traffic) and the comparison of its two variants.
+        sc = os.path.join(src, "scenarios/chengdu-center")
+        with open(os.path.join(tmp, "study.toml"), "w") as fh:
+            fh.write(f'name = "tiny"\nscenarios = ["{sc}/baseline.toml", "{sc}/whatif-upzoning-metro.toml"]\n'
+                     'reference = "chengdu-center-baseline"\nseeds = 2\nkeep = "+parcels"\nuntil = 2025\n'
+                     '[set]\ntraffic.enabled = false\n')
+        study = os.path.join(tmp, "study")
+        subprocess.run([ut, "batch", os.path.join(tmp, "study.toml"), "--out", study, "--quiet"], check=True)
+        subprocess.run([ut, "compare", "--study", study, "chengdu-center-baseline", "chengdu-center-upzoning-metro", "--out",
+                        os.path.join(tmp, "study-cmp")], check=True, stdout=subprocess.DEVNULL)
         gpkg = os.path.join(run, "outputs.gpkg")
         styles = check_styles(gpkg, {"parcels_by_year"})
         check_styles(os.path.join(tmp, "cmp", "parcel_diff.gpkg"), {"parcel_year_diff"})
+        check_styles(os.path.join(study, "parcels_summary.gpkg"), set())
+        check_styles(os.path.join(tmp, "study-cmp", "parcel_diff.gpkg"), set())
         for y in (2024, 2025):
             check_temporal(gpkg, os.path.join(run, "parcel_years.csv"), y)
         check_fields(run, gpkg)
