@@ -5,6 +5,7 @@ Usage: gpkg_in_qgis.py URBANTWIN SOURCE_DIR            the test: a short Chengdu
        gpkg_in_qgis.py --picture RUN_DIR OUT.png       render RUN_DIR's parcels layer (docs picture)
 
 Known answers checked:
+- GDAL's validate_gpkg.py finds nothing to report (when python3-gdal ships it);
 - in a run's, a comparison's, a study's and a study comparison's GeoPackage, every spatial layer
   has a default style in layer_styles and QGIS loads it: the renderer type,
   the classified field and the classes (bounds, colours, labels) are those written in the QML;
@@ -300,6 +301,14 @@ def main():
         subprocess.run([ut, "compare", "--study", study, "chengdu-center-baseline", "chengdu-center-upzoning-metro", "--out",
                         os.path.join(tmp, "study-cmp")], check=True, stdout=subprocess.DEVNULL)
         gpkg = os.path.join(run, "outputs.gpkg")
+        # GDAL's GeoPackage validator (python3-gdal's samples): the tables we write ourselves
+        # (layer_styles, gpkg_metadata, gpkg_data_columns) keep the file a valid GeoPackage.
+        validator = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
+        if os.path.exists(validator):
+            for f in (gpkg, os.path.join(tmp, "cmp", "parcel_diff.gpkg"), os.path.join(study, "parcels_summary.gpkg")):
+                r = subprocess.run([sys.executable, validator, f], capture_output=True, text=True)
+                if r.returncode != 0 or r.stdout.strip() or r.stderr.strip():
+                    fail(f"{f}: GDAL's validate_gpkg.py: {r.stdout.strip()} {r.stderr.strip()}")
         styles = check_styles(gpkg, {"parcels_by_year"})
         check_styles(os.path.join(tmp, "cmp", "parcel_diff.gpkg"), {"parcel_year_diff"})
         check_styles(os.path.join(study, "parcels_summary.gpkg"), set())
