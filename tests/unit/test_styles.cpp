@@ -106,8 +106,9 @@ TEST_CASE("a GeoPackage holds the default style, QGIS metadata with the rights, 
     OGRPoint p(1, 2);
     f.SetGeometry(&p);
     g.add(l, f, "feature");
-    g.describe(l, {"parcels", "Parcels 2035", "Parcels at the end of the run, 2035.", ut::output::kAttribution, "ODbL", {}},
-               {{"cov_15min", "share 0-1", "coverage"}});
+    g.describe(
+        l, {"parcels", "Parcels 2035", "Parcels at the end of the run, 2035.", ut::output::kAttribution, "ODbL", {}},
+        {{"cov_15min", "share 0-1", "coverage"}});
     g.style(l, st::coverage_share("cov_15min", "覆盖", "coverage"));
     g.commit();
   }
@@ -134,8 +135,9 @@ TEST_CASE("a GeoPackage holds the default style, QGIS metadata with the rights, 
   CHECK(count(row->GetFieldAsString("styleSLD"), "<se:Rule>") == 5);
   CHECK(std::string(row->GetFieldAsString("update_time")) == "2000/01/01 00:00:00+00");
 
-  OGRLayer* dc = ds->ExecuteSQL("SELECT title, description FROM gpkg_data_columns WHERE table_name = 'parcels' AND column_name = 'cov_15min'",
-                                nullptr, nullptr);
+  OGRLayer* dc = ds->ExecuteSQL(
+      "SELECT title, description FROM gpkg_data_columns WHERE table_name = 'parcels' AND column_name = 'cov_15min'",
+      nullptr, nullptr);
   REQUIRE(dc);
   std::unique_ptr<OGRFeature> d(dc->GetNextFeature());
   REQUIRE(d);
