@@ -19,6 +19,7 @@
 #include "gis_io/prepare_osm.hpp"
 #include "output/run_dir.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/compliance.hpp"
 #include "sim/simulation.hpp"
 
 namespace {
@@ -100,6 +101,20 @@ int cmd_run(const RunArgs& a, bool write) {
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (const auto& ind : years.back().indicators)
       if (ind.name != "year") fmt::print("  {:<36} {}\n", ind.name, ind.value ? (std::abs(*ind.value) < 0.01 && *ind.value != 0 ? fmt::format("{:.3g}", *ind.value) : fmt::format("{:.2f}", *ind.value)) : "no data");
+    // Norms the final year fails (compliance.csv has every year and norm).
+    const auto rows = ut::sim::evaluate_compliance(s.profile.compliance, years.back().year, years.back().indicators);
+    std::size_t failing = 0, no_data = 0;
+    for (const auto& r : rows) {
+      failing += r.status == ut::sim::ComplianceStatus::fail;
+      no_data += r.status == ut::sim::ComplianceStatus::no_data;
+    }
+    if (!rows.empty()) {
+      fmt::print("Norms in {}: {} of {} failing, {} without data (compliance.csv)\n", years.back().year, failing, rows.size(), no_data);
+      for (const auto& r : rows)
+        if (r.status == ut::sim::ComplianceStatus::fail)
+          fmt::print("  fail {:<32} {:.2f} (norm {} {}; {})\n", r.norm->indicator, *r.value, ut::scenario::op_text(r.norm->op),
+                     r.norm->target, r.norm->clause);
+    }
     fmt::print("{}\n", ut::output::kAttribution);
   }
   return 0;
