@@ -13,6 +13,7 @@
 #include "app/assign_cmd.hpp"
 #include "app/batch_cmd.hpp"
 #include "app/compare_cmd.hpp"
+#include "app/report_cmd.hpp"
 #include "core/error.hpp"
 #include "core/staging.hpp"
 #include "gis_io/load.hpp"
@@ -202,6 +203,14 @@ int main(int argc, char** argv) {
   cmd_bat->add_flag("--summarize", bat.summarize, "Run nothing: write study.json and the tables from the runs present");
   cmd_bat->add_flag("--quiet", bat.quiet, "Print nothing but errors");
 
+  ut::app::ReportArgs rep;
+  auto* cmd_rep = app.add_subcommand("report", "One self-contained HTML report (charts, norms compliance, completeness) of runs and studies");
+  cmd_rep->add_option("inputs", rep.inputs, "Run or study directories (several: compared on the same charts)")->required();
+  cmd_rep->add_option("--out", rep.out, "HTML file to write (default report.html)");
+  cmd_rep->add_flag("--pdf", rep.pdf, "Also print it to PDF (same name, .pdf) with headless Chromium, one page per section");
+  cmd_rep->add_flag("--overwrite", rep.overwrite, "Replace an earlier report of the same path (never an input)");
+  cmd_rep->add_flag("--quiet", rep.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -216,6 +225,7 @@ int main(int argc, char** argv) {
     if (*cmd_asg) return ut::app::cmd_assign(asg);
     if (*cmd_cmp) return ut::app::cmd_compare(cmp);
     if (*cmd_bat) return ut::app::cmd_batch(bat);
+    if (*cmd_rep) return ut::app::cmd_report(rep);
     if (*cmd_runp) return cmd_run(run, true);
     if (*cmd_val) return cmd_run(val, false);
     if (*cmd_prep) {

@@ -498,6 +498,8 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
                    {"tier_min", n.tier},
                    {"radius_m", n.radius_m},
                    {"drive_budget_min", n.drive_min - n.turnout_min},
+                   {"default_capacity", n.default_capacity},
+                   {"capacity_unit", n.capacity_unit},
                    {"sites", years.back().sites[k]},
                    {"no_data", years.back().sites[k] == 0}});
   }
