@@ -363,6 +363,15 @@ Result write_report(const Options& o) {
 
   std::vector<Source> sources;
   for (const auto& in : o.inputs) sources.push_back(read_source(in));
+  // Two runs of one scenario (e.g. before and after a change) are told apart by their folder.
+  std::map<std::string, int> names;
+  for (const auto& s : sources) ++names[s.name];
+  for (auto& s : sources)
+    if (!s.study && names[s.name] > 1) {
+      const std::string l = s.name + " (" + fs::absolute(s.dir).lexically_normal().filename().string() + ")";
+      for (auto& se : s.series) se.label = l;
+      for (auto& r : s.runs) r.label = l;
+    }
   Scratch scratch;
   const auto snaps = snapshots(o, sources, scratch.dir, res.notes);
   const std::string text = detail::render_html(sources, snaps, chart.str(), res.sections);
