@@ -368,7 +368,9 @@ Result write_report(const Options& o) {
   for (const auto& s : sources) ++names[s.name];
   for (auto& s : sources)
     if (!s.study && names[s.name] > 1) {
-      const std::string l = s.name + " (" + fs::absolute(s.dir).lexically_normal().filename().string() + ")";
+      fs::path d = fs::absolute(s.dir).lexically_normal();
+      if (d.filename().empty()) d = d.parent_path();  // "runs/x/"
+      const std::string l = s.name + " (" + d.filename().string() + ")";
       for (auto& se : s.series) se.label = l;
       for (auto& r : s.runs) r.label = l;
     }
