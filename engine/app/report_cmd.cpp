@@ -25,7 +25,8 @@ int cmd_report(const ReportArgs& a) {
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    for (const fs::path& v : {self.parent_path() / "urbantwin-viewer", self.parent_path() / "../../viewer/urbantwin-viewer"})
+    for (const fs::path& v :
+         {self.parent_path() / "urbantwin-viewer", self.parent_path() / "../../viewer/urbantwin-viewer"})
       if (::access(v.c_str(), X_OK) == 0) {
         o.viewer = fs::weakly_canonical(v, ec);
         break;

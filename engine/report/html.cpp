@@ -18,12 +18,23 @@ std::string escape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -33,11 +44,16 @@ namespace {
 
 const std::map<std::string, std::pair<std::string, std::string>>& class_names() {
   static const std::map<std::string, std::pair<std::string, std::string>> m{
-      {"kindergarten", {"幼儿园", "kindergarten"}},   {"elderly_care", {"养老照料", "elderly care"}},
-      {"primary_school", {"小学", "primary school"}}, {"middle_school", {"初中", "middle school"}},
-      {"health", {"社区卫生", "health centre"}},      {"metro", {"地铁站", "metro station"}},
-      {"park", {"公园", "park"}},                      {"green", {"绿地", "green space"}},
-      {"greenway", {"绿道", "greenway"}},              {"fire", {"消防", "fire station"}}};
+      {"kindergarten", {"幼儿园", "kindergarten"}},
+      {"elderly_care", {"养老照料", "elderly care"}},
+      {"primary_school", {"小学", "primary school"}},
+      {"middle_school", {"初中", "middle school"}},
+      {"health", {"社区卫生", "health centre"}},
+      {"metro", {"地铁站", "metro station"}},
+      {"park", {"公园", "park"}},
+      {"green", {"绿地", "green space"}},
+      {"greenway", {"绿道", "greenway"}},
+      {"fire", {"消防", "fire station"}}};
   return m;
 }
 
@@ -99,19 +115,26 @@ std::vector<Group> groups(const std::vector<std::string>& all) {
                        {"population", "人口与住房 / Population and housing", {}},
                        {"traffic", "交通 / Traffic", {}},
                        {"other", "其他 / Other", {}}};
-  static const std::set<std::string> green{"park_500m_pct",  "green_300m_pct",     "greenway_access_pct", "metro_800m_pct",
-                                           "fire_5min_pct",  "park_m2_per_capita", "greenway_km"};
-  static const std::set<std::string> pop{"population", "households", "unplaced_households", "dwelling_units", "mean_age",
-                                         "births",     "deaths",     "net_migration",       "movers"};
-  static const std::set<std::string> traffic{"mean_commute_min", "green_mode_share_pct", "congestion_index", "vkt_million",
-                                             "assignment_relative_gap"};
+  static const std::set<std::string> green{"park_500m_pct",  "green_300m_pct", "greenway_access_pct",
+                                           "metro_800m_pct", "fire_5min_pct",  "park_m2_per_capita",
+                                           "greenway_km"};
+  static const std::set<std::string> pop{"population",     "households",    "unplaced_households",
+                                         "dwelling_units", "mean_age",      "births",
+                                         "deaths",         "net_migration", "movers"};
+  static const std::set<std::string> traffic{"mean_commute_min", "green_mode_share_pct", "congestion_index",
+                                             "vkt_million", "assignment_relative_gap"};
   for (const auto& i : all) {
     std::size_t k = 5;
-    if (i.rfind("coverage_", 0) == 0 || (i.rfind("access_", 0) == 0 && i.ends_with("_pct"))) k = 0;
-    else if (green.count(i)) k = 1;
-    else if (i.rfind("supply_", 0) == 0 || i == "school_seat_balance") k = 2;
-    else if (pop.count(i)) k = 3;
-    else if (traffic.count(i)) k = 4;
+    if (i.rfind("coverage_", 0) == 0 || (i.rfind("access_", 0) == 0 && i.ends_with("_pct")))
+      k = 0;
+    else if (green.count(i))
+      k = 1;
+    else if (i.rfind("supply_", 0) == 0 || i == "school_seat_balance")
+      k = 2;
+    else if (pop.count(i))
+      k = 3;
+    else if (traffic.count(i))
+      k = 4;
     g[k].indicators.push_back(i);
   }
   std::erase_if(g, [](const Group& x) { return x.indicators.empty(); });
@@ -123,10 +146,14 @@ std::string script_json(const nlohmann::json& j) {
   const std::string s = j.dump();
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else out += c;
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
   }
   return out;
 }
@@ -190,8 +217,8 @@ const char* kScript = R"(
 
 }  // namespace
 
-std::string render_html(const std::vector<Source>& sources, const std::vector<Snapshot>& snapshots, const std::string& chart_js,
-                        std::size_t& sections) {
+std::string render_html(const std::vector<Source>& sources, const std::vector<Snapshot>& snapshots,
+                        const std::string& chart_js, std::size_t& sections) {
   sections = 0;
   std::string h;
   auto section = [&](const std::string& id, const std::string& title) {
@@ -213,7 +240,8 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
     for (const auto& i : src.indicators)
       if (seen.insert(i).second) indicators.push_back(i);
   }
-  h += "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>UrbanTwin 情景报告 / scenario report</title>\n<style>";
+  h += "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>UrbanTwin 情景报告 / scenario "
+       "report</title>\n<style>";
   h += kStyle;
   h += "</style>\n</head>\n<body>\n";
 
@@ -221,18 +249,21 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
   section("overview", "UrbanTwin 情景报告 / Scenario report");
   h += "<table><tr><th>名称 / name</th><th>类型 / kind</th><th>目录 / directory</th></tr>\n";
   for (const auto& s : sources)
-    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", escape(s.name), escape(s.detail), escape(s.dir.string()));
+    h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", escape(s.name), escape(s.detail),
+                     escape(s.dir.string()));
   h += "</table>\n<h3>快照 / Snapshots</h3>\n<div class=\"snaps\">\n";
   for (const auto& sn : snapshots) {
     if (!sn.png_base64.empty())
-      h += fmt::format("<figure><img alt=\"{0}\" src=\"data:image/png;base64,{1}\"><figcaption>{0}</figcaption></figure>\n",
-                       escape(sn.label), sn.png_base64);
+      h += fmt::format(
+          "<figure><img alt=\"{0}\" src=\"data:image/png;base64,{1}\"><figcaption>{0}</figcaption></figure>\n",
+          escape(sn.label), sn.png_base64);
     else
       h += fmt::format("<p class=\"note\">{}: {}</p>\n", escape(sn.label), escape(sn.note));
   }
   h += "</div>\n<div class=\"attr\"><b>数据来源 / Attribution</b><br>\n";
   std::set<std::string> attributions;
-  for (const auto& s : sources) attributions.insert(s.attribution.empty() ? "(no ATTRIBUTION.txt in " + s.dir.string() + ")" : s.attribution);
+  for (const auto& s : sources)
+    attributions.insert(s.attribution.empty() ? "(no ATTRIBUTION.txt in " + s.dir.string() + ")" : s.attribution);
   for (const auto& a : attributions) h += escape(a) + "<br>\n";
   h += "</div>\n</section>\n";
 
@@ -243,8 +274,8 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
     section("charts-" + g.id, "指标历年变化 / Indicators over the years: " + g.title);
     h += "<div class=\"legend\">";
     for (std::size_t k = 0; k < refs.size(); ++k)
-      h += fmt::format("<span class=\"sw\" style=\"background:{}\"></span>{}{}", kPalette[k % std::size(kPalette)], escape(refs[k].label),
-                       refs[k].study ? " (均值与 95 % 区间 / mean and 95 % interval)" : "");
+      h += fmt::format("<span class=\"sw\" style=\"background:{}\"></span>{}{}", kPalette[k % std::size(kPalette)],
+                       escape(refs[k].label), refs[k].study ? " (均值与 95 % 区间 / mean and 95 % interval)" : "");
     h += "</div>\n<div class=\"charts\">\n";
     for (const auto& ind : g.indicators) {
       std::set<int> years;
@@ -254,13 +285,15 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
         if (auto it = r.s->mean.find(ind); it != r.s->mean.end())
           for (const auto& v : it->second) any |= v.has_value();
       }
-      h += fmt::format("<div class=\"chart\"><div class=\"t\">{} <span class=\"k\">{}</span></div>", escape(label(ind)), escape(ind));
+      h += fmt::format("<div class=\"chart\"><div class=\"t\">{} <span class=\"k\">{}</span></div>", escape(label(ind)),
+                       escape(ind));
       if (!any) {
         h += "<div class=\"nodata\">无数据 / no data</div></div>\n";
         continue;
       }
       const std::string id = fmt::format("chart-{}", chart_no++);
-      h += fmt::format("<canvas id=\"{}\" data-indicator=\"{}\" width=\"200\" height=\"130\"></canvas></div>\n", id, escape(ind));
+      h += fmt::format("<canvas id=\"{}\" data-indicator=\"{}\" width=\"200\" height=\"130\"></canvas></div>\n", id,
+                       escape(ind));
       nlohmann::json c{{"id", id}, {"indicator", ind}, {"years", std::vector<int>(years.begin(), years.end())}};
       auto& ser = c["series"] = nlohmann::json::array();
       for (std::size_t k = 0; k < refs.size(); ++k) {
@@ -295,12 +328,14 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
     for (const auto& r : s.runs) {
       section(fmt::format("compliance-{}", table_no), "规范达标 / Norms compliance: " + r.label);
       if (!r.has_compliance) {
-        h += "<p class=\"note\">这次运行没有 compliance.csv / this run has no compliance.csv (made before compliance existed): run it again.</p>\n</section>\n";
+        h += "<p class=\"note\">这次运行没有 compliance.csv / this run has no compliance.csv (made before compliance "
+             "existed): run it again.</p>\n</section>\n";
         ++table_no;
         continue;
       }
       if (r.compliance.empty()) {
-        h += "<p class=\"note\">城市档案未列规范 / the city profile states no norms ([[compliance]], docs/compliance.md).</p>\n</section>\n";
+        h += "<p class=\"note\">城市档案未列规范 / the city profile states no norms ([[compliance]], "
+             "docs/compliance.md).</p>\n</section>\n";
         ++table_no;
         continue;
       }
@@ -308,14 +343,17 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
       for (const auto& c : r.compliance)
         if (std::find(years.begin(), years.end(), c.year) == years.end()) years.push_back(c.year);
       const std::size_t norms = r.compliance.size() / years.size();
-      h += fmt::format("<table class=\"compliance\" data-run=\"{}\">\n<tr><th>指标 / indicator</th><th>规范 / norm</th><th>要求 / rule</th>",
-                       escape(r.dir.string()));
+      h += fmt::format(
+          "<table class=\"compliance\" data-run=\"{}\">\n<tr><th>指标 / indicator</th><th>规范 / norm</th><th>要求 / "
+          "rule</th>",
+          escape(r.dir.string()));
       for (int y : years) h += fmt::format("<th>{}</th>", y);
       h += "</tr>\n";
       for (std::size_t n = 0; n < norms; ++n) {
         const auto& first = r.compliance[n];
-        h += fmt::format("<tr><td>{}</td><td>{}<div class=\"clause\">{}</div></td><td>{} {}</td>", escape(first.indicator),
-                         escape(first.norm), escape(first.clause), escape(first.op), escape(first.target));
+        h += fmt::format("<tr><td>{}</td><td>{}<div class=\"clause\">{}</div></td><td>{} {}</td>",
+                         escape(first.indicator), escape(first.norm), escape(first.clause), escape(first.op),
+                         escape(first.target));
         for (std::size_t k = 0; k < years.size(); ++k) {
           const std::size_t i = k * norms + n;
           if (i >= r.compliance.size()) break;
@@ -323,7 +361,8 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
           const char* cls = c.status == "pass" ? "pass" : c.status == "fail" ? "fail" : "nd";
           const char* word = c.status == "pass" ? "达标 pass" : c.status == "fail" ? "未达标 fail" : "无数据 no data";
           h += fmt::format(
-              "<td class=\"{}\" data-year=\"{}\" data-indicator=\"{}\" data-row=\"{}\" data-value=\"{}\" data-status=\"{}\">"
+              "<td class=\"{}\" data-year=\"{}\" data-indicator=\"{}\" data-row=\"{}\" data-value=\"{}\" "
+              "data-status=\"{}\">"
               "<span class=\"v\">{}</span><br>{}</td>",
               cls, c.year, escape(c.indicator), n, escape(c.value), escape(c.status), escape(shown(c.value)), word);
         }
@@ -335,9 +374,12 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
 
   // 4. Data completeness: sites per class against what the norms imply.
   section("completeness", "数据完整性 / Data completeness");
-  h += "<p class=\"note\">每类设施的站点数（来自输入图层，如 OpenStreetMap）；“规范所需”按城市档案的每千人容量规范与人口推算，"
-       "以每个站点的默认容量折算。/ Sites per class in the input layers (e.g. OpenStreetMap); \"implied\": the capacity a "
-       "per-1,000-residents norm of the city profile asks for the final year's residents, in sites of the class's default "
+  h += "<p class=\"note\">每类设施的站点数（来自输入图层，如 "
+       "OpenStreetMap）；“规范所需”按城市档案的每千人容量规范与人口推算，"
+       "以每个站点的默认容量折算。/ Sites per class in the input layers (e.g. OpenStreetMap); \"implied\": the "
+       "capacity a "
+       "per-1,000-residents norm of the city profile asks for the final year's residents, in sites of the class's "
+       "default "
        "capacity. A class without any site has no data.</p>\n<table><tr><th>类别 / class</th>";
   std::vector<const Source::Run*> runs;
   for (const auto& s : sources)
@@ -359,14 +401,16 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
         h += "<td>—</td>";
         continue;
       }
-      std::string cell = ci->no_data ? "<span class=\"fail\">0 站点 sites: 无数据 / no data</span>" : fmt::format("{} 站点 / sites", ci->sites);
+      std::string cell = ci->no_data ? "<span class=\"fail\">0 站点 sites: 无数据 / no data</span>"
+                                     : fmt::format("{} 站点 / sites", ci->sites);
       for (const auto& c : r->compliance)
-        if (c.year == r->final_year && c.indicator == "supply_" + cl + "_per_1000" && r->population && ci->default_capacity > 0) {
+        if (c.year == r->final_year && c.indicator == "supply_" + cl + "_per_1000" && r->population &&
+            ci->default_capacity > 0) {
           const double per = std::stod(c.target);
           const double need = per * *r->population / 1000;
-          cell += fmt::format("<br>规范所需 / implied: {:.0f} {} ≈ {:.0f} 站点 / sites ({} {} per 1,000, {:.0f} each)", need,
-                              escape(ci->capacity_unit), std::ceil(need / ci->default_capacity), escape(c.op), escape(c.target),
-                              ci->default_capacity);
+          cell += fmt::format("<br>规范所需 / implied: {:.0f} {} ≈ {:.0f} 站点 / sites ({} {} per 1,000, {:.0f} each)",
+                              need, escape(ci->capacity_unit), std::ceil(need / ci->default_capacity), escape(c.op),
+                              escape(c.target), ci->default_capacity);
         }
       h += "<td>" + cell + "</td>";
     }

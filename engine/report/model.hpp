@@ -30,8 +30,8 @@ struct Series {
 struct Source {
   std::filesystem::path dir;
   bool study = false;
-  std::string name;     // scenario or study name
-  std::string detail;   // one line: years, seeds, variants
+  std::string name;                     // scenario or study name
+  std::string detail;                   // one line: years, seeds, variants
   std::vector<std::string> indicators;  // in file order
   std::vector<Series> series;
   // Per run shown (a run; the first done run of each variant of a study): compliance, classes.

@@ -40,22 +40,29 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& file) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') cell += '"', ++i;
-      else if (c == '"') quoted = false;
-      else cell += c;
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+        cell += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        cell += c;
       continue;
     }
-    if (c == '"') quoted = true, any = true;
-    else if (c == ',') row.push_back(std::move(cell)), cell.clear(), any = true;
+    if (c == '"')
+      quoted = true, any = true;
+    else if (c == ',')
+      row.push_back(std::move(cell)), cell.clear(), any = true;
     else if (c == '\n') {
       row.push_back(std::move(cell));
       cell.clear();
       rows.push_back(std::move(row));
       row.clear();
       any = false;
-    } else if (c != '\r') cell += c, any = true;
+    } else if (c != '\r')
+      cell += c, any = true;
   }
-  if (quoted) throw InputError(Where{file.string(), fmt::format("line {}", rows.size() + 1), ""}, "a quoted cell must end", "");
+  if (quoted)
+    throw InputError(Where{file.string(), fmt::format("line {}", rows.size() + 1), ""}, "a quoted cell must end", "");
   if (any || !cell.empty()) row.push_back(cell), rows.push_back(row);
   return rows;
 }
@@ -95,11 +102,13 @@ Source::Run read_run_extras(const fs::path& dir, const std::string& label) {
     const auto rows = detail::read_csv(cf);
     const std::vector<std::string> header{"year", "indicator", "norm", "clause", "op", "target", "value", "status"};
     if (rows.empty() || rows[0] != header)
-      throw InputError(Where{cf.string(), "line 1", ""}, "must be the header year,indicator,norm,clause,op,target,value,status", "");
+      throw InputError(Where{cf.string(), "line 1", ""},
+                       "must be the header year,indicator,norm,clause,op,target,value,status", "");
     for (std::size_t i = 1; i < rows.size(); ++i) {
       const auto& c = rows[i];
       if (c.size() != header.size())
-        throw InputError(Where{cf.string(), fmt::format("line {}", i + 1), ""}, "must hold 8 cells", std::to_string(c.size()));
+        throw InputError(Where{cf.string(), fmt::format("line {}", i + 1), ""}, "must hold 8 cells",
+                         std::to_string(c.size()));
       int year = 0;
       try {
         year = std::stoi(c[0]);
@@ -164,10 +173,11 @@ Source read_study_source(const fs::path& dir) {
   s.name = index.name;
   const fs::path sf = dir / "summary.csv";
   if (!fs::exists(sf))
-    throw InputError(Where{sf.string(), "", ""}, "a study's summary.csv must be there (urbantwin batch --summarize writes it)", "missing");
+    throw InputError(Where{sf.string(), "", ""},
+                     "a study's summary.csv must be there (urbantwin batch --summarize writes it)", "missing");
   const auto rows = detail::read_csv(sf);
-  const std::vector<std::string> header{"variant", "scenario", "overrides", "year", "indicator", "n", "mean",
-                                        "sd", "ci95_low", "ci95_high", "min", "max"};
+  const std::vector<std::string> header{"variant", "scenario", "overrides", "year",      "indicator", "n",
+                                        "mean",    "sd",       "ci95_low",  "ci95_high", "min",       "max"};
   if (rows.empty() || rows[0] != header)
     throw InputError(Where{sf.string(), "line 1", ""}, "must be the header of summary.csv (docs/batch.md)", "");
   std::map<std::string, std::size_t> by_label;
@@ -176,7 +186,8 @@ Source read_study_source(const fs::path& dir) {
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& c = rows[i];
     if (c.size() != header.size())
-      throw InputError(Where{sf.string(), fmt::format("line {}", i + 1), ""}, "must hold 12 cells", std::to_string(c.size()));
+      throw InputError(Where{sf.string(), fmt::format("line {}", i + 1), ""}, "must hold 12 cells",
+                       std::to_string(c.size()));
     int year = 0;
     try {
       year = std::stoi(c[3]);
@@ -298,7 +309,8 @@ struct Scratch {
   fs::path dir;
   Scratch() {
     std::string t = (fs::temp_directory_path() / "urbantwin-report-XXXXXX").string();
-    if (::mkdtemp(t.data()) == nullptr) throw std::runtime_error("cannot create a temporary folder in " + fs::temp_directory_path().string());
+    if (::mkdtemp(t.data()) == nullptr)
+      throw std::runtime_error("cannot create a temporary folder in " + fs::temp_directory_path().string());
     dir = t;
   }
   ~Scratch() {
@@ -311,15 +323,19 @@ std::vector<detail::Snapshot> snapshots(const Options& o, const std::vector<Sour
                                         std::vector<std::string>& notes) {
   std::vector<detail::Snapshot> out;
   std::string why;
-  if (o.viewer.empty() || !fs::exists(o.viewer)) why = "no snapshot: urbantwin-viewer is not installed beside urbantwin";
-  else if (!o.display) why = "no snapshot: no display (set DISPLAY, e.g. under xvfb-run)";
+  if (o.viewer.empty() || !fs::exists(o.viewer))
+    why = "no snapshot: urbantwin-viewer is not installed beside urbantwin";
+  else if (!o.display)
+    why = "no snapshot: no display (set DISPLAY, e.g. under xvfb-run)";
   std::size_t n = 0;
   for (const auto& s : sources)
     for (const auto& r : s.runs) {
       detail::Snapshot snap;
       snap.label = r.label;
-      if (!why.empty()) snap.note = why;
-      else if (!r.has_gpkg) snap.note = "no snapshot: the run kept no outputs.gpkg (--keep full)";
+      if (!why.empty())
+        snap.note = why;
+      else if (!r.has_gpkg)
+        snap.note = "no snapshot: the run kept no outputs.gpkg (--keep full)";
       else {
         const fs::path png = scratch / fmt::format("snapshot-{}.png", n++);
         if (run_process({o.viewer.string(), r.dir.string(), "--snapshot", png.string(), "--size", "960x540"},
@@ -342,11 +358,13 @@ Result write_report(const Options& o) {
   // A missing installation is found before any work.
   std::ifstream cj(o.chart_js, std::ios::binary);
   if (!cj)
-    throw SetupError(fmt::format("Chart.js is missing: {} cannot be read (install the Debian package libjs-chart.js: "
-                                 "scripts/setup)", o.chart_js.string()));
+    throw SetupError(
+        fmt::format("Chart.js is missing: {} cannot be read (install the Debian package libjs-chart.js: "
+                    "scripts/setup)",
+                    o.chart_js.string()));
   if (o.pdf && !on_path(o.chromium))
-    throw SetupError(fmt::format("--pdf needs Chromium: '{}' is not installed (the Debian package chromium: scripts/setup)",
-                                 o.chromium));
+    throw SetupError(fmt::format(
+        "--pdf needs Chromium: '{}' is not installed (the Debian package chromium: scripts/setup)", o.chromium));
   std::stringstream chart;
   chart << cj.rdbuf();
   if (o.inputs.empty()) throw InputError(Where{"", "", "RUN_OR_STUDY"}, "name at least one run or study directory", "");
@@ -354,12 +372,14 @@ Result write_report(const Options& o) {
   if (o.pdf) {
     res.pdf = fs::path(o.out).replace_extension(".pdf");
     if (res.pdf == res.html)
-      throw InputError(Where{"", "", "option --out"}, "with --pdf the HTML report's name must not end in .pdf", o.out.string());
+      throw InputError(Where{"", "", "option --out"}, "with --pdf the HTML report's name must not end in .pdf",
+                       o.out.string());
   }
   // Output safety: checked and locked before the inputs are read.
   core::Staging html(core::Staging::Spec{o.out, core::Staging::Kind::file, "report", o.overwrite, o.inputs, "--out"});
   std::optional<core::Staging> pdf;
-  if (o.pdf) pdf.emplace(core::Staging::Spec{res.pdf, core::Staging::Kind::file, "report PDF", o.overwrite, o.inputs, "--out"});
+  if (o.pdf)
+    pdf.emplace(core::Staging::Spec{res.pdf, core::Staging::Kind::file, "report PDF", o.overwrite, o.inputs, "--out"});
 
   std::vector<Source> sources;
   for (const auto& in : o.inputs) sources.push_back(read_source(in));

@@ -17,9 +17,9 @@ struct Options {
   bool pdf = false;
   bool overwrite = false;
   std::filesystem::path chart_js = "/usr/share/javascript/chart.js/chart.min.js";  // Debian's libjs-chart.js
-  std::string chromium = "chromium";  // for --pdf
-  std::filesystem::path viewer;       // urbantwin-viewer for snapshots; empty: none
-  bool display = false;               // a display (DISPLAY) the viewer can draw on
+  std::string chromium = "chromium";                                               // for --pdf
+  std::filesystem::path viewer;  // urbantwin-viewer for snapshots; empty: none
+  bool display = false;          // a display (DISPLAY) the viewer can draw on
 };
 
 struct Result {

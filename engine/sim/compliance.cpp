@@ -6,9 +6,12 @@ namespace ut::sim {
 
 const char* status_name(ComplianceStatus s) {
   switch (s) {
-    case ComplianceStatus::pass: return "pass";
-    case ComplianceStatus::fail: return "fail";
-    case ComplianceStatus::no_data: return "no data";
+    case ComplianceStatus::pass:
+      return "pass";
+    case ComplianceStatus::fail:
+      return "fail";
+    case ComplianceStatus::no_data:
+      return "no data";
   }
   return "?";
 }
@@ -26,10 +29,18 @@ std::vector<ComplianceRow> evaluate_compliance(const std::vector<scenario::Compl
         const double v = written_value(*ind.value);
         bool ok = false;
         switch (n.op) {
-          case scenario::CompareOp::ge: ok = v >= n.target; break;
-          case scenario::CompareOp::le: ok = v <= n.target; break;
-          case scenario::CompareOp::gt: ok = v > n.target; break;
-          case scenario::CompareOp::lt: ok = v < n.target; break;
+          case scenario::CompareOp::ge:
+            ok = v >= n.target;
+            break;
+          case scenario::CompareOp::le:
+            ok = v <= n.target;
+            break;
+          case scenario::CompareOp::gt:
+            ok = v > n.target;
+            break;
+          case scenario::CompareOp::lt:
+            ok = v < n.target;
+            break;
         }
         row.value = v;
         row.status = ok ? ComplianceStatus::pass : ComplianceStatus::fail;

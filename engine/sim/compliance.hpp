@@ -16,7 +16,7 @@ const char* status_name(ComplianceStatus s);  // "pass", "fail", "no data"
 struct ComplianceRow {
   int year = 0;
   const scenario::ComplianceNorm* norm = nullptr;  // into the profile's compliance table
-  std::optional<double> value;                      // as written to indicators.csv; nullopt: no data
+  std::optional<double> value;                     // as written to indicators.csv; nullopt: no data
   ComplianceStatus status = ComplianceStatus::no_data;
 };
 
