@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   cmd_runp->add_option("--set", run.set, "Override one scalar key of the scenario: KEY=VALUE (e.g. homes.spacing_m=25); repeatable")
       ->take_all();
   cmd_runp->add_option("--keep", run.keep,
-                       "What the run directory keeps: indicators (about 20 KB), parcels (and parcel_years.csv) or full "
+                       "What the run directory keeps: indicators (about 55 KB), parcels (and parcel_years.csv) or full "
                        "(and outputs.gpkg; the default)")
       ->check(CLI::IsMember({"indicators", "parcels", "full"}));
 

@@ -16,7 +16,7 @@
 namespace ut::output {
 
 // What a run directory keeps (`urbantwin run --keep`, a study's `keep`): indicators (manifest.json,
-// indicators.csv, compliance.csv, scenario.toml, ATTRIBUTION.txt, timings.json: about 20 KB), parcels (and
+// indicators.csv, compliance.csv, scenario.toml, ATTRIBUTION.txt, timings.json: about 55 KB), parcels (and
 // parcel_years.csv: every parcel's values every year), full (and outputs.gpkg: the maps).
 enum class Keep { indicators, parcels, full };
 inline const char* keep_name(Keep k) { return k == Keep::indicators ? "indicators" : k == Keep::parcels ? "parcels" : "full"; }

@@ -184,7 +184,8 @@ th { background: #eef3f8; text-align: left; }
 .nodata { width: 200px; height: 130px; border: 1px dashed #bbb; color: #888; display: flex; align-items: center; justify-content: center; }
 .legend span.sw { display: inline-block; width: 14px; height: 4px; margin: 0 4px 2px 10px; vertical-align: middle; }
 .pass { background: #e3f4e1; color: #1d6b1a; } .fail { background: #fbe3e3; color: #a11; } .nd { background: #f1f1f1; color: #777; }
-.clause { color: #666; font-size: 9.5px; } .note { color: #666; font-size: 10.5px; }
+.clause { color: #666; font-size: 9.5px; } .clause .k { font-family: monospace; color: #888; }
+table.compliance td[data-year] { white-space: nowrap; } .note { color: #666; font-size: 10.5px; }
 .snaps { display: flex; flex-wrap: wrap; gap: 8px; } .snaps figure { margin: 0; width: 32%; } .snaps img { width: 100%; border: 1px solid #ccc; }
 .attr { margin-top: 8px; font-size: 11px; }
 )";
@@ -344,27 +345,31 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
         if (std::find(years.begin(), years.end(), c.year) == years.end()) years.push_back(c.year);
       const std::size_t norms = r.compliance.size() / years.size();
       h += fmt::format(
-          "<table class=\"compliance\" data-run=\"{}\">\n<tr><th>指标 / indicator</th><th>规范 / norm</th><th>要求 / "
+          "<p class=\"note\"><span class=\"pass\">✓ 达标 pass</span> <span class=\"fail\">✗ 未达标 fail</span> "
+          "<span class=\"nd\">– 无数据 no data</span> (compliance.csv; docs/compliance.md)</p>\n"
+          "<table class=\"compliance\" data-run=\"{}\">\n<tr><th>规范 / norm (指标 / indicator)</th><th>要求 / "
           "rule</th>",
           escape(r.dir.string()));
       for (int y : years) h += fmt::format("<th>{}</th>", y);
       h += "</tr>\n";
       for (std::size_t n = 0; n < norms; ++n) {
         const auto& first = r.compliance[n];
-        h += fmt::format("<tr><td>{}</td><td>{}<div class=\"clause\">{}</div></td><td>{} {}</td>",
-                         escape(first.indicator), escape(first.norm), escape(first.clause), escape(first.op),
+        h += fmt::format("<tr><td>{}<div class=\"clause\">{} <span class=\"k\">{}</span></div></td><td>{}&nbsp;{}</td>",
+                         escape(first.norm), escape(first.clause), escape(first.indicator), escape(first.op),
                          escape(first.target));
         for (std::size_t k = 0; k < years.size(); ++k) {
           const std::size_t i = k * norms + n;
           if (i >= r.compliance.size()) break;
           const auto& c = r.compliance[i];
           const char* cls = c.status == "pass" ? "pass" : c.status == "fail" ? "fail" : "nd";
+          // A symbol keeps twelve years on one page; the legend above the table and the cell's title say it in words.
+          const char* mark = c.status == "pass" ? "✓" : c.status == "fail" ? "✗" : "–";
           const char* word = c.status == "pass" ? "达标 pass" : c.status == "fail" ? "未达标 fail" : "无数据 no data";
           h += fmt::format(
-              "<td class=\"{}\" data-year=\"{}\" data-indicator=\"{}\" data-row=\"{}\" data-value=\"{}\" "
+              "<td class=\"{}\" title=\"{}\" data-year=\"{}\" data-indicator=\"{}\" data-row=\"{}\" data-value=\"{}\" "
               "data-status=\"{}\">"
-              "<span class=\"v\">{}</span><br>{}</td>",
-              cls, c.year, escape(c.indicator), n, escape(c.value), escape(c.status), escape(shown(c.value)), word);
+              "{} <span class=\"v\">{}</span></td>",
+              cls, word, c.year, escape(c.indicator), n, escape(c.value), escape(c.status), mark, escape(shown(c.value)));
         }
         h += "</tr>\n";
       }
