@@ -13,12 +13,14 @@
 #include "app/assign_cmd.hpp"
 #include "app/batch_cmd.hpp"
 #include "app/compare_cmd.hpp"
+#include "app/report_cmd.hpp"
 #include "core/error.hpp"
 #include "core/staging.hpp"
 #include "gis_io/load.hpp"
 #include "gis_io/prepare_osm.hpp"
 #include "output/run_dir.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/compliance.hpp"
 #include "sim/simulation.hpp"
 
 namespace {
@@ -100,6 +102,20 @@ int cmd_run(const RunArgs& a, bool write) {
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (const auto& ind : years.back().indicators)
       if (ind.name != "year") fmt::print("  {:<36} {}\n", ind.name, ind.value ? (std::abs(*ind.value) < 0.01 && *ind.value != 0 ? fmt::format("{:.3g}", *ind.value) : fmt::format("{:.2f}", *ind.value)) : "no data");
+    // Norms the final year fails (compliance.csv has every year and norm).
+    const auto rows = ut::sim::evaluate_compliance(s.profile.compliance, years.back().year, years.back().indicators);
+    std::size_t failing = 0, no_data = 0;
+    for (const auto& r : rows) {
+      failing += r.status == ut::sim::ComplianceStatus::fail;
+      no_data += r.status == ut::sim::ComplianceStatus::no_data;
+    }
+    if (!rows.empty()) {
+      fmt::print("Norms in {}: {} of {} failing, {} without data (compliance.csv)\n", years.back().year, failing, rows.size(), no_data);
+      for (const auto& r : rows)
+        if (r.status == ut::sim::ComplianceStatus::fail)
+          fmt::print("  fail {:<32} {:.2f} (norm {} {}; {})\n", r.norm->indicator, *r.value, ut::scenario::op_text(r.norm->op),
+                     r.norm->target, r.norm->clause);
+    }
     fmt::print("{}\n", ut::output::kAttribution);
   }
   return 0;
@@ -125,7 +141,7 @@ int main(int argc, char** argv) {
   cmd_runp->add_option("--set", run.set, "Override one scalar key of the scenario: KEY=VALUE (e.g. homes.spacing_m=25); repeatable")
       ->take_all();
   cmd_runp->add_option("--keep", run.keep,
-                       "What the run directory keeps: indicators (about 20 KB), parcels (and parcel_years.csv) or full "
+                       "What the run directory keeps: indicators (about 55 KB), parcels (and parcel_years.csv) or full "
                        "(and outputs.gpkg; the default)")
       ->check(CLI::IsMember({"indicators", "parcels", "full"}));
 
@@ -187,6 +203,14 @@ int main(int argc, char** argv) {
   cmd_bat->add_flag("--summarize", bat.summarize, "Run nothing: write study.json and the tables from the runs present");
   cmd_bat->add_flag("--quiet", bat.quiet, "Print nothing but errors");
 
+  ut::app::ReportArgs rep;
+  auto* cmd_rep = app.add_subcommand("report", "One self-contained HTML report (charts, norms compliance, completeness) of runs and studies");
+  cmd_rep->add_option("inputs", rep.inputs, "Run or study directories (several: compared on the same charts)")->required();
+  cmd_rep->add_option("--out", rep.out, "HTML file to write (default report.html)");
+  cmd_rep->add_flag("--pdf", rep.pdf, "Also print it to PDF (same name, .pdf) with headless Chromium, one page per section");
+  cmd_rep->add_flag("--overwrite", rep.overwrite, "Replace an earlier report of the same path (never an input)");
+  cmd_rep->add_flag("--quiet", rep.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -201,6 +225,7 @@ int main(int argc, char** argv) {
     if (*cmd_asg) return ut::app::cmd_assign(asg);
     if (*cmd_cmp) return ut::app::cmd_compare(cmp);
     if (*cmd_bat) return ut::app::cmd_batch(bat);
+    if (*cmd_rep) return ut::app::cmd_report(rep);
     if (*cmd_runp) return cmd_run(run, true);
     if (*cmd_val) return cmd_run(val, false);
     if (*cmd_prep) {

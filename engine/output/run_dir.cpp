@@ -18,6 +18,7 @@
 #include "core/staging.hpp"
 #include "output/gpkg.hpp"
 #include "output/styles.hpp"
+#include "sim/compliance.hpp"
 #include "graph/graph.hpp"
 #include "gis_io/ogr_util.hpp"
 
@@ -534,6 +535,28 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
   return out;
 }
 
+namespace {
+std::string csv_cell(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+std::string number(double v) { return fmt::format("{}", v); }
+}  // namespace
+
+std::string compliance_csv(const scenario::Scenario& s, const std::vector<sim::YearResult>& years) {
+  std::string out = "year,indicator,norm,clause,op,target,value,status\n";
+  for (const auto& y : years)
+    for (const auto& r : sim::evaluate_compliance(s.profile.compliance, y.year, y.indicators)) {
+      const auto& n = *r.norm;
+      out += fmt::format("{},{},{},{},{},{},{},{}\n", y.year, n.indicator, csv_cell(n.norm), csv_cell(n.clause),
+                         scenario::op_text(n.op), number(n.target), r.value ? format_value(*r.value) : "",
+                         sim::status_name(r.status));
+    }
+  return out;
+}
+
 std::string parcel_years_csv(const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years) {
   const auto fields = parcel_value_fields(s);
   std::string out = "parcel_id,year";
@@ -601,6 +624,7 @@ namespace {
 void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
                  const RunInfo& info) {
   core::write_file(tmp / "indicators.csv", indicators_csv(years));
+  core::write_file(tmp / "compliance.csv", compliance_csv(s, years));
   if (info.keep != Keep::indicators) core::write_file(tmp / "parcel_years.csv", parcel_years_csv(s, c, years));
   // The scenario as run: the file with the command line's overrides (paths stay relative to the
   // scenario file named in manifest.json).
@@ -664,15 +688,23 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
                    {"tier_min", n.tier},
                    {"radius_m", n.radius_m},
                    {"drive_budget_min", n.drive_min - n.turnout_min},
+                   {"default_capacity", n.default_capacity},
+                   {"capacity_unit", n.capacity_unit},
                    {"sites", years.back().sites[k]},
                    {"no_data", years.back().sites[k] == 0}});
   }
+  // The final year's failing norms (compliance.csv has every year).
+  auto& failing = m["failing_norms"] = nlohmann::ordered_json::array();
+  for (const auto& r : sim::evaluate_compliance(s.profile.compliance, years.back().year, years.back().indicators))
+    if (r.status == sim::ComplianceStatus::fail)
+      failing.push_back({{"indicator", r.norm->indicator}, {"op", scenario::op_text(r.norm->op)}, {"target", r.norm->target},
+                         {"value", *r.value}, {"norm", r.norm->norm}, {"clause", r.norm->clause}});
   m["notes"] = info.notes;
   m["attribution"] = kAttribution;
   auto& ov = m["overrides"] = nlohmann::ordered_json::array();
   for (const auto& o : s.overrides) ov.push_back({{"key", o.key}, {"value", o.value}});
   m["keep"] = keep_name(info.keep);
-  auto& outputs = m["outputs"] = nlohmann::ordered_json{"manifest.json", "indicators.csv"};
+  auto& outputs = m["outputs"] = nlohmann::ordered_json{"manifest.json", "indicators.csv", "compliance.csv"};
   if (info.keep != Keep::indicators) outputs.push_back("parcel_years.csv");
   if (info.keep == Keep::full) outputs.push_back("outputs.gpkg");
   for (const char* f : {"ATTRIBUTION.txt", "timings.json", "scenario.toml"}) outputs.push_back(f);

@@ -16,7 +16,7 @@
 namespace ut::output {
 
 // What a run directory keeps (`urbantwin run --keep`, a study's `keep`): indicators (manifest.json,
-// indicators.csv, scenario.toml, ATTRIBUTION.txt, timings.json: about 20 KB), parcels (and
+// indicators.csv, compliance.csv, scenario.toml, ATTRIBUTION.txt, timings.json: about 55 KB), parcels (and
 // parcel_years.csv: every parcel's values every year), full (and outputs.gpkg: the maps).
 enum class Keep { indicators, parcels, full };
 inline const char* keep_name(Keep k) { return k == Keep::indicators ? "indicators" : k == Keep::parcels ? "parcels" : "full"; }
@@ -56,6 +56,11 @@ std::string parcel_years_csv(const scenario::Scenario& s, const city::City& plan
 
 // indicators.csv text: a header, then one row per year; empty cell = no data.
 std::string indicators_csv(const std::vector<sim::YearResult>& years);
+
+// compliance.csv text: `year,indicator,norm,clause,op,target,value,status`, one row per year and
+// [[compliance]] norm of the profile (docs/compliance.md); value empty when no data; text cells
+// quoted as RFC 4180 asks when they hold a comma, a quote or a line break.
+std::string compliance_csv(const scenario::Scenario& s, const std::vector<sim::YearResult>& years);
 
 inline constexpr const char* kAttribution =
     "© OpenStreetMap contributors. Data available under the Open Database License (ODbL), "

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
+#include "core/suggest.hpp"
 #include "scenario/limits.hpp"
 #include "scenario/norms.hpp"
 #include "scenario/toml_read.hpp"
@@ -108,6 +110,46 @@ class ProfileReader {
     sources(*t, "facility_capacity", keys, "");
   }
 
+  // [[compliance]]: optional array of tables, each naming an indicator of the run.
+  void compliance(const toml::table& root) {
+    const toml::node* n = root.get("compliance");
+    if (n == nullptr) return;
+    const toml::array* arr = n->as_array();
+    if (arr == nullptr || !arr->is_array_of_tables())
+      r_.fail("compliance", "must be an array of tables ([[compliance]])", Reader::show(*n));
+    const std::vector<std::string> indicators = compliance_indicators();
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::table& t = *(*arr)[i].as_table();
+      const std::string key = fmt::format("compliance[{}]", i + 1);
+      const std::string p = key + ".";
+      r_.check_keys(t, key, {"indicator", "op", "target", "norm", "clause", "source"});
+      ComplianceNorm c;
+      c.indicator = r_.str(t, p, "indicator", true);
+      if (std::find(indicators.begin(), indicators.end(), c.indicator) == indicators.end()) {
+        const std::string near = core::nearest(c.indicator, indicators);
+        r_.fail(p + "indicator",
+                near.empty() ? "must name a column of indicators.csv (docs/indicators.md)"
+                             : fmt::format("must name a column of indicators.csv; did you mean '{}'?", near),
+                shown(c.indicator));
+      }
+      const std::string op = r_.str(t, p, "op", true);
+      if (op == ">=") c.op = CompareOp::ge;
+      else if (op == "<=") c.op = CompareOp::le;
+      else if (op == ">") c.op = CompareOp::gt;
+      else if (op == "<") c.op = CompareOp::lt;
+      else r_.fail(p + "op", "must be one of \">=\", \"<=\", \">\", \"<\"", shown(op));
+      c.target = r_.num(t, p, "target", true, 0, -1e12, 1e12);
+      for (auto [k, ref] : std::initializer_list<std::pair<const char*, std::string*>>{
+               {"norm", &c.norm}, {"clause", &c.clause}, {"source", &c.source}}) {
+        *ref = r_.str(t, p, k, true);
+        if (ref->find_first_not_of(" \t") == std::string::npos)
+          r_.fail(p + k, std::string("must not be empty") + (std::string(k) == "source" ? ": every number needs a source" : ""),
+                  shown(*ref));
+      }
+      out_.compliance.push_back(std::move(c));
+    }
+  }
+
   const Reader& reader() const { return r_; }
 
  private:
@@ -190,7 +232,7 @@ Profile load_profile(const std::filesystem::path& file) {
   // [prepare_osm] is read by `urbantwin prepare-osm` (docs/profile-format.md), never here.
   r.check_keys(root, "",
                {"name", "description", "demography", "mortality", "mobility", "housing", "location_choice", "trips",
-                "modes", "land_uses", "road_capacity", "facility_capacity", "prepare_osm"});
+                "modes", "land_uses", "road_capacity", "facility_capacity", "compliance", "prepare_osm"});
   p.name = r.str(root, "", "name", true);
   if (p.name.empty()) r.fail("name", "must not be empty", "\"\"");
   p.description = r.str(root, "", "description", false);
@@ -272,7 +314,32 @@ Profile load_profile(const std::filesystem::path& file) {
   std::vector<std::string> classes;
   for (const auto& n : default_norms()) classes.push_back(n.name);
   pr.facility_capacity(root, classes);
+  pr.compliance(root);
   return p;
+}
+
+const char* op_text(CompareOp op) {
+  switch (op) {
+    case CompareOp::ge: return ">=";
+    case CompareOp::le: return "<=";
+    case CompareOp::gt: return ">";
+    case CompareOp::lt: return "<";
+  }
+  return "?";
+}
+
+std::vector<std::string> compliance_indicators() {
+  const auto norms = default_norms();
+  std::vector<std::string> out{"population", "coverage_5min_pct", "coverage_10min_pct", "coverage_15min_pct"};
+  for (const auto& n : norms) out.push_back("access_" + n.name + "_pct");
+  for (const char* c : {"park_500m_pct", "green_300m_pct", "greenway_access_pct", "metro_800m_pct", "fire_5min_pct"}) out.emplace_back(c);
+  for (const auto& n : norms)
+    if (n.sfca) out.push_back("supply_" + n.name + "_per_1000");
+  for (const char* c : {"park_m2_per_capita", "greenway_km", "households", "unplaced_households", "dwelling_units", "mean_age",
+                        "births", "deaths", "net_migration", "movers", "school_seat_balance", "mean_commute_min",
+                        "green_mode_share_pct", "congestion_index", "vkt_million", "assignment_relative_gap"})
+    out.emplace_back(c);
+  return out;
 }
 
 double lane_capacity(const Profile& p, const std::string& road_class) {

@@ -79,6 +79,21 @@ struct LandUse {
   double job_share = 0;          // share of the floor area used for work (traffic model)
 };
 
+// [[compliance]]: one norm an indicator is set against (docs/compliance.md). The status of a
+// year is pass when `value op target` holds, fail when it does not, no data when the indicator
+// has no value that year.
+enum class CompareOp { ge, le, gt, lt };
+const char* op_text(CompareOp op);  // ">=", "<=", ">", "<"
+
+struct ComplianceNorm {
+  std::string indicator;  // an indicators.csv column (compliance_indicators)
+  CompareOp op = CompareOp::ge;
+  double target = 0;
+  std::string norm;    // short bilingual text, 中文 / English
+  std::string clause;  // the standard and its clause
+  std::string source;  // where the target comes from
+};
+
 struct Profile {
   std::filesystem::path file;
   std::string name, description;
@@ -94,6 +109,7 @@ struct Profile {
   double lane_capacity_other = 0;                   // [road_capacity] other: every class not listed
   std::map<std::string, double> facility_capacity;  // [facility_capacity]: a site's capacity by coverage class
   std::map<std::string, std::string> sources;       // "table.key" -> the source of that number
+  std::vector<ComplianceNorm> compliance;           // [[compliance]], in file order (optional: none)
 };
 
 // Parses and validates a profile file: every table present, no unknown key (the nearest valid
@@ -102,6 +118,10 @@ struct Profile {
 // built-in norms (default_norms). The table [prepare_osm] belongs to `urbantwin prepare-osm` and is not read here.
 // Throws core::InputError naming the file and the key.
 Profile load_profile(const std::filesystem::path& file);
+
+// The indicators.csv columns a [[compliance]] norm may name: those every run with the built-in
+// norms (default_norms) writes, in the order sim::compute_indicators writes them.
+std::vector<std::string> compliance_indicators();
 
 // The lane capacity of a road class (veh/h per lane) by the profile.
 double lane_capacity(const Profile& p, const std::string& road_class);

@@ -17,7 +17,8 @@ declare -A allowed=(
   [gis_io]="core geo graph city scenario gis_io"
   [output]="core geo graph city homes scenario models sim gis_io output"
   [batch]="core scenario gis_io output batch"
-  [app]="core geo graph city homes scenario models sim gis_io output tntp batch app"
+  [report]="core gis_io batch report"
+  [app]="core geo graph city homes scenario models sim gis_io output tntp batch report app"
 )
 status=0
 for mod in "${!allowed[@]}"; do

@@ -38,6 +38,9 @@ case_ missing_source '/^source = "CJJ 37-2012/d' city.toml "key road_capacity." 
 case_ missing_table '/^\[mortality\]/,/^source = "Gompertz/d' city.toml "key mortality" "required table is missing"
 case_ table_typo 's/^\[mortality\]/[mortality_table]/' city.toml "key mortality_table" "did you mean 'mortality'"
 case_ road_class_typo 's/^primary = 1200/primray = 1200/' city.toml "key road_capacity.primray" "did you mean 'primary'"
+case_ compliance_indicator_typo 's/^indicator = "park_m2_per_capita"/indicator = "park_m2_per_capta"/' city.toml \
+  "key compliance[10].indicator" "did you mean 'park_m2_per_capita'?" "park_m2_per_capta"
+case_ compliance_op 's/^op = ">"$/op = "=>"/' city.toml "key compliance[" ".op" "must be one of" "=>"
 # The scenario names a profile that is not there: the scenario file and its key.
 n=$((n + 1))
 rm -f "$tmp/city.toml"

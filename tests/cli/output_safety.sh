@@ -90,7 +90,7 @@ run --out "$tmp/$long" 2>"$tmp/err"; rc=$?
 expect "--out of 300 characters" 2 "at most 200 characters" $rc && [ -z "$(ls -A "$tmp" | grep xxxx)" ] && ok "--out named with 300 characters: refused before any work"
 
 # --- failing writes (a full disk while writing one file) --------------------------------------------
-for f in indicators.csv ATTRIBUTION.txt outputs.gpkg manifest.json timings.json; do
+for f in indicators.csv compliance.csv ATTRIBUTION.txt outputs.gpkg manifest.json timings.json; do
   LD_PRELOAD=$shim UT_FAIL_WRITE=/$f new --out "$tmp/r1" --overwrite 2>"$tmp/err"; rc=$?
   expect "failing write of $f" 2 "$tmp/r1/$f" $rc && [ "$(sums "$tmp/r1")" = "$old" ] && [ -z "$(leftovers "$tmp")" ] \
     && ok "a failing write of $f: exit 2 naming it, earlier run byte-identical, nothing left" \

@@ -23,6 +23,7 @@
 #include "homes/homes.hpp"
 #include "scenario/norms.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/compliance.hpp"
 #include "sim/simulation.hpp"
 
 using namespace ut;
@@ -801,4 +802,61 @@ TEST_CASE("river city: shares and indicators identical for 1 and 4 threads", "[a
   // And the river-city answer itself (kindergarten class).
   const auto k = class_index(s, "kindergarten");
   CHECK(y1.parcel_coverage[k].served == std::vector<std::uint32_t>{10, 90, 30, 110, 20, 0, 60, 0, 0});
+}
+
+TEST_CASE("compliance: the large block's kindergarten share against three norms, by hand", "[access][compliance]") {
+  // The large block above: 60 of 320 residents within 300 m of the kindergarten, 18.75 %.
+  // Only the kindergarten class is simulated, so access_elderly_care_pct is not in the year.
+  const auto s = make_scenario();
+  const auto c = big_block(true);
+  sim::Simulation sim(s, c);
+  const auto y = sim.step_base_year();
+  REQUIRE(*indicator(y, "access_kindergarten_pct") == 18.75);
+  using scenario::CompareOp;
+  const std::vector<scenario::ComplianceNorm> norms{
+      {"access_kindergarten_pct", CompareOp::ge, 18.75, "at least 18.75 %", "test", "test"},   // equal: pass
+      {"access_kindergarten_pct", CompareOp::gt, 18.75, "above 18.75 %", "test", "test"},      // equal: fail
+      {"access_kindergarten_pct", CompareOp::le, 10, "at most 10 %", "test", "test"},          // 18.75: fail
+      {"access_elderly_care_pct", CompareOp::ge, 100, "every home", "test", "test"},           // no data
+      {"population", CompareOp::lt, 321, "fewer than 321", "test", "test"}};                   // 320: pass
+  const auto rows = sim::evaluate_compliance(norms, y.year, y.indicators);
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0].status == sim::ComplianceStatus::pass);
+  CHECK(rows[1].status == sim::ComplianceStatus::fail);
+  CHECK(rows[2].status == sim::ComplianceStatus::fail);
+  CHECK(rows[3].status == sim::ComplianceStatus::no_data);
+  CHECK(!rows[3].value);
+  CHECK(rows[4].status == sim::ComplianceStatus::pass);
+  CHECK(*rows[0].value == 18.75);
+  CHECK(*rows[4].value == 320);
+  CHECK(rows[2].norm == &norms[2]);
+  CHECK(std::string(sim::status_name(rows[3].status)) == "no data");
+}
+
+TEST_CASE("compliance: an indicator without a value is no data; values judged as indicators.csv writes them",
+          "[compliance]") {
+  using scenario::CompareOp;
+  const std::vector<scenario::ComplianceNorm> norms{{"a_pct", CompareOp::ge, 100, "", "", ""},
+                                                    {"b_pct", CompareOp::ge, 100, "", "", ""},
+                                                    {"c", CompareOp::le, 0.5, "", "", ""}};
+  // 99.9999996 is written 100.000000 and passes; 99.999999 is written as is and fails.
+  const std::vector<sim::Indicator> ind{{"a_pct", 99.9999996}, {"b_pct", 99.999999}, {"c", std::nullopt}};
+  const auto rows = sim::evaluate_compliance(norms, 2030, ind);
+  CHECK(rows[0].status == sim::ComplianceStatus::pass);
+  CHECK(*rows[0].value == 100);
+  CHECK(rows[1].status == sim::ComplianceStatus::fail);
+  CHECK(rows[2].status == sim::ComplianceStatus::no_data);
+  CHECK(rows[2].year == 2030);
+}
+
+TEST_CASE("compliance: the indicators a profile may name are exactly those a run writes", "[access][compliance]") {
+  // With every built-in class: the names of a year's indicators after `year`.
+  const auto s = make_scenario(true);
+  const auto c = big_block(true);
+  sim::Simulation sim(s, c);
+  const auto y = sim.step_base_year();
+  std::vector<std::string> names;
+  for (const auto& i : y.indicators)
+    if (i.name != "year") names.push_back(i.name);
+  CHECK(names == scenario::compliance_indicators());
 }

@@ -321,3 +321,52 @@ TEST_CASE("Profile: the bundled profiles are valid; Chengdu's holds the values t
     CHECK(c.land_uses.count(lu) == 1);
   }
 }
+
+TEST_CASE("Profile: [[compliance]] norms read back; an unknown indicator or operator names the file and key",
+          "[profile][compliance]") {
+  const std::string norms = R"(
+[[compliance]]
+indicator = "access_kindergarten_pct"
+op = ">="
+target = 100
+norm = "幼儿园 300 m / kindergarten within 300 m"
+clause = "GB 50180-2018, test"
+source = "test standard"
+
+[[compliance]]
+indicator = "park_m2_per_capita"
+op = ">"
+target = 8.5
+norm = "park, m2"
+clause = "GB 55014-2021, test"
+source = "test"
+)";
+  const auto p = scenario::load_profile(write("compliance.toml", kTiny + norms));
+  REQUIRE(p.compliance.size() == 2);
+  CHECK(p.compliance[0].indicator == "access_kindergarten_pct");
+  CHECK(p.compliance[0].op == scenario::CompareOp::ge);
+  CHECK(p.compliance[0].target == 100);
+  CHECK(p.compliance[0].norm == "幼儿园 300 m / kindergarten within 300 m");
+  CHECK(p.compliance[1].op == scenario::CompareOp::gt);
+  CHECK(p.compliance[1].target == 8.5);
+  CHECK(p.compliance[1].clause == "GB 55014-2021, test");
+  CHECK(scenario::load_profile(write("no_compliance.toml", kTiny)).compliance.empty());
+
+  auto bad = [&](const std::string& name, const std::string& from, const std::string& to) {
+    std::string t = kTiny + norms;
+    const auto at = t.find(from);
+    REQUIRE(at != std::string::npos);
+    return message(write(name, t.replace(at, from.size(), to)));
+  };
+  CHECK_THAT(bad("typo.toml", "\"park_m2_per_capita\"", "\"park_m2_per_capta\""),
+             Catch::Contains("typo.toml") && Catch::Contains("key compliance[2].indicator") &&
+                 Catch::Contains("did you mean 'park_m2_per_capita'?") && Catch::Contains("park_m2_per_capta"));
+  CHECK_THAT(bad("op.toml", "op = \">\"", "op = \"=>\""),
+             Catch::Contains("key compliance[2].op") && Catch::Contains("must be one of") && Catch::Contains("=>"));
+  CHECK_THAT(bad("nosource.toml", "source = \"test\"\n", ""),
+             Catch::Contains("key compliance[2].source") && Catch::Contains("required key is missing"));
+  CHECK_THAT(bad("unknownkey.toml", "clause = \"GB 55014", "claus = \"GB 55014"),
+             Catch::Contains("key compliance[2].claus") && Catch::Contains("did you mean 'clause'?"));
+  CHECK_THAT(bad("target.toml", "target = 8.5", "target = \"8.5\""),
+             Catch::Contains("key compliance[2].target") && Catch::Contains("must be a number"));
+}

@@ -1,0 +1,54 @@
+#include "sim/compliance.hpp"
+
+#include <cmath>
+
+namespace ut::sim {
+
+const char* status_name(ComplianceStatus s) {
+  switch (s) {
+    case ComplianceStatus::pass:
+      return "pass";
+    case ComplianceStatus::fail:
+      return "fail";
+    case ComplianceStatus::no_data:
+      return "no data";
+  }
+  return "?";
+}
+
+double written_value(double v) { return std::round(v * 1e6) / 1e6; }
+
+std::vector<ComplianceRow> evaluate_compliance(const std::vector<scenario::ComplianceNorm>& norms, int year,
+                                               const std::vector<Indicator>& indicators) {
+  std::vector<ComplianceRow> out;
+  out.reserve(norms.size());
+  for (const auto& n : norms) {
+    ComplianceRow row{year, &n, std::nullopt, ComplianceStatus::no_data};
+    for (const auto& ind : indicators)
+      if (ind.name == n.indicator && ind.value) {
+        const double v = written_value(*ind.value);
+        bool ok = false;
+        switch (n.op) {
+          case scenario::CompareOp::ge:
+            ok = v >= n.target;
+            break;
+          case scenario::CompareOp::le:
+            ok = v <= n.target;
+            break;
+          case scenario::CompareOp::gt:
+            ok = v > n.target;
+            break;
+          case scenario::CompareOp::lt:
+            ok = v < n.target;
+            break;
+        }
+        row.value = v;
+        row.status = ok ? ComplianceStatus::pass : ComplianceStatus::fail;
+        break;
+      }
+    out.push_back(row);
+  }
+  return out;
+}
+
+}  // namespace ut::sim

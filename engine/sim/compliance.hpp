@@ -1,0 +1,32 @@
+#pragma once
+// Norms compliance of a year (docs/compliance.md): each of the profile's [[compliance]] norms set
+// against the year's value of its indicator.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/profile.hpp"
+#include "sim/simulation.hpp"
+
+namespace ut::sim {
+
+enum class ComplianceStatus { pass, fail, no_data };
+const char* status_name(ComplianceStatus s);  // "pass", "fail", "no data"
+
+struct ComplianceRow {
+  int year = 0;
+  const scenario::ComplianceNorm* norm = nullptr;  // into the profile's compliance table
+  std::optional<double> value;                     // as written to indicators.csv; nullopt: no data
+  ComplianceStatus status = ComplianceStatus::no_data;
+};
+
+// The value a norm is judged on: the indicator rounded as indicators.csv writes it (6 decimals),
+// so that the status can be checked from the files alone.
+double written_value(double v);
+
+// One row per norm, in the profile's order. An indicator the year lacks, or without a value, is
+// no data (never pass or fail).
+std::vector<ComplianceRow> evaluate_compliance(const std::vector<scenario::ComplianceNorm>& norms, int year,
+                                               const std::vector<Indicator>& indicators);
+
+}  // namespace ut::sim
