@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <string>
 
@@ -339,9 +340,82 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   b.flow.swap(flow);
 }
 
+// Warm start: origin `k`'s new demand spread over its bush from an earlier solve. In reverse
+// topological order, each node's flow goes to its incoming arcs in the proportions the old flow
+// had there; a node the old flow did not pass gets it on its shortest predecessor at `costs` (the
+// earlier solve's final costs). The bush, its order and its arcs stay as they were.
+void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::vector<double>& costs, Bush& b,
+               Scratch& s) {
+  const std::uint32_t o = dm.origin[k];
+  const std::size_t nb = b.node.size();
+  labels(net, b, costs, s);  // s.pmin: the shortest predecessor arc of every position
+  double total = 0;
+  for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
+  const double old_eps = b.eps;
+  b.eps = 1e-12 * total;
+  b.excess = kInf;
+  b.sp_total = 0;
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
+  b.dest_pos.clear();
+  b.dest_trips.clear();
+  s.node_flow.assign(nb, 0.0);
+  for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
+    const std::int32_t p = s.pos[dm.dest[i]];
+    if (p < 0) {
+      for (std::uint32_t v : b.node) s.pos[v] = -1;
+      detail::unreachable(net, o, dm.dest[i]);
+    }
+    b.dest_pos.push_back(static_cast<std::uint32_t>(p));
+    b.dest_trips.push_back(dm.trips[i]);
+    s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
+  }
+  for (std::uint32_t v : b.node) s.pos[v] = -1;
+  auto& flow = s.a_flow;  // the new arc flows
+  flow.assign(b.flow.size(), 0.0);
+  for (std::size_t p = nb; p-- > 1;) {
+    const double f = s.node_flow[p];
+    if (f == 0) continue;
+    double in = 0;
+    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
+      if (b.flow[a] > old_eps) in += b.flow[a];
+    if (in > 0) {
+      for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a) {
+        if (!(b.flow[a] > old_eps)) continue;
+        const double g = f * (b.flow[a] / in);
+        flow[a] += g;
+        s.node_flow[b.tail_pos[a]] += g;
+      }
+    } else {
+      const std::uint32_t a = s.pmin[p];
+      flow[a] += f;
+      s.node_flow[b.tail_pos[a]] += f;
+    }
+  }
+  b.flow.swap(flow);
+}
+
 }  // namespace
 
-Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
+// The network a warm start fits: same nodes, zones and links (costs may differ).
+struct WarmStart::State {
+  std::uint32_t node_count = 0, first_thru = 0;
+  std::vector<std::uint32_t> tail, head;
+  std::vector<double> cost;            // link costs at the end of the solve that made the bushes
+  std::vector<std::uint32_t> origin;   // per bush: its origin node, ascending
+  std::vector<Bush> bushes;
+
+  bool fits(const Network& net) const {
+    return node_count == net.node_count && first_thru == net.first_thru && tail == net.tail && head == net.head;
+  }
+};
+
+WarmStart::WarmStart() = default;
+WarmStart::~WarmStart() = default;
+WarmStart::WarmStart(WarmStart&&) noexcept = default;
+WarmStart& WarmStart::operator=(WarmStart&&) noexcept = default;
+void WarmStart::clear() { state.reset(); }
+
+Result assign_bush(const Network& net, const Demand& dm, const Options& opt, WarmStart* warm_start) {
   using clock = std::chrono::steady_clock;
   auto seconds = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
   const auto t_init = clock::now();
@@ -354,7 +428,25 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
     s.size_for(net);
     return s;
   });
-  tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t k) { init_bush(net, dm, k, st.c, bushes[k], tls.local()); });
+  // Warm start: each origin that had a bush takes it over (origins are ascending in both).
+  std::vector<std::uint8_t> warm(nz, 0);
+  // Taken out of `warm_start` first: if this solve throws, it is left empty, never half moved.
+  std::unique_ptr<WarmStart::State> taken = warm_start != nullptr ? std::move(warm_start->state) : nullptr;
+  WarmStart::State* old = taken && taken->fits(net) ? taken.get() : nullptr;
+  if (old != nullptr)
+    for (std::size_t k = 0, j = 0; k < nz; ++k) {
+      while (j < old->origin.size() && old->origin[j] < dm.origin[k]) ++j;
+      if (j < old->origin.size() && old->origin[j] == dm.origin[k]) {
+        bushes[k] = std::move(old->bushes[j]);
+        warm[k] = 1;
+      }
+    }
+  tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t k) {
+    if (warm[k])
+      warm_bush(net, dm, k, old->cost, bushes[k], tls.local());
+    else
+      init_bush(net, dm, k, st.c, bushes[k], tls.local());
+  });
   auto recompute_flows = [&] {
     std::fill(st.x.begin(), st.x.end(), 0.0);
     for (const Bush& b : bushes)
@@ -365,6 +457,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
   Result res;
   res.demand = dm.total;
   res.intrazonal = dm.intrazonal;
+  res.warm = old != nullptr && std::find(warm.begin(), warm.end(), 1) != warm.end();
   res.seconds_init = seconds(t_init);
 
   Scratch serial;
@@ -431,6 +524,17 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
   for (const Bush& b : bushes) res.bush_arcs += b.link.size();
   // The flows have not changed since the last exact gap, if there was one: reuse its SPTT.
   res.eval = exact_last ? detail::with_sptt(detail::link_totals(net, res.flow), exact_sptt) : evaluate(net, dm, res.flow);
+  if (warm_start != nullptr) {
+    auto keep = std::make_unique<WarmStart::State>();
+    keep->node_count = net.node_count;
+    keep->first_thru = net.first_thru;
+    keep->tail = net.tail;
+    keep->head = net.head;
+    keep->cost = res.cost;
+    keep->origin = dm.origin;
+    keep->bushes = std::move(bushes);
+    warm_start->state = std::move(keep);
+  }
   return res;
 }
 
