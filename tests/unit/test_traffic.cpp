@@ -502,3 +502,21 @@ TEST_CASE("Warm start: bushes from another network are not used", "[traffic][war
   CHECK_FALSE(warm.empty());  // now the large network's bushes
   CHECK(traffic::assign_bush(large.net, large.demand, opt, &warm).warm);
 }
+
+TEST_CASE("Exact gap checks: stopped ones never decide, the reported gap is the exact one", "[traffic][gap]") {
+  // Deep targets on a congested grid: the bush estimate meets the target before the exact gap does.
+  const auto c = grid_case(8, 12, 12);
+  for (double target : {1e-6, 1e-10}) {
+    traffic::Options opt;
+    opt.gap = target;
+    const auto r = traffic::assign_bush(c.net, c.demand, opt);
+    INFO("target " << target << ": " << r.exact_checks << " checks, " << r.exact_checks_stopped << " stopped, "
+                   << r.iterations << " iterations");
+    CHECK(r.exact_checks >= 1);
+    CHECK(r.exact_checks_stopped < r.exact_checks);  // the last check ran to the end and passed
+    const auto e = traffic::evaluate(c.net, c.demand, r.flow);
+    CHECK(r.eval.relative_gap == e.relative_gap);  // bit-identical: every origin's exact shortest paths
+    CHECK(r.eval.sptt == e.sptt);
+    CHECK(r.eval.relative_gap <= target);
+  }
+}

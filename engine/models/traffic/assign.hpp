@@ -38,6 +38,8 @@ struct Result {
   double aec() const { return demand > 0 ? (eval.tstt - eval.sptt) / demand : 0.0; }  // average excess cost
   std::size_t bush_arcs = 0;  // total arcs over all bushes at the end (Algorithm B)
   double seconds_init = 0, seconds_solve = 0, seconds_gap = 0;
+  int exact_checks = 0;          // exact gap checks started (Algorithm B: when the estimate met the target)
+  int exact_checks_stopped = 0;  // of those, stopped early: they could no longer meet the target
   bool warm = false;  // Algorithm B started from an earlier solve's bushes (WarmStart)
 };
 
