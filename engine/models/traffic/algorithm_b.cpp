@@ -34,16 +34,20 @@ constexpr std::uint32_t kNone = 0xffffffffu;
 
 struct Bush {
   std::uint32_t origin = 0;
-  std::vector<std::uint32_t> node;      // nodes in topological order; node[0] == origin
+  // Positions 0..size()-1 are the bush's nodes in topological order, position 0 the origin. The
+  // node at a position is not stored: every other position has at least one incoming arc (its
+  // shortest-path predecessor is never dropped), and the node is that arc's head (node_at()).
   std::vector<std::uint32_t> arc_off;   // per position: its incoming arcs are [arc_off[p], arc_off[p+1])
   std::vector<std::uint32_t> link;      // per arc: network link
   std::vector<std::uint32_t> tail_pos;  // per arc: position of the link's tail
   std::vector<double> flow;             // per arc: this origin's flow
-  std::vector<std::uint32_t> dest_pos;  // positions of this origin's destinations
-  std::vector<double> dest_trips;
+  std::vector<std::uint32_t> dest_pos;  // positions of this origin's destinations, in the demand's order (its trips)
   double eps = 0;         // flows at or below this are rounding dust: treated as zero, then dropped
   double excess = kInf;  // max over nodes of (longest used - shortest) at the last flow update
   double sp_total = 0;   // sum of trips * bush shortest-path cost, at the last gap estimate
+
+  std::size_t size() const { return arc_off.empty() ? 0 : arc_off.size() - 1; }
+  std::uint32_t node_at(const Network& net, std::size_t p) const { return p == 0 ? origin : net.head[link[arc_off[p]]]; }
 };
 
 struct Scratch {
@@ -93,13 +97,18 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   b.origin = o;
   shortest_paths(net, costs.data(), o, s.sp);
   const auto& dist = s.sp.dist;
-  b.node = s.sp.order;
-  for (std::uint32_t p = 0; p < b.node.size(); ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
-  b.arc_off.assign(1, 0);
+  const auto& order = s.sp.order;  // reached nodes in settling order: a topological order of the bush
+  const std::size_t nb = order.size();
+  for (std::uint32_t p = 0; p < nb; ++p) s.pos[order[p]] = static_cast<std::int32_t>(p);
+  b.arc_off.clear();
+  b.arc_off.reserve(nb + 1);
+  b.arc_off.push_back(0);
   b.arc_off.push_back(0);  // the origin has no incoming arc
-  std::vector<std::uint32_t> tree_arc(b.node.size(), kNone);
-  for (std::uint32_t p = 1; p < b.node.size(); ++p) {
-    const std::uint32_t v = b.node[p];
+  b.link.clear();
+  b.tail_pos.clear();
+  std::vector<std::uint32_t> tree_arc(nb, kNone);
+  for (std::uint32_t p = 1; p < nb; ++p) {
+    const std::uint32_t v = order[p];
     for (std::uint32_t e = net.in_offset[v]; e < net.in_offset[v + 1]; ++e) {
       const std::uint32_t a = net.in_link[e];
       const std::uint32_t u = net.tail[a];
@@ -112,35 +121,35 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
     }
     b.arc_off.push_back(static_cast<std::uint32_t>(b.link.size()));
   }
+  b.link.shrink_to_fit();  // kept for the whole solve: no slack from push_back
+  b.tail_pos.shrink_to_fit();
   b.flow.assign(b.link.size(), 0.0);
   double total = 0;
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
   b.eps = 1e-12 * total;
   b.dest_pos.clear();
-  b.dest_trips.clear();
-  s.node_flow.assign(b.node.size(), 0.0);
+  s.node_flow.assign(nb, 0.0);
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
     const std::int32_t p = s.pos[dm.dest[i]];
     if (p < 0) detail::unreachable(net, o, dm.dest[i]);
     b.dest_pos.push_back(static_cast<std::uint32_t>(p));
-    b.dest_trips.push_back(dm.trips[i]);
     s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
   }
-  for (std::size_t p = b.node.size(); p-- > 1;) {
+  for (std::size_t p = nb; p-- > 1;) {
     const double f = s.node_flow[p];
     if (f == 0) continue;
     const std::uint32_t arc = tree_arc[p];
     b.flow[arc] += f;
     s.node_flow[b.tail_pos[arc]] += f;
   }
-  for (std::uint32_t v : b.node) s.pos[v] = -1;
+  for (std::uint32_t v : order) s.pos[v] = -1;
 }
 
 // Shortest (all arcs) and longest (arcs with flow) labels over the bush, in topological order.
 // Returns the largest label difference at a node. A node without a finite shortest label (a cost
 // or label became inf or nan) ends the assignment with an error: every later step relies on it.
 double labels(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
-  const std::size_t nb = b.node.size();
+  const std::size_t nb = b.size();
   const double eps = b.eps;
   s.lmin[0] = s.lmax[0] = 0;
   s.pmin[0] = s.pmax[0] = kNone;
@@ -166,7 +175,7 @@ double labels(const Network& net, const Bush& b, const std::vector<double>& c, S
     }
     if (bp == kNone)
       detail::not_finite(net,
-                         "the shortest path label of node " + std::to_string(net.node_label[b.node[p]]) +
+                         "the shortest path label of node " + std::to_string(net.node_label[b.node_at(net, p)]) +
                              " from origin " + std::to_string(net.node_label[b.origin]),
                          best);
     s.lmin[p] = best;
@@ -188,7 +197,7 @@ double labels(const Network& net, const Bush& b, const std::vector<double>& c, S
 void update_flows(Bush& b, State& st, Scratch& s) {
   b.excess = labels(st.net, b, st.c, s);
   if (b.excess <= 0) return;
-  for (std::size_t p = b.node.size(); p-- > 1;) {
+  for (std::size_t p = b.size(); p-- > 1;) {
     if (s.pmin[p] == s.pmax[p]) continue;
     if (!(s.lmax[p] > s.lmin[p])) continue;
     // Walk both segments back to where they diverge; positions decrease along each.
@@ -246,7 +255,7 @@ void update_flows(Bush& b, State& st, Scratch& s) {
 
 // Bush update (see the file comment). Reads link costs only.
 void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scratch& s) {
-  const std::size_t nb = b.node.size();
+  const std::size_t nb = b.size();
   const std::uint32_t o = b.origin;
   // Shortest labels over all arcs: their tree arcs are kept even without flow.
   labels(net, b, c, s);
@@ -268,7 +277,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
       if (keep[a]) worst = std::max(worst, s.lmax[b.tail_pos[a]] + c[b.link[a]]);
     s.lmax[p] = worst;
   }
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
   for (std::size_t a = 0; a < na; ++a)
     if (keep[a]) s.mark[b.link[a]] = 1;
   // New arcs: (head position, link, tail position).
@@ -276,7 +285,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   s.a_link.clear();
   s.a_tail.clear();
   for (std::size_t q = 0; q < nb; ++q) {
-    const std::uint32_t i = b.node[q];
+    const std::uint32_t i = b.node_at(net, q);
     if (!net.passable(i, o)) continue;
     const double ui = s.lmax[q];
     for (std::uint32_t e = net.out_offset[i]; e < net.out_offset[i + 1]; ++e) {
@@ -292,7 +301,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
     }
   }
   for (std::size_t a = 0; a < na; ++a) s.mark[b.link[a]] = 0;
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = -1;
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = -1;
   if (kept == na && s.a_link.empty()) return;
 
   // New topological order: by (U, old position); identity when nothing was added.
@@ -330,10 +339,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
     tail[at] = np[s.a_tail[k]];
     flow[at] = 0.0;
   }
-  std::vector<std::uint32_t> nodes(nb);
-  for (std::size_t q = 0; q < nb; ++q) nodes[q] = b.node[perm[q]];
   for (auto& dp : b.dest_pos) dp = np[dp];
-  b.node.swap(nodes);
   b.arc_off.swap(off);
   b.link.swap(link);
   b.tail_pos.swap(tail);
@@ -347,7 +353,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
 void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::vector<double>& costs, Bush& b,
                Scratch& s) {
   const std::uint32_t o = dm.origin[k];
-  const std::size_t nb = b.node.size();
+  const std::size_t nb = b.size();
   labels(net, b, costs, s);  // s.pmin: the shortest predecessor arc of every position
   double total = 0;
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
@@ -355,21 +361,19 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   b.eps = 1e-12 * total;
   b.excess = kInf;
   b.sp_total = 0;
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
   b.dest_pos.clear();
-  b.dest_trips.clear();
   s.node_flow.assign(nb, 0.0);
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
     const std::int32_t p = s.pos[dm.dest[i]];
     if (p < 0) {
-      for (std::uint32_t v : b.node) s.pos[v] = -1;
+      for (std::size_t q = 0; q < nb; ++q) s.pos[b.node_at(net, q)] = -1;
       detail::unreachable(net, o, dm.dest[i]);
     }
     b.dest_pos.push_back(static_cast<std::uint32_t>(p));
-    b.dest_trips.push_back(dm.trips[i]);
     s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
   }
-  for (std::uint32_t v : b.node) s.pos[v] = -1;
+  for (std::size_t q = 0; q < nb; ++q) s.pos[b.node_at(net, q)] = -1;
   auto& flow = s.a_flow;  // the new arc flows
   flow.assign(b.flow.size(), 0.0);
   for (std::size_t p = nb; p-- > 1;) {
@@ -563,7 +567,8 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
         Bush& b = bushes[k];
         labels(net, b, st.c, s);
         double spt = 0;
-        for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * s.lmin[b.dest_pos[i]];
+        const double* trips = dm.trips.data() + dm.offset[k];
+        for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += trips[i] * s.lmin[b.dest_pos[i]];
         b.sp_total = spt;
       }
     });
