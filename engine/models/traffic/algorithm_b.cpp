@@ -9,9 +9,13 @@
 //   2. flow update, serially over origins in origin order, with exact link-cost updates after every
 //      shift (Gauss-Seidel); then up to `inner_passes` further passes over the origins whose bush
 //      is still out of equilibrium.
-//   3. link flows recomputed from the bushes in origin order; relative gap.
-// Step 1 is the only parallel part and writes each origin's bush only, so the result does not
-// depend on the thread count.
+//   3. link flows recomputed from the bushes in origin order; relative gap: the bushes' own
+//      estimate, then the exact gap only when the estimate meets the target, stopped as soon as
+//      it cannot (exact_sptt_or_fail).
+// The parallel parts (bush updates, the gap estimate, the exact gap's Dijkstras, the initial or
+// warm-started bushes) each write their own origin's slot only and are summed in origin order, so
+// the result does not depend on the thread count. A warm start (WarmStart) begins from the bushes
+// of an earlier solve of the same network instead of shortest-path trees (warm_bush).
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/parallel_for.h>
 
