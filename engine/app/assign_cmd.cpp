@@ -123,6 +123,8 @@ int cmd_assign(const AssignArgs& a) {
     j["seconds_solve"] = solve_s;
     j["seconds_init"] = res.seconds_init;
     j["seconds_gap"] = res.seconds_gap;
+    j["exact_gap_checks"] = res.exact_checks;
+    j["exact_gap_checks_stopped"] = res.exact_checks_stopped;
     j["bush_arcs"] = res.bush_arcs;
     j["peak_rss_mib"] = peak_rss_mib();
     j["warnings"] = warnings;

@@ -18,6 +18,7 @@
 #include "graph/graph.hpp"
 #include "homes/homes.hpp"
 #include "models/coverage/coverage.hpp"
+#include "models/traffic/assign.hpp"
 #include "models/population/population.hpp"
 #include "scenario/scenario.hpp"
 
@@ -41,7 +42,7 @@ struct TrafficResult {
   double person_trips = 0, mode_trips[3] = {0, 0, 0};  // car, transit, walk/bike (peak hour)
   double mean_commute_min = 0, green_share_pct = 0, congestion_index = 0, vkt_million = 0;
   double relative_gap = 0;
-  int assignment_iterations = 0;
+  int assignment_iterations = 0;  // Algorithm B's outer iterations, summed over the feedback loops
   std::vector<std::uint32_t> parcel_zone;  // per parcel: its traffic zone
   std::vector<double> zone_commute_min;    // per zone: mean door-to-door time of the trips it produces
 };
@@ -182,6 +183,9 @@ class Simulation {
   coverage::Input access_in_;  // holds the home points' entries (point_walk, point_drive) too
   coverage::Result access_;  // coverage of the current sites and networks (movers' access)
   TrafficResult last_traffic_;
+  // Algorithm B's bushes from the last assignment: the next feedback loop and the next year start
+  // from them while the drive network is unchanged (docs/traffic.md, "Warm start").
+  traffic::WarmStart traffic_warm_;
 
   template <class F>
   void timed(const std::string& name, F&& f);

@@ -238,6 +238,7 @@ void Simulation::traffic_phase(YearResult& y) {
   traffic::Result assigned;
   traffic::TripMatrices trips;
   const traffic::ModeParams mp = mode_params(scenario_.profile);
+  int iterations = 0;  // Algorithm B's outer iterations, over the loops
   for (int loop = 1; loop <= tr.feedback_iterations; ++loop) {
     car_skim(cost, skim);
     for (std::size_t k = 0; k < zz; ++k) car_msa[k] += (skim[k] - car_msa[k]) / loop;
@@ -252,8 +253,10 @@ void Simulation::traffic_phase(YearResult& y) {
     const auto demand = db.build();
     traffic::Options opt;
     opt.gap = tr.assignment_gap;
-    assigned = traffic::assign_bush(net, demand, opt);
+    if (!tr.warm_start) traffic_warm_.clear();
+    assigned = traffic::assign_bush(net, demand, opt, &traffic_warm_);
     cost = assigned.cost;
+    iterations += assigned.iterations;
   }
 
   // --- Results.
@@ -261,7 +264,7 @@ void Simulation::traffic_phase(YearResult& y) {
   out.zones = nz;
   out.links = road_links;
   out.relative_gap = assigned.eval.relative_gap;
-  out.assignment_iterations = assigned.iterations;
+  out.assignment_iterations = iterations;
   double time_sum = 0;
   for (int m = 0; m < traffic::kModes; ++m)
     for (std::size_t k = 0; k < zz; ++k) {

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <limits>
 
+#include <tbb/global_control.h>
+
 #include "core/error.hpp"
 #include "models/traffic/assign.hpp"
 #include "models/traffic/four_step.hpp"
@@ -367,5 +369,154 @@ TEST_CASE("TNTP reader tolerates what tap-b solves, with a warning", "[traffic][
     CHECK_THROWS_WITH(tntp::read_net(n2), n2.string() + ": line 4: <NUMBER OF LINKS>: the network must have a link "
                                                         "that is not a self-loop (got 1)");
     fs::remove_all(tmp);
+  }
+}
+
+// Warm start. Braess with D trips: both outer routes and the bridge route cost the same while
+// 0 <= g: 1 + (f+g)/100 + 50 = 3 + 2(f+g)/100 => f + g = 4,800 whatever D; 2f + g = D. With
+// D = 6,600: f = 1,800, g = 3,000, every route still costs 99; objective
+// 2 * (4,800 + 4,800^2/200) + 2 * 50 * 1,800 + 3,000 = 423,000.
+TEST_CASE("Warm start: Braess with 10 % more demand reaches the hand-computed equilibrium", "[traffic][warm]") {
+  auto net = tntp::read_net(kData / "braess_net.txt");
+  const auto dm = tntp::read_trips(kData / "braess_trips.txt", net);
+  traffic::DemandBuilder more(2);
+  more.add(0, 1, 6600);
+  const auto dm2 = more.build();
+  traffic::Options opt;
+  opt.gap = 1e-12;
+  traffic::WarmStart warm;
+  CHECK(warm.empty());
+  const auto first = traffic::assign_bush(net, dm, opt, &warm);
+  CHECK_FALSE(first.warm);
+  CHECK_FALSE(warm.empty());
+  const auto cold = traffic::assign_bush(net, dm2, opt);
+  const auto hot = traffic::assign_bush(net, dm2, opt, &warm);
+  CHECK_FALSE(cold.warm);
+  CHECK(hot.warm);
+  const double expect_flow[] = {4800, 1800, 1800, 4800, 3000};
+  for (std::uint32_t a = 0; a < 5; ++a) {
+    CHECK(hot.flow[a] == Approx(expect_flow[a]).epsilon(1e-9));
+    CHECK(cold.flow[a] == Approx(expect_flow[a]).epsilon(1e-9));
+  }
+  CHECK(hot.eval.relative_gap <= 1e-12);
+  CHECK(hot.eval.objective == Approx(423000.0).epsilon(1e-12));
+  CHECK(hot.iterations <= cold.iterations);
+}
+
+namespace {
+// A w x w grid of two-way BPR streets (free-flow times 1.0-1.4 min, capacity 40) with `zones`
+// zones, each joined both ways to one grid node on the border; demand between every pair of
+// zones, `trips` times a factor 1-3 that varies by pair.
+struct GridCase {
+  traffic::Network net;
+  traffic::Demand demand;
+};
+GridCase grid_case(std::uint32_t w, std::uint32_t zones, double trips) {
+  std::vector<traffic::LinkRow> rows;
+  auto node = [&](std::uint32_t i, std::uint32_t j) { return zones + i * w + j; };
+  auto street = [&](std::uint32_t a, std::uint32_t b, std::uint32_t k) {
+    traffic::LinkRow r;
+    r.tail = a;
+    r.head = b;
+    r.capacity = 40;
+    r.fft = 1.0 + 0.1 * (k * 7 % 5);
+    rows.push_back(r);
+  };
+  std::uint32_t k = 0;
+  for (std::uint32_t i = 0; i < w; ++i)
+    for (std::uint32_t j = 0; j < w; ++j) {
+      if (j + 1 < w) {
+        street(node(i, j), node(i, j + 1), k++);
+        street(node(i, j + 1), node(i, j), k++);
+      }
+      if (i + 1 < w) {
+        street(node(i, j), node(i + 1, j), k++);
+        street(node(i + 1, j), node(i, j), k++);
+      }
+    }
+  for (std::uint32_t z = 0; z < zones; ++z) {
+    const std::uint32_t along = z / 4 * 3 % w, side = z % 4;
+    const std::uint32_t g = side == 0 ? node(0, along) : side == 1 ? node(w - 1, w - 1 - along)
+                          : side == 2 ? node(along, 0) : node(w - 1 - along, w - 1);
+    for (int dir = 0; dir < 2; ++dir) {
+      traffic::LinkRow r;
+      r.tail = dir == 0 ? z : g;
+      r.head = dir == 0 ? g : z;
+      r.fft = 0.1;
+      r.b = 0;
+      r.capacity = 1e9;
+      rows.push_back(r);
+    }
+  }
+  GridCase c{traffic::make_network("grid", zones + w * w, zones, zones, rows), {}};
+  traffic::DemandBuilder db(zones);
+  for (std::uint32_t o = 0; o < zones; ++o)
+    for (std::uint32_t d = 0; d < zones; ++d)
+      if (o != d) db.add(o, d, trips * (1 + (o * 3 + d * 5) % 3));
+  c.demand = db.build();
+  return c;
+}
+}  // namespace
+
+TEST_CASE("Warm start: 3 % more demand on a congested grid, same equilibrium in fewer iterations, any thread count",
+          "[traffic][warm]") {
+  const auto base = grid_case(8, 12, 12);
+  auto more = base.demand;
+  for (double& t : more.trips) t *= 1.03;
+  more.total *= 1.03;
+  traffic::Options opt;
+  opt.gap = 1e-10;
+  traffic::WarmStart warm;
+  traffic::assign_bush(base.net, base.demand, opt, &warm);
+  const auto cold = traffic::assign_bush(base.net, more, opt);
+  auto solve_warm = [&](int threads) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    traffic::WarmStart w;
+    traffic::assign_bush(base.net, base.demand, opt, &w);
+    return traffic::assign_bush(base.net, more, opt, &w);
+  };
+  const auto hot = solve_warm(2);
+  CHECK(hot.warm);
+  INFO("iterations cold " << cold.iterations << ", warm " << hot.iterations);
+  CHECK(cold.eval.relative_gap <= 1e-10);
+  CHECK(hot.eval.relative_gap <= 1e-10);
+  CHECK(hot.eval.objective == Approx(cold.eval.objective).epsilon(1e-9));
+  CHECK(hot.iterations < cold.iterations);
+  // A solve changes nothing the next start reads except through its result: 1 thread, same flows.
+  const auto hot1 = solve_warm(1);
+  CHECK(hot1.iterations == hot.iterations);
+  CHECK(hot1.flow == hot.flow);
+}
+
+TEST_CASE("Warm start: bushes from another network are not used", "[traffic][warm]") {
+  const auto small = grid_case(6, 8, 10);
+  const auto large = grid_case(7, 8, 10);
+  traffic::Options opt;
+  opt.gap = 1e-8;
+  traffic::WarmStart warm;
+  traffic::assign_bush(small.net, small.demand, opt, &warm);
+  const auto cold = traffic::assign_bush(large.net, large.demand, opt);
+  const auto other = traffic::assign_bush(large.net, large.demand, opt, &warm);
+  CHECK_FALSE(other.warm);
+  CHECK(other.flow == cold.flow);
+  CHECK_FALSE(warm.empty());  // now the large network's bushes
+  CHECK(traffic::assign_bush(large.net, large.demand, opt, &warm).warm);
+}
+
+// The early stop itself is exercised on Anaheim (tntp.best_known): on this grid every check passes.
+TEST_CASE("Exact gap checks: the reported gap is bit-identical to a full evaluation", "[traffic][gap]") {
+  const auto c = grid_case(8, 12, 12);
+  for (double target : {1e-6, 1e-10}) {
+    traffic::Options opt;
+    opt.gap = target;
+    const auto r = traffic::assign_bush(c.net, c.demand, opt);
+    INFO("target " << target << ": " << r.exact_checks << " checks, " << r.exact_checks_stopped << " stopped, "
+                   << r.iterations << " iterations");
+    CHECK(r.exact_checks >= 1);
+    CHECK(r.exact_checks_stopped < r.exact_checks);  // the last check ran to the end and passed
+    const auto e = traffic::evaluate(c.net, c.demand, r.flow);
+    CHECK(r.eval.relative_gap == e.relative_gap);  // bit-identical: every origin's exact shortest paths
+    CHECK(r.eval.sptt == e.sptt);
+    CHECK(r.eval.relative_gap <= target);
   }
 }

@@ -9,15 +9,20 @@
 //   2. flow update, serially over origins in origin order, with exact link-cost updates after every
 //      shift (Gauss-Seidel); then up to `inner_passes` further passes over the origins whose bush
 //      is still out of equilibrium.
-//   3. link flows recomputed from the bushes in origin order; relative gap.
-// Step 1 is the only parallel part and writes each origin's bush only, so the result does not
-// depend on the thread count.
+//   3. link flows recomputed from the bushes in origin order; relative gap: the bushes' own
+//      estimate, then the exact gap only when the estimate meets the target, stopped as soon as
+//      it cannot (exact_sptt_or_fail).
+// The parallel parts (bush updates, the gap estimate, the exact gap's Dijkstras, the initial or
+// warm-started bushes) each write their own origin's slot only and are summed in origin order, so
+// the result does not depend on the thread count. A warm start (WarmStart) begins from the bushes
+// of an earlier solve of the same network instead of shortest-path trees (warm_bush).
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <string>
 
@@ -33,16 +38,20 @@ constexpr std::uint32_t kNone = 0xffffffffu;
 
 struct Bush {
   std::uint32_t origin = 0;
-  std::vector<std::uint32_t> node;      // nodes in topological order; node[0] == origin
+  // Positions 0..size()-1 are the bush's nodes in topological order, position 0 the origin. The
+  // node at a position is not stored: every other position has at least one incoming arc (its
+  // shortest-path predecessor is never dropped), and the node is that arc's head (node_at()).
   std::vector<std::uint32_t> arc_off;   // per position: its incoming arcs are [arc_off[p], arc_off[p+1])
   std::vector<std::uint32_t> link;      // per arc: network link
   std::vector<std::uint32_t> tail_pos;  // per arc: position of the link's tail
   std::vector<double> flow;             // per arc: this origin's flow
-  std::vector<std::uint32_t> dest_pos;  // positions of this origin's destinations
-  std::vector<double> dest_trips;
+  std::vector<std::uint32_t> dest_pos;  // positions of this origin's destinations, in the demand's order (its trips)
   double eps = 0;         // flows at or below this are rounding dust: treated as zero, then dropped
   double excess = kInf;  // max over nodes of (longest used - shortest) at the last flow update
   double sp_total = 0;   // sum of trips * bush shortest-path cost, at the last gap estimate
+
+  std::size_t size() const { return arc_off.empty() ? 0 : arc_off.size() - 1; }
+  std::uint32_t node_at(const Network& net, std::size_t p) const { return p == 0 ? origin : net.head[link[arc_off[p]]]; }
 };
 
 struct Scratch {
@@ -92,13 +101,18 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   b.origin = o;
   shortest_paths(net, costs.data(), o, s.sp);
   const auto& dist = s.sp.dist;
-  b.node = s.sp.order;
-  for (std::uint32_t p = 0; p < b.node.size(); ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
-  b.arc_off.assign(1, 0);
+  const auto& order = s.sp.order;  // reached nodes in settling order: a topological order of the bush
+  const std::size_t nb = order.size();
+  for (std::uint32_t p = 0; p < nb; ++p) s.pos[order[p]] = static_cast<std::int32_t>(p);
+  b.arc_off.clear();
+  b.arc_off.reserve(nb + 1);
+  b.arc_off.push_back(0);
   b.arc_off.push_back(0);  // the origin has no incoming arc
-  std::vector<std::uint32_t> tree_arc(b.node.size(), kNone);
-  for (std::uint32_t p = 1; p < b.node.size(); ++p) {
-    const std::uint32_t v = b.node[p];
+  b.link.clear();
+  b.tail_pos.clear();
+  std::vector<std::uint32_t> tree_arc(nb, kNone);
+  for (std::uint32_t p = 1; p < nb; ++p) {
+    const std::uint32_t v = order[p];
     for (std::uint32_t e = net.in_offset[v]; e < net.in_offset[v + 1]; ++e) {
       const std::uint32_t a = net.in_link[e];
       const std::uint32_t u = net.tail[a];
@@ -111,35 +125,35 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
     }
     b.arc_off.push_back(static_cast<std::uint32_t>(b.link.size()));
   }
+  b.link.shrink_to_fit();  // kept for the whole solve: no slack from push_back
+  b.tail_pos.shrink_to_fit();
   b.flow.assign(b.link.size(), 0.0);
   double total = 0;
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
   b.eps = 1e-12 * total;
   b.dest_pos.clear();
-  b.dest_trips.clear();
-  s.node_flow.assign(b.node.size(), 0.0);
+  s.node_flow.assign(nb, 0.0);
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
     const std::int32_t p = s.pos[dm.dest[i]];
     if (p < 0) detail::unreachable(net, o, dm.dest[i]);
     b.dest_pos.push_back(static_cast<std::uint32_t>(p));
-    b.dest_trips.push_back(dm.trips[i]);
     s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
   }
-  for (std::size_t p = b.node.size(); p-- > 1;) {
+  for (std::size_t p = nb; p-- > 1;) {
     const double f = s.node_flow[p];
     if (f == 0) continue;
     const std::uint32_t arc = tree_arc[p];
     b.flow[arc] += f;
     s.node_flow[b.tail_pos[arc]] += f;
   }
-  for (std::uint32_t v : b.node) s.pos[v] = -1;
+  for (std::uint32_t v : order) s.pos[v] = -1;
 }
 
 // Shortest (all arcs) and longest (arcs with flow) labels over the bush, in topological order.
 // Returns the largest label difference at a node. A node without a finite shortest label (a cost
 // or label became inf or nan) ends the assignment with an error: every later step relies on it.
 double labels(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
-  const std::size_t nb = b.node.size();
+  const std::size_t nb = b.size();
   const double eps = b.eps;
   s.lmin[0] = s.lmax[0] = 0;
   s.pmin[0] = s.pmax[0] = kNone;
@@ -165,7 +179,7 @@ double labels(const Network& net, const Bush& b, const std::vector<double>& c, S
     }
     if (bp == kNone)
       detail::not_finite(net,
-                         "the shortest path label of node " + std::to_string(net.node_label[b.node[p]]) +
+                         "the shortest path label of node " + std::to_string(net.node_label[b.node_at(net, p)]) +
                              " from origin " + std::to_string(net.node_label[b.origin]),
                          best);
     s.lmin[p] = best;
@@ -187,7 +201,7 @@ double labels(const Network& net, const Bush& b, const std::vector<double>& c, S
 void update_flows(Bush& b, State& st, Scratch& s) {
   b.excess = labels(st.net, b, st.c, s);
   if (b.excess <= 0) return;
-  for (std::size_t p = b.node.size(); p-- > 1;) {
+  for (std::size_t p = b.size(); p-- > 1;) {
     if (s.pmin[p] == s.pmax[p]) continue;
     if (!(s.lmax[p] > s.lmin[p])) continue;
     // Walk both segments back to where they diverge; positions decrease along each.
@@ -245,7 +259,7 @@ void update_flows(Bush& b, State& st, Scratch& s) {
 
 // Bush update (see the file comment). Reads link costs only.
 void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scratch& s) {
-  const std::size_t nb = b.node.size();
+  const std::size_t nb = b.size();
   const std::uint32_t o = b.origin;
   // Shortest labels over all arcs: their tree arcs are kept even without flow.
   labels(net, b, c, s);
@@ -267,7 +281,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
       if (keep[a]) worst = std::max(worst, s.lmax[b.tail_pos[a]] + c[b.link[a]]);
     s.lmax[p] = worst;
   }
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = static_cast<std::int32_t>(p);
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
   for (std::size_t a = 0; a < na; ++a)
     if (keep[a]) s.mark[b.link[a]] = 1;
   // New arcs: (head position, link, tail position).
@@ -275,7 +289,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   s.a_link.clear();
   s.a_tail.clear();
   for (std::size_t q = 0; q < nb; ++q) {
-    const std::uint32_t i = b.node[q];
+    const std::uint32_t i = b.node_at(net, q);
     if (!net.passable(i, o)) continue;
     const double ui = s.lmax[q];
     for (std::uint32_t e = net.out_offset[i]; e < net.out_offset[i + 1]; ++e) {
@@ -291,7 +305,7 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
     }
   }
   for (std::size_t a = 0; a < na; ++a) s.mark[b.link[a]] = 0;
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node[p]] = -1;
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = -1;
   if (kept == na && s.a_link.empty()) return;
 
   // New topological order: by (U, old position); identity when nothing was added.
@@ -329,19 +343,154 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
     tail[at] = np[s.a_tail[k]];
     flow[at] = 0.0;
   }
-  std::vector<std::uint32_t> nodes(nb);
-  for (std::size_t q = 0; q < nb; ++q) nodes[q] = b.node[perm[q]];
   for (auto& dp : b.dest_pos) dp = np[dp];
-  b.node.swap(nodes);
   b.arc_off.swap(off);
   b.link.swap(link);
   b.tail_pos.swap(tail);
   b.flow.swap(flow);
 }
 
+// Warm start: origin `k`'s new demand spread over its bush from an earlier solve. In reverse
+// topological order, each node's flow goes to its incoming arcs in the proportions the old flow
+// had there; a node the old flow did not pass gets it on its shortest predecessor at `costs` (the
+// earlier solve's final costs). The bush, its order and its arcs stay as they were.
+void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::vector<double>& costs, Bush& b,
+               Scratch& s) {
+  const std::uint32_t o = dm.origin[k];
+  const std::size_t nb = b.size();
+  labels(net, b, costs, s);  // s.pmin: the shortest predecessor arc of every position
+  double total = 0;
+  for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
+  const double old_eps = b.eps;
+  b.eps = 1e-12 * total;
+  b.excess = kInf;
+  b.sp_total = 0;
+  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
+  b.dest_pos.clear();
+  s.node_flow.assign(nb, 0.0);
+  for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
+    const std::int32_t p = s.pos[dm.dest[i]];
+    if (p < 0) {
+      for (std::size_t q = 0; q < nb; ++q) s.pos[b.node_at(net, q)] = -1;
+      detail::unreachable(net, o, dm.dest[i]);
+    }
+    b.dest_pos.push_back(static_cast<std::uint32_t>(p));
+    s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
+  }
+  for (std::size_t q = 0; q < nb; ++q) s.pos[b.node_at(net, q)] = -1;
+  auto& flow = s.a_flow;  // the new arc flows
+  flow.assign(b.flow.size(), 0.0);
+  for (std::size_t p = nb; p-- > 1;) {
+    const double f = s.node_flow[p];
+    if (f == 0) continue;
+    double in = 0;
+    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
+      if (b.flow[a] > old_eps) in += b.flow[a];
+    if (in > 0) {
+      for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a) {
+        if (!(b.flow[a] > old_eps)) continue;
+        const double g = f * (b.flow[a] / in);
+        flow[a] += g;
+        s.node_flow[b.tail_pos[a]] += g;
+      }
+    } else {
+      const std::uint32_t a = s.pmin[p];
+      flow[a] += f;
+      s.node_flow[b.tail_pos[a]] += f;
+    }
+  }
+  b.flow.swap(flow);
+}
+
+// The exact gap check, stopped as soon as it cannot pass. SPTT = sum over origins of their exact
+// shortest-path totals, each at most the origin's bush total (a bush path is a network path), so
+// after the origins done so far SPTT <= U = sum_done exact + sum_rest bush. When even U gives a
+// gap above the target, so does SPTT: the check fails without the remaining Dijkstras.
+// Where the bushes miss is learnt: `missed` keeps, per origin, the share of its bush total that
+// its exact total was below at its last check (-1: never checked). Origins go in decreasing order
+// of their expected miss (bush total times that share, or times the mean share of the checked
+// origins), in chunks of 16 origins, then a quarter of those done, each chunk in parallel. When
+// the check is not stopped, every origin is done and SPTT is summed in origin order: the value
+// (and so the decision and the whole solve) is bit-identical to a full shortest_path_total().
+struct ExactCheck {
+  bool done = false;
+  double sptt = 0;  // done: the exact SPTT; stopped: the bound U, whose gap is below the exact one and above the target
+};
+ExactCheck exact_sptt_or_fail(const Network& net, const Demand& dm, const std::vector<double>& costs,
+                          const std::vector<Bush>& bushes, double tstt, double target, std::vector<double>& missed,
+                          std::vector<double>& per_origin, tbb::enumerable_thread_specific<SpWorkspace>& tls) {
+  const std::size_t nz = bushes.size();
+  std::vector<std::uint32_t> order(nz);
+  std::iota(order.begin(), order.end(), 0u);
+  double known_missed = 0, known_total = 0;
+  for (std::size_t k = 0; k < nz; ++k)
+    if (missed[k] >= 0) {
+      known_missed += missed[k] * bushes[k].sp_total;
+      known_total += bushes[k].sp_total;
+    }
+  const double mean_share = known_total > 0 ? known_missed / known_total : 1.0;
+  std::vector<double> expect(nz);
+  for (std::size_t k = 0; k < nz; ++k) expect[k] = (missed[k] >= 0 ? missed[k] : mean_share) * bushes[k].sp_total;
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) { return expect[x] > expect[y]; });
+  per_origin.assign(nz, 0.0);
+  double upper = 0;  // U over the origins done so far, plus the bush totals of the rest
+  for (const Bush& b : bushes) upper += b.sp_total;
+  std::size_t done = 0, chunk = 16;
+  while (done < nz) {
+    const std::size_t end = std::min(nz, done + chunk);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(done, end, 1), [&](const auto& r) {
+      auto& ws = tls.local();
+      for (std::size_t i = r.begin(); i < r.end(); ++i) {
+        const std::size_t k = order[i];
+        const std::uint32_t o = dm.origin[k];
+        shortest_paths(net, costs.data(), o, ws);
+        double s = 0;
+        for (std::uint32_t e = dm.offset[k]; e < dm.offset[k + 1]; ++e) {
+          const double dist = ws.dist[dm.dest[e]];
+          if (dist == kInf) detail::unreachable(net, o, dm.dest[e]);
+          s += dm.trips[e] * dist;
+        }
+        per_origin[k] = s;
+        const double miss = std::max(0.0, bushes[k].sp_total - s);
+        missed[k] = bushes[k].sp_total > 0 ? miss / bushes[k].sp_total : 0.0;
+        expect[k] = miss;
+      }
+    });
+    for (std::size_t i = done; i < end; ++i) upper -= expect[order[i]];  // in `order`: the same for any thread count
+    done = end;
+    chunk = std::max<std::size_t>(16, done / 4);
+    // Stop when the gap at U, with a margin far above the rounding of these sums (1e-10 relative,
+    // against about 1e-16 per term), is still above the target.
+    const double u = upper * (1 + 1e-10);
+    if (done < nz && u > 0 && (tstt - u) / u > target) return {false, u};
+  }
+  double total = 0;
+  for (double v : per_origin) total += v;  // origin order, as shortest_path_total()
+  return {true, total};
+}
+
 }  // namespace
 
-Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
+// The network a warm start fits: same nodes, zones and links (costs may differ).
+struct WarmStart::State {
+  std::uint32_t node_count = 0, first_thru = 0;
+  std::vector<std::uint32_t> tail, head;
+  std::vector<double> cost;            // link costs at the end of the solve that made the bushes
+  std::vector<std::uint32_t> origin;   // per bush: its origin node, ascending
+  std::vector<Bush> bushes;
+
+  bool fits(const Network& net) const {
+    return node_count == net.node_count && first_thru == net.first_thru && tail == net.tail && head == net.head;
+  }
+};
+
+WarmStart::WarmStart() = default;
+WarmStart::~WarmStart() = default;
+WarmStart::WarmStart(WarmStart&&) noexcept = default;
+WarmStart& WarmStart::operator=(WarmStart&&) noexcept = default;
+void WarmStart::clear() { state.reset(); }
+
+Result assign_bush(const Network& net, const Demand& dm, const Options& opt, WarmStart* warm_start) {
   using clock = std::chrono::steady_clock;
   auto seconds = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
   const auto t_init = clock::now();
@@ -354,7 +503,25 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
     s.size_for(net);
     return s;
   });
-  tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t k) { init_bush(net, dm, k, st.c, bushes[k], tls.local()); });
+  // Warm start: each origin that had a bush takes it over (origins are ascending in both).
+  std::vector<std::uint8_t> warm(nz, 0);
+  // Taken out of `warm_start` first: if this solve throws, it is left empty, never half moved.
+  std::unique_ptr<WarmStart::State> taken = warm_start != nullptr ? std::move(warm_start->state) : nullptr;
+  WarmStart::State* old = taken && taken->fits(net) ? taken.get() : nullptr;
+  if (old != nullptr)
+    for (std::size_t k = 0, j = 0; k < nz; ++k) {
+      while (j < old->origin.size() && old->origin[j] < dm.origin[k]) ++j;
+      if (j < old->origin.size() && old->origin[j] == dm.origin[k]) {
+        bushes[k] = std::move(old->bushes[j]);
+        warm[k] = 1;
+      }
+    }
+  tbb::parallel_for(std::size_t{0}, nz, [&](std::size_t k) {
+    if (warm[k])
+      warm_bush(net, dm, k, old->cost, bushes[k], tls.local());
+    else
+      init_bush(net, dm, k, st.c, bushes[k], tls.local());
+  });
   auto recompute_flows = [&] {
     std::fill(st.x.begin(), st.x.end(), 0.0);
     for (const Bush& b : bushes)
@@ -365,6 +532,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
   Result res;
   res.demand = dm.total;
   res.intrazonal = dm.intrazonal;
+  res.warm = old != nullptr && std::find(warm.begin(), warm.end(), 1) != warm.end();
   res.seconds_init = seconds(t_init);
 
   Scratch serial;
@@ -374,6 +542,8 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
   double exact_sptt = 0;
   const auto t_solve = clock::now();
   double gap_seconds = 0;
+  std::vector<double> missed(nz, -1.0), per_origin;  // per origin: see exact_sptt_or_fail()
+  tbb::enumerable_thread_specific<SpWorkspace> sp_tls;
   for (int it = 1; it <= opt.max_iterations; ++it) {
     res.iterations = it;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz, 1), [&](const auto& r) {
@@ -401,7 +571,8 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
         Bush& b = bushes[k];
         labels(net, b, st.c, s);
         double spt = 0;
-        for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += b.dest_trips[i] * s.lmin[b.dest_pos[i]];
+        const double* trips = dm.trips.data() + dm.offset[k];
+        for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += trips[i] * s.lmin[b.dest_pos[i]];
         b.sp_total = spt;
       }
     });
@@ -413,11 +584,20 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
     double estimate = sp_bush > 0 ? (tstt - sp_bush) / sp_bush : 0.0;
     gap = estimate;
     exact_last = false;
+    // The exact gap only when the estimate meets the target (the estimate is never above it), and
+    // then stopped as soon as it cannot meet it.
     if (estimate <= opt.gap) {
       const auto tg = clock::now();
-      exact_sptt = detail::shortest_path_total(net, dm, st.c);
-      exact_last = true;
-      gap = exact_sptt > 0 ? (tstt - exact_sptt) / exact_sptt : 0.0;
+      ++res.exact_checks;
+      const ExactCheck check = exact_sptt_or_fail(net, dm, st.c, bushes, tstt, opt.gap, missed, per_origin, sp_tls);
+      if (check.done) {
+        exact_sptt = check.sptt;
+        exact_last = true;
+        gap = exact_sptt > 0 ? (tstt - exact_sptt) / exact_sptt : 0.0;
+      } else {
+        ++res.exact_checks_stopped;
+        gap = (tstt - check.sptt) / check.sptt;  // a lower bound of the exact gap, above the target
+      }
       gap_seconds += seconds(tg);
     }
     threshold = 0.25 * std::max(0.0, tstt - sp_bush) / std::max(dm.total, 1e-300);
@@ -431,6 +611,17 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt) {
   for (const Bush& b : bushes) res.bush_arcs += b.link.size();
   // The flows have not changed since the last exact gap, if there was one: reuse its SPTT.
   res.eval = exact_last ? detail::with_sptt(detail::link_totals(net, res.flow), exact_sptt) : evaluate(net, dm, res.flow);
+  if (warm_start != nullptr) {
+    auto keep = std::make_unique<WarmStart::State>();
+    keep->node_count = net.node_count;
+    keep->first_thru = net.first_thru;
+    keep->tail = net.tail;
+    keep->head = net.head;
+    keep->cost = res.cost;
+    keep->origin = dm.origin;
+    keep->bushes = std::move(bushes);
+    warm_start->state = std::move(keep);
+  }
   return res;
 }
 

@@ -9,6 +9,7 @@
 // the result is a function of the network, the demand and the options only, for any thread count.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,34 @@ struct Result {
   double aec() const { return demand > 0 ? (eval.tstt - eval.sptt) / demand : 0.0; }  // average excess cost
   std::size_t bush_arcs = 0;  // total arcs over all bushes at the end (Algorithm B)
   double seconds_init = 0, seconds_solve = 0, seconds_gap = 0;
+  int exact_checks = 0;          // exact gap checks started (Algorithm B: when the estimate met the target)
+  int exact_checks_stopped = 0;  // of those, stopped early: they could no longer meet the target
+  bool warm = false;  // Algorithm B started from an earlier solve's bushes (WarmStart)
+};
+
+// Algorithm B's bushes after a solve, to start the next solve of the same network from (a warm
+// start): the simulation re-solves one network each feedback loop and each year with demand that
+// changed a little. assign_bush() starts from them when they were made on a network with the same
+// nodes, zones and links (costs may differ), else it starts cold; it leaves its own bushes here.
+// Each origin's new demand is spread over its old bush in the proportions its flow had at every
+// node (docs/traffic.md, "Warm start"), so the start is a function of the earlier solve's result
+// only: deterministic for any thread count, like a cold start.
+class WarmStart {
+ public:
+  WarmStart();
+  ~WarmStart();
+  WarmStart(WarmStart&&) noexcept;
+  WarmStart& operator=(WarmStart&&) noexcept;
+  bool empty() const { return state == nullptr; }
+  void clear();
+
+  struct State;                  // the bushes and the network they fit; algorithm_b.cpp only
+  std::unique_ptr<State> state;
 };
 
 // Throws ut::core::InputError when a destination with demand cannot be reached from its origin.
-Result assign_bush(const Network& net, const Demand& demand, const Options& options);
+// With `warm`, starts from its bushes when they fit the network and leaves this solve's bushes in it.
+Result assign_bush(const Network& net, const Demand& demand, const Options& options, WarmStart* warm = nullptr);
 Result assign_frank_wolfe(const Network& net, const Demand& demand, const Options& options);
 
 // TSTT, SPTT, relative gap and objective of any link flow vector.
