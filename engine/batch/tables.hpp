@@ -57,8 +57,8 @@ std::vector<IndicatorDifference> indicator_differences(const StudyIndex& index, 
 
 // Writes `urbantwin compare --study DIR A B` into out_dir (atomic): indicator_diff.csv and, when
 // the runs kept parcels, parcel_diff.gpkg; prints the final year's differences with their
-// intervals, marking those within noise.
-void compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, const std::filesystem::path& out_dir,
+// intervals, marking those within noise (unless quiet). Returns the differences, every year.
+std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, const std::filesystem::path& out_dir,
                       bool overwrite, bool quiet);
 
 // The variant a name means: its label, or its scenario name when that is unique (InputError
