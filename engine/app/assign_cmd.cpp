@@ -80,7 +80,8 @@ int cmd_assign(const AssignArgs& a) {
     opt.progress = [&](int it, double g) {
       if (it == 1 || first_gap <= 0) first_gap = g;
       double f = static_cast<double>(it) / a.max_iter;
-      if (first_gap > a.gap && g > 0 && std::isfinite(g)) f = std::max(f, std::log(first_gap / g) / std::log(first_gap / a.gap));
+      if (g <= a.gap) f = 1;
+      else if (first_gap > a.gap && std::isfinite(g)) f = std::max(f, std::log(first_gap / g) / std::log(first_gap / a.gap));
       bar.update(f, fmt::format("iteration {}, relative gap {:.3e}", it, g));
     };
   const auto ts = clock::now();

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "batch/tables.hpp"
+#include "core/progress.hpp"
 #include "gis_io/run_reader.hpp"
 #include "output/compare.hpp"
 #include "output/run_dir.hpp"
@@ -27,12 +28,16 @@ std::string show(double v) {
 }  // namespace
 
 int cmd_compare(const CompareArgs& args) {
+  core::ProgressBar bar("urbantwin compare", args.common.show_progress());
   if (!args.study.empty()) {
+    bar.update(0, "reading the study's runs");
     const auto index = batch::read_study_index(args.study);
     const std::size_t a = batch::find_variant(index, args.a.string());
     const std::size_t b = batch::find_variant(index, args.b.string());
     const auto out = args.out.empty() ? args.study / fmt::format("compare-{}-vs-{}", index.variants[a].label, index.variants[b].label) : args.out;
-    const auto diffs = batch::compare_variants(index, a, b, out, args.overwrite, !args.common.text());
+    const auto diffs = batch::compare_variants(index, a, b, out, args.overwrite, true);
+    bar.finish();
+    if (args.common.text()) batch::print_variant_differences(index, a, b, out, diffs);
     if (args.common.json) {
       nlohmann::ordered_json j;
       j["out"] = out.string();
@@ -62,13 +67,18 @@ int cmd_compare(const CompareArgs& args) {
   // An output named on the command line is checked (and locked) before anything is read.
   std::optional<core::Staging> staging;
   if (!args.out.empty()) staging.emplace(output::compare_output_spec(args.out, args.a, args.b, args.overwrite));
+  bar.update(0, "reading " + args.a.string());
   const auto a = gis_io::read_run(args.a);
+  bar.update(0.4, "reading " + args.b.string());
   const auto b = gis_io::read_run(args.b);
+  bar.update(0.8, "comparing");
   const auto c = output::compare_runs(a, b);
   const auto name = [](const gis_io::RunData& r) { return r.scenario.empty() ? r.dir.filename().string() : r.scenario; };
   const auto out = args.out.empty() ? std::filesystem::path("runs") / fmt::format("compare-{}-vs-{}", name(a), name(b)) : args.out;
   if (!staging) staging.emplace(output::compare_output_spec(out, args.a, args.b, args.overwrite));
+  bar.update(0.85, "writing " + out.string());
   output::write_comparison(*staging, a, b, c);
+  bar.finish();
   const int last = c.years.back();
   if (args.common.json) {
     nlohmann::ordered_json j;

@@ -29,8 +29,8 @@ double since(clock::time_point t) { return std::chrono::duration<double>(clock::
 // this year, then every remaining year), which follows the traffic phase's weight.
 class RunProgress {
  public:
-  RunProgress(bool enabled, int base_year, int end_year)
-      : bar_("urbantwin run", enabled), base_(base_year), years_(end_year - base_year + 1) {}
+  RunProgress(const char* label, bool enabled, int base_year, int end_year)
+      : bar_(label, enabled), base_(base_year), years_(end_year - base_year + 1) {}
   core::ProgressBar& bar() { return bar_; }
 
   void stage(const std::string& what) { bar_.update(fraction_, what); }
@@ -144,7 +144,7 @@ int cmd_run(const RunArgs& a, bool write) {
   std::optional<core::Staging> staging;
   const auto out = a.out.empty() ? std::filesystem::path("runs") / s.name : a.out;
   if (write) staging.emplace(output::run_output_spec(out, s, a.overwrite));
-  RunProgress progress(ui.show_progress(), s.base_year, write ? s.end_year : s.base_year);
+  RunProgress progress(write ? "urbantwin run" : "urbantwin validate", ui.show_progress(), s.base_year, write ? s.end_year : s.base_year);
   progress.stage("loading layers");
   const auto tl = clock::now();
   const auto city = gis_io::load_city(s);

@@ -478,7 +478,14 @@ std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::
                              {"attribution", output::kAttribution}};
     core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
   });
-  if (quiet) return diffs;
+  if (!quiet) print_variant_differences(index, a, b, out_dir, diffs);
+  return diffs;
+}
+
+void print_variant_differences(const StudyIndex& index, std::size_t a, std::size_t b, const fs::path& out_dir,
+                               const std::vector<IndicatorDifference>& diffs) {
+  const auto& va = index.variants[a];
+  const auto& vb = index.variants[b];
   const int last = diffs.back().year;
   fmt::print("{} - {} in {} (study {}, paired by seed; 95 % intervals):\n", vb.label, va.label, last, index.name);
   int unchanged = 0;
@@ -493,7 +500,6 @@ std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::
     fmt::print("  {:<36} {:>12.4g} {}{}\n", d.indicator, d.diff.mean, ci, verdict);
   }
   fmt::print("  ({} indicators unchanged in every pair)\nwrote {}\n{}\n", unchanged, out_dir.string(), output::kAttribution);
-  return diffs;
 }
 
 }  // namespace ut::batch

@@ -21,12 +21,13 @@ std::string format_duration(double seconds) {
   return fmt::format("{} h {:02d} min", m / 60, static_cast<int>(m % 60));
 }
 
-ProgressBar::ProgressBar(std::string label, bool enabled) : label_(std::move(label)), enabled_(enabled), t0_(clock::now()) {}
+ProgressBar::ProgressBar(std::string label, bool enabled, std::FILE* out)
+    : label_(std::move(label)), enabled_(enabled), out_(out), t0_(clock::now()) {}
 
 ProgressBar::~ProgressBar() {
   // An exception unwinding through the command: end the bar's line so that the error message
   // starts on a line of its own (the bar stays as it was, not at 100 %).
-  if (drawn_ && !finished_) std::fputs("\n", stderr);
+  if (drawn_ && !finished_) std::fputs("\n", out_);
 }
 
 std::string ProgressBar::render(double fraction, const std::string& step, const std::string& time_text) const {
@@ -42,8 +43,8 @@ void ProgressBar::draw(const std::string& line) {
   std::string out = "\r" + line;
   if (line.size() < last_width_) out += std::string(last_width_ - line.size(), ' ');
   last_width_ = line.size();
-  std::fputs(out.c_str(), stderr);
-  std::fflush(stderr);
+  std::fputs(out.c_str(), out_);
+  std::fflush(out_);
   drawn_ = true;
   last_draw_ = clock::now();
 }
@@ -67,14 +68,14 @@ void ProgressBar::message(const std::string& line) {
   if (drawn_) {
     std::string out = "\r" + line;
     if (line.size() < last_width_) out += std::string(last_width_ - line.size(), ' ');
-    std::fputs((out + "\n").c_str(), stderr);
+    std::fputs((out + "\n").c_str(), out_);
     last_width_ = 0;
     if (!finished_) {
       drawn_ = false;
       update(fraction_, step_);
     }
   } else {
-    std::fputs((line + "\n").c_str(), stderr);
+    std::fputs((line + "\n").c_str(), out_);
   }
 }
 
@@ -82,9 +83,9 @@ void ProgressBar::finish() {
   if (!enabled_ || finished_) return;
   const double elapsed = std::chrono::duration<double>(clock::now() - t0_).count();
   draw(render(1.0, "", "done in " + format_duration(elapsed)));
-  std::fputs("\n", stderr);
+  std::fputs("\n", out_);
   last_width_ = 0;
-  std::fflush(stderr);
+  std::fflush(out_);
   finished_ = true;
 }
 

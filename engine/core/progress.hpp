@@ -5,6 +5,7 @@
 // asks for it: stderr is a terminal or --progress forces it, and never with --quiet or --json.
 // Nothing of it ever reaches stdout. Not thread-safe: callers from several threads hold a lock.
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -19,8 +20,9 @@ std::string format_duration(double seconds);
 
 class ProgressBar {
  public:
-  // label: the command ("urbantwin run"); enabled false: every call does nothing.
-  ProgressBar(std::string label, bool enabled);
+  // label: the command ("urbantwin run"); enabled false: every call does nothing; out: stderr
+  // (a test passes a temporary file).
+  ProgressBar(std::string label, bool enabled, std::FILE* out = stderr);
   ~ProgressBar();
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
@@ -43,6 +45,7 @@ class ProgressBar {
 
   std::string label_;
   bool enabled_;
+  std::FILE* out_;
   bool drawn_ = false, finished_ = false;
   clock::time_point t0_, last_draw_{};
   double fraction_ = 0;
