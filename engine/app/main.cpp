@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
   CLI::App app{"UrbanTwin: digital-twin simulation of urban planning scenarios"};
   app.set_version_flag("--version", ut::app::version_text(), "Print the version and the git commit it was built from, and exit");
   app.require_subcommand(1);
+  app.footer(
+      "Every subcommand: -q/--quiet (nothing but errors), --progress (the progress bar on stderr even when it is not a "
+      "terminal), --version (with the git commit), --json on run, validate, prepare-osm, assign, compare and batch (one "
+      "JSON object on stdout). An existing output is kept unless --overwrite is given. Exit codes: 0 success, 2 bad "
+      "input or usage, 1 internal error. docs/conventions.md, \"Command line\".");
 
   ut::app::RunArgs run;
   auto* cmd_runp = app.add_subcommand("run", "Run a scenario and write its run directory");

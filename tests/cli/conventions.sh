@@ -57,17 +57,20 @@ kept() {
 }
 
 # --- --version on every subcommand, with the commit ---------------------------------------------
-want=unknown
+# The build's commit must be the source tree's HEAD; ", dirty" is left out when the tree is clean
+# now (a tree edited since the build, e.g. while developing, may or may not have been dirty then).
+want=unknown dirty=""
 if git -C "$src" rev-parse --show-toplevel > /dev/null 2>&1 &&
   [ "$(realpath "$(git -C "$src" rev-parse --show-toplevel)")" = "$src" ]; then
   want=$(git -C "$src" rev-parse --short HEAD)
-  [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ] && want="$want, dirty"
+  [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ] && dirty=maybe
 fi
 for sub in "" run validate prepare-osm compare batch assign; do
   # shellcheck disable=SC2086
   v=$("$ut" $sub --version) || fail "urbantwin $sub --version: exit $?"
-  [[ "$v" =~ ^urbantwin\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ (.*)\)$ ]] || fail "urbantwin $sub --version printed '$v'"
+  [[ "$v" =~ ^urbantwin\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ ([^,]*)(, dirty)?\)$ ]] || fail "urbantwin $sub --version printed '$v'"
   [ "${BASH_REMATCH[1]}" = "$want" ] || fail "urbantwin $sub --version says commit ${BASH_REMATCH[1]}, the source tree is at $want (rebuild?)"
+  [ -z "${BASH_REMATCH[2]}" ] || [ -n "$dirty" ] || fail "urbantwin $sub --version says dirty, the source tree is clean"
 done
 mkdir "$tmp/nogit" && cp "$src/cmake/build_commit.cmake" "$tmp/nogit/"
 cmake -DSRC="$tmp/nogit" -DOUT="$tmp/nogit/h.hpp" -P "$tmp/nogit/build_commit.cmake"
@@ -188,7 +191,8 @@ sha=$(sha256sum "$sc" | cut -d' ' -f1)
 [ "$(json "$tmp/r1/manifest.json" "(j['scenario_copy']['sha256'], 'scenario.original.toml' in j['outputs'])")" = "('$sha', True)" ] ||
   fail "manifest.json's scenario_copy: $(json "$tmp/r1/manifest.json" "j['scenario_copy']")"
 mc=$(json "$tmp/r1/manifest.json" "j['commit']")
-[ "$mc" = "$(echo "$want" | sed 's/unknown/None/; s/, dirty/-dirty/')" ] || fail "manifest.json's commit is $mc, expected $want"
+[ "${mc%-dirty}" = "${want/unknown/None}" ] || fail "manifest.json's commit is $mc, expected $want"
+[ "$mc" = "${mc%-dirty}" ] || [ -n "$dirty" ] || fail "manifest.json's commit is $mc, the source tree is clean"
 # A second run on the same output: exit 2 before any work, the first run byte-identical.
 kept run "$tmp/r1" "$ut" run "$sc" --until 2025 --out "$tmp/r1"
 "$ut" run "$sc" --until 2025 --out "$tmp/r1" --overwrite -q || fail "run --overwrite"
@@ -261,4 +265,4 @@ quiet assign "${asg[@]}" -q
 kept assign "$tmp/f1.txt" "${asg[@]}" --flows-out "$tmp/f1.txt"
 "${asg[@]}" --flows-out "$tmp/f1.txt" --overwrite -q || fail "assign --overwrite"
 
-echo "conventions: progress bars, --json, -q, --version ($want), --overwrite and the scenario copy on every subcommand"
+echo "conventions: progress bars, --json, -q, --version ($want${dirty:+, dirty: $dirty}), --overwrite and the scenario copy on every subcommand"
