@@ -4,8 +4,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <stop_token>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
@@ -26,20 +30,46 @@ double since(clock::time_point t) { return std::chrono::duration<double>(clock::
 // The bar of a run: by simulated years and, inside a year, by its phases. Before a whole year
 // other than the base year has run, the fraction counts phases and the time left comes from the
 // rate so far; afterwards the time left is the last year's phase times (the phases still to come
-// this year, then every remaining year), which follows the traffic phase's weight.
+// this year, then every remaining year), which follows the traffic phase's weight. A ticker
+// thread redraws the bar twice a second inside a phase, so that the time left counts down during
+// a long traffic assignment; a mutex orders it with the simulation thread's calls.
 class RunProgress {
  public:
   RunProgress(const char* label, bool enabled, int base_year, int end_year)
-      : bar_(label, enabled), base_(base_year), years_(end_year - base_year + 1) {}
-  core::ProgressBar& bar() { return bar_; }
+      : bar_(label, enabled), base_(base_year), years_(end_year - base_year + 1) {
+    if (enabled)
+      ticker_ = std::jthread([this](std::stop_token stop) {
+        std::mutex sleep_mu;
+        std::condition_variable_any cv;
+        for (;;) {
+          {
+            std::unique_lock sleep(sleep_mu);
+            if (cv.wait_for(sleep, stop, std::chrono::milliseconds(500), [] { return false; }) || stop.stop_requested()) return;
+          }
+          std::lock_guard lock(mu_);
+          if (!now_phase_.empty()) redraw();
+        }
+      });
+  }
+  ~RunProgress() { stop(); }
 
-  void stage(const std::string& what) { bar_.update(fraction_, what); }
+  // Stops the ticker and draws 100 %.
+  void finish() {
+    stop();
+    bar_.finish();
+  }
+  void stage(const std::string& what) {
+    std::lock_guard lock(mu_);
+    bar_.update(fraction_, what);
+  }
   void year_started(int year, bool base) {
+    std::lock_guard lock(mu_);
     year_ = year;
     base_year_running_ = base;
     phase_index_ = 0;
   }
   void phase(const std::string& name) {
+    std::lock_guard lock(mu_);
     if (year_ == 0) return;  // the networks' phases before the base year: stage() shows them
     now_phase_ = name;
     phase_start_ = clock::now();
@@ -47,6 +77,7 @@ class RunProgress {
     redraw();
   }
   void year_done(const sim::YearResult& y) {
+    std::lock_guard lock(mu_);
     ++years_done_;
     if (!base_year_running_) {
       last_year_.clear();
@@ -62,6 +93,12 @@ class RunProgress {
   }
 
  private:
+  void stop() {
+    if (ticker_.joinable()) {
+      ticker_.request_stop();
+      ticker_.join();
+    }
+  }
   void redraw() {
     // Phases of a year: learnt from the last year; before it, the base year's six (sites ..
     // indicators) and a later year's eight (interventions .. indicators).
@@ -101,6 +138,8 @@ class RunProgress {
   std::vector<std::string> last_order_;
   std::map<std::string, double> last_year_;
   clock::time_point t0_ = clock::now(), phase_start_ = clock::now();
+  std::mutex mu_;
+  std::jthread ticker_;  // last: started after every other member exists, stopped first
 };
 
 // An indicator's value as indicators.csv writes it (counts as integers, others to 6 decimals), so
@@ -154,7 +193,7 @@ int cmd_run(const RunArgs& a, bool write) {
   progress.stage("building networks");
   sim.build_networks();
   if (!write) {
-    progress.bar().finish();
+    progress.finish();
     const auto& st = sim.network_stats();
     if (ui.json) {
       nlohmann::ordered_json j;
@@ -199,7 +238,7 @@ int cmd_run(const RunArgs& a, bool write) {
   info.home_walk = &sim.home_walk_entries();
   progress.stage("writing " + out.string());
   output::write_run_dir(*staging, s, city, years, info);
-  progress.bar().finish();
+  progress.finish();
   const double total_s = since(t0);
   const auto& last = years.back();
   if (ui.json) {
