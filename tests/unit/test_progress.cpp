@@ -53,7 +53,7 @@ TEST_CASE("ProgressBar draws percentage, step and time left in place, then 100 %
   CHECK(c.text() == want1 + want2 + std::string(want1.size() - want2.size(), ' ') + "\n");
 }
 
-TEST_CASE("ProgressBar: no estimate before 2 % or 1 s; finish draws 100 % once; messages above the bar") {
+TEST_CASE("ProgressBar: no estimate before 2 % or 1 s, finish draws 100 % once, messages above the bar") {
   Capture c;
   ut::core::ProgressBar bar("b", true, c.f);
   bar.update(0.0, "start");
