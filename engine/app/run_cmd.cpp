@@ -125,8 +125,8 @@ class RunProgress {
       f = elapsed / std::max(elapsed + *left, 1e-9);
     }
     fraction_ = std::max(fraction_, std::min(f, 0.99));
-    const std::string step = now_phase_.empty() ? fmt::format("{} done", year_) : fmt::format("{} {}", year_, now_phase_);
-    bar_.update(fraction_, fmt::format("year {} of {}: {}", year_ - base_ + 1, years_, step), left);
+    // "2026 (3/12) traffic": the year, which of the years it is, the phase.
+    bar_.update(fraction_, fmt::format("{} ({}/{}) {}", year_, year_ - base_ + 1, years_, now_phase_.empty() ? "done" : now_phase_), left);
   }
 
   core::ProgressBar bar_;

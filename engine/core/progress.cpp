@@ -1,6 +1,7 @@
 #include "core/progress.hpp"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,8 +22,17 @@ std::string format_duration(double seconds) {
   return fmt::format("{} h {:02d} min", m / 60, static_cast<int>(m % 60));
 }
 
+namespace {
+// Columns of the terminal `f` writes to; 0: not a terminal or unknown (no limit).
+std::size_t columns(std::FILE* f) {
+  winsize ws{};
+  if (::ioctl(::fileno(f), TIOCGWINSZ, &ws) != 0) return 0;
+  return ws.ws_col;
+}
+}  // namespace
+
 ProgressBar::ProgressBar(std::string label, bool enabled, std::FILE* out)
-    : label_(std::move(label)), enabled_(enabled), out_(out), t0_(clock::now()) {}
+    : label_(std::move(label)), enabled_(enabled), out_(out), width_(enabled ? columns(out) : 0), t0_(clock::now()) {}
 
 ProgressBar::~ProgressBar() {
   // An exception unwinding through the command: end the bar's line so that the error message
@@ -31,12 +41,30 @@ ProgressBar::~ProgressBar() {
 }
 
 std::string ProgressBar::render(double fraction, const std::string& step, const std::string& time_text) const {
-  constexpr int kWidth = 30;
+  constexpr int kWidth = 20;
   const int filled = static_cast<int>(std::floor(fraction * kWidth));
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < kWidth) bar += '>' + std::string(static_cast<std::size_t>(kWidth - filled - 1), ' ');
-  return fmt::format("{}: {:3d}% [{}] {}{}", label_, static_cast<int>(std::floor(fraction * 100)), bar,
-                     step.empty() ? "" : step + ", ", time_text);
+  const std::string head = fmt::format("{}: {:3d}% [{}] ", label_, static_cast<int>(std::floor(fraction * 100)), bar);
+  // A line longer than the terminal would wrap, and '\r' would redraw only its last row: the
+  // step is shortened (at a UTF-8 character boundary) so that the line fits.
+  std::string shown = step;
+  if (width_ > 0 && !shown.empty()) {
+    const std::size_t fixed = head.size() + 2 + time_text.size() + 1;
+    const std::size_t room = width_ > fixed + 3 ? width_ - fixed - 3 : 0;
+    if (shown.size() > room + 3) {
+      std::size_t cut = room;
+      while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
+      shown = shown.substr(0, cut) + "...";
+    }
+  }
+  std::string line = head + (shown.empty() ? "" : shown + ", ") + time_text;
+  if (width_ > 0 && line.size() > width_ - 1) {  // a very narrow terminal: the line's start only
+    std::size_t cut = width_ - 1;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    line.resize(cut);
+  }
+  return line;
 }
 
 void ProgressBar::draw(const std::string& line) {
@@ -60,7 +88,7 @@ void ProgressBar::update(double fraction, const std::string& step, std::optional
   last_percent_ = percent;
   const double elapsed = std::chrono::duration<double>(now - t0_).count();
   if (!seconds_left && fraction_ >= 0.02 && elapsed >= 1) seconds_left = elapsed * (1 - fraction_) / fraction_;
-  draw(render(fraction_, step, seconds_left ? "about " + format_duration(*seconds_left) + " left" : "estimating time left"));
+  draw(render(fraction_, step, seconds_left ? "~" + format_duration(*seconds_left) + " left" : "estimating time left"));
 }
 
 void ProgressBar::message(const std::string& line) {

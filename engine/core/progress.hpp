@@ -46,6 +46,7 @@ class ProgressBar {
   std::string label_;
   bool enabled_;
   std::FILE* out_;
+  std::size_t width_;  // of the terminal (the step is shortened to fit); 0: no limit
   bool drawn_ = false, finished_ = false;
   clock::time_point t0_, last_draw_{};
   double fraction_ = 0;

@@ -159,7 +159,7 @@ set +e; "$ut" validate "$tmp/none.toml" --json > "$tmp/ve.json" 2> "$tmp/ve.err"
 # --- run --------------------------------------------------------------------------------------
 tty run "$ut" run "$sc" --until 2025 --out "$tmp/r1"
 has_bar "$tmp/run.tty" "urbantwin run"
-grep -qa "year 2 of 2: 2025" "$tmp/run.tty" || fail "the run's bar does not show the simulated year"
+grep -qa "2025 (2/2) " "$tmp/run.tty" || fail "the run's bar does not show the simulated year"
 grep -qa "residents in 2025" "$tmp/run.tty" || fail "run on a terminal: no summary"
 "$ut" run "$sc" --until 2025 --out "$tmp/r2" > "$tmp/r2.out" 2> "$tmp/r2.err"
 no_bar "$tmp/r2.err"; no_bar "$tmp/r2.out"; grep -q "residents in 2025" "$tmp/r2.out" || fail "run: no summary"

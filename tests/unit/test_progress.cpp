@@ -46,8 +46,8 @@ TEST_CASE("ProgressBar draws percentage, step and time left in place, then 100 %
     bar.update(0.5, "2025 traffic", 30.0);  // same step and percentage within 0.1 s: not redrawn
     bar.update(0.25, "x", 6000.0);
   }
-  const std::string want1 = "\rurbantwin run:  50% [===============>              ] 2025 traffic, about 30 s left";
-  const std::string want2 = "\rurbantwin run:  25% [=======>                      ] x, about 1 h 40 min left";
+  const std::string want1 = "\rurbantwin run:  50% [==========>         ] 2025 traffic, ~30 s left";
+  const std::string want2 = "\rurbantwin run:  25% [=====>              ] x, ~1 h 40 min left";
   // The second line is padded with spaces over the end of the longer first one; the destructor of
   // an unfinished bar ends its line.
   CHECK(c.text() == want1 + want2 + std::string(want1.size() - want2.size(), ' ') + "\n");
@@ -62,14 +62,14 @@ TEST_CASE("ProgressBar: no estimate before 2 % or 1 s, finish draws 100 % once, 
   bar.finish();
   bar.update(0.7, "late");  // after finish: nothing
   const std::string t = c.text();
-  const std::string first = "\rb:   0% [>                             ] start, estimating time left";
+  const std::string first = "\rb:   0% [>                   ] start, estimating time left";
   CHECK(t.rfind(first, 0) == 0);
   // The message replaces the bar's line (padded), then the bar is drawn again below it.
   const std::string msg = "\ra warning" + std::string(first.size() - 1 - std::string("a warning").size(), ' ') + "\n";
   CHECK(t.substr(first.size(), msg.size()) == msg);
   CHECK(t.substr(first.size() + msg.size(), first.size()) == first);
   const std::string tail = t.substr(first.size() * 2 + msg.size());
-  CHECK(tail.rfind("\rb: 100% [==============================] done in 0 s", 0) == 0);
+  CHECK(tail.rfind("\rb: 100% [====================] done in 0 s", 0) == 0);
   CHECK(tail.back() == '\n');
   CHECK(tail.find('\n') == tail.size() - 1);  // one final newline, once
 }
