@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/progress.hpp"
 #include "core/staging.hpp"
 #include "models/traffic/assign.hpp"
 #include "tntp/tntp.hpp"
@@ -52,7 +53,7 @@ int cmd_assign(const AssignArgs& a) {
   // --json; --strict made each of them an error above.
   std::vector<std::string> warnings = net.warnings;
   warnings.insert(warnings.end(), demand.warnings.begin(), demand.warnings.end());
-  if (!a.quiet)
+  if (!a.common.quiet)
     for (const auto& w : warnings) fmt::print(stderr, "urbantwin: warning: {}\n", w);
   net.set_cost_factors(a.toll_factor, a.distance_factor);
   // Input limits (docs/traffic.md): every link's cost and slope at a flow equal to the total
@@ -72,8 +73,17 @@ int cmd_assign(const AssignArgs& a) {
   traffic::Options opt;
   opt.gap = a.gap;
   opt.max_iterations = a.max_iter;
-  const bool verbose = !a.quiet && !a.json && ::isatty(2);
-  if (verbose) opt.progress = [](int it, double g) { fmt::print(stderr, "iteration {:4d}  relative gap {:.3e}\n", it, g); };
+  // The bar: by iterations and by the gap's way down to --gap on a log scale, whichever is ahead.
+  core::ProgressBar bar("urbantwin assign", a.common.show_progress());
+  double first_gap = 0;
+  if (bar.enabled())
+    opt.progress = [&](int it, double g) {
+      if (it == 1 || first_gap <= 0) first_gap = g;
+      double f = static_cast<double>(it) / a.max_iter;
+      if (g <= a.gap) f = 1;
+      else if (first_gap > a.gap && std::isfinite(g)) f = std::max(f, std::log(first_gap / g) / std::log(first_gap / a.gap));
+      bar.update(f, fmt::format("iteration {}, relative gap {:.3e}", it, g));
+    };
   const auto ts = clock::now();
   traffic::Result res;
   try {
@@ -82,6 +92,7 @@ int cmd_assign(const AssignArgs& a) {
     throw core::InputError(a.net.string() + " with " + a.trips.string() + ": " + e.what());
   }
   const double solve_s = std::chrono::duration<double>(clock::now() - ts).count();
+  bar.finish();
   // Never report or write a result that is not a number (the solvers check too).
   bool finite = std::isfinite(res.eval.relative_gap) && std::isfinite(res.eval.objective) &&
                 std::isfinite(res.eval.tstt) && std::isfinite(res.eval.sptt);
@@ -99,7 +110,7 @@ int cmd_assign(const AssignArgs& a) {
     staging->write_and_commit([&](const std::filesystem::path& tmp) { core::write_file(tmp, text); });
   }
   const double total_s = std::chrono::duration<double>(clock::now() - t0).count();
-  if (a.json) {
+  if (a.common.json) {
     nlohmann::ordered_json j;
     j["network"] = net.name;
     j["algorithm"] = a.algorithm == "fw" ? "frank-wolfe" : "algorithm-b";
@@ -128,8 +139,8 @@ int cmd_assign(const AssignArgs& a) {
     j["bush_arcs"] = res.bush_arcs;
     j["peak_rss_mib"] = peak_rss_mib();
     j["warnings"] = warnings;
-    fmt::print("{}\n", j.dump(2));
-  } else if (!a.quiet) {
+    print_json(j);
+  } else if (!a.common.quiet) {
     fmt::print("{}: {} zones, {} nodes, {} links, {:.1f} trips loaded ({:.1f} intrazonal not loaded", net.name,
                net.zone_count, net.node_count, net.link_count(), res.demand, res.intrazonal);
     if (demand.unreachable_pairs > 0)

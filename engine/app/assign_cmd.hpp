@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include "app/common.hpp"
+
 namespace ut::app {
 
 struct AssignArgs {
@@ -12,8 +14,7 @@ struct AssignArgs {
   double toll_factor = 0, distance_factor = 0;
   std::string algorithm = "b";
   unsigned threads = 0;
-  bool json = false;
-  bool quiet = false;
+  Common common;
   bool overwrite = false;  // replace an earlier --flows-out file
   bool strict = false;     // every warning of the TNTP reader is an error (exit 2)
 };

@@ -25,7 +25,9 @@ int cmd_batch(const BatchArgs& a) {
   o.threads_per_job = std::max(1u, a.threads_per_job);
   o.jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency() / o.threads_per_job);
   o.retry_failed = a.retry_failed;
-  o.quiet = a.quiet;
+  // --json: stderr holds only warnings and errors (a failed run's message), as with --quiet.
+  o.quiet = !a.common.text();
+  o.progress_bar = a.common.show_progress();
   if (!a.shard.empty()) {
     unsigned i = 0, n = 0;
     char slash = 0, extra = 0;
@@ -45,6 +47,8 @@ int cmd_batch(const BatchArgs& a) {
   }
   if (mpi) batch::mpi_barrier();
   auto states = batch::run_states(study, o.dir);
+  std::size_t skipped = 0;  // done before this command: not run again
+  for (const auto st : states) skipped += st == batch::RunState::done;
   std::size_t failures = 0;
   bool root = true;
   if (!a.summarize) {
@@ -60,15 +64,19 @@ int cmd_batch(const BatchArgs& a) {
       failed += st == batch::RunState::failed;
     }
     batch::write_study_json(study, states, o.dir);
+    std::vector<std::string> tables{"study.json"};
     if (missing > 0 && !a.summarize) {
       // Other shards (or a killed study) still owe runs: the tables wait for them.
-      if (!a.quiet)
+      if (a.common.text())
         fmt::print("{}: {} of {} runs done, {} failed, {} not yet run (other shards, or rerun the study); the tables are "
                    "written when none is missing (or with --summarize)\n",
                    o.dir.string(), study.runs.size() - missing - failed, study.runs.size(), failed, missing);
     } else {
       batch::write_study_tables(batch::read_study_index(o.dir));
-      if (!a.quiet)
+      tables.insert(tables.end(), {"indicators_long.csv", "summary.csv"});
+      if (!study.reference.empty()) tables.push_back("differences.csv");
+      if (study.keep != output::Keep::indicators) tables.push_back("parcels_summary.gpkg");
+      if (a.common.text())
         fmt::print("{}: {} runs, {} done, {} failed, {} missing; wrote study.json, indicators_long.csv, summary.csv{}{}\n{}\n",
                    o.dir.string(), study.runs.size(), study.runs.size() - missing - failed, failed, missing,
                    study.reference.empty() ? "" : ", differences.csv",
@@ -78,6 +86,20 @@ int cmd_batch(const BatchArgs& a) {
       fmt::print(stderr, "urbantwin batch: {} runs failed (their messages: {}/failed/NAME.log; rerun with --retry-failed)\n", failed,
                  o.dir.string());
       rc = 1;
+    }
+    if (a.common.json) {
+      nlohmann::ordered_json j;
+      j["study"] = study.name;
+      j["out"] = o.dir.string();
+      j["runs"] = study.runs.size();
+      j["done"] = study.runs.size() - missing - failed;
+      j["failed"] = failed;
+      j["missing"] = missing;
+      j["skipped"] = skipped;
+      j["tables"] = tables;
+      j["tables_complete"] = !(missing > 0 && !a.summarize);
+      j["attribution"] = output::kAttribution;
+      print_json(j);
     }
   }
   (void)failures;

@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "app/common.hpp"
+
 namespace ut::app {
 
 struct BatchArgs {
@@ -13,7 +15,7 @@ struct BatchArgs {
   std::string shard;  // I/N
   std::optional<int> seeds, until;
   bool summarize = false;
-  bool quiet = false;
+  Common common;
 };
 
 // `urbantwin batch STUDY.toml`: runs what is missing, then writes the study's tables.

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "batch/tables.hpp"
+#include "core/progress.hpp"
 #include "gis_io/run_reader.hpp"
 #include "output/compare.hpp"
 #include "output/run_dir.hpp"
@@ -13,6 +14,11 @@
 namespace ut::app {
 
 namespace {
+
+nlohmann::ordered_json number(const std::optional<double>& v) {
+  if (!v) return nullptr;
+  return *v;
+}
 
 std::string show(double v) {
   if (v != 0 && std::abs(v) < 0.01) return fmt::format("{:.3g}", v);
@@ -22,26 +28,77 @@ std::string show(double v) {
 }  // namespace
 
 int cmd_compare(const CompareArgs& args) {
+  core::ProgressBar bar("urbantwin compare", args.common.show_progress());
   if (!args.study.empty()) {
+    bar.update(0, "reading the study's runs");
     const auto index = batch::read_study_index(args.study);
     const std::size_t a = batch::find_variant(index, args.a.string());
     const std::size_t b = batch::find_variant(index, args.b.string());
     const auto out = args.out.empty() ? args.study / fmt::format("compare-{}-vs-{}", index.variants[a].label, index.variants[b].label) : args.out;
-    batch::compare_variants(index, a, b, out, args.overwrite, args.quiet);
+    const auto diffs = batch::compare_variants(index, a, b, out, args.overwrite, true);
+    bar.finish();
+    if (args.common.text()) batch::print_variant_differences(index, a, b, out, diffs);
+    if (args.common.json) {
+      nlohmann::ordered_json j;
+      j["out"] = out.string();
+      j["study"] = args.study.string();
+      j["a"] = index.variants[a].label;
+      j["b"] = index.variants[b].label;
+      const int last = diffs.back().year;
+      j["final_year"] = last;
+      auto& ind = j["indicators"] = nlohmann::ordered_json::object();
+      for (const auto& d : diffs) {
+        if (d.year != last) continue;
+        nlohmann::ordered_json e;
+        e["a"] = d.a.n ? nlohmann::ordered_json(d.a.mean) : nlohmann::ordered_json(nullptr);
+        e["b"] = d.b.n ? nlohmann::ordered_json(d.b.mean) : nlohmann::ordered_json(nullptr);
+        e["difference"] = d.diff.n ? nlohmann::ordered_json(d.diff.mean) : nlohmann::ordered_json(nullptr);
+        e["ci95_low"] = number(d.diff.ci_low);
+        e["ci95_high"] = number(d.diff.ci_high);
+        e["within_noise"] = d.diff.distinguishable ? nlohmann::ordered_json(!*d.diff.distinguishable) : nlohmann::ordered_json(nullptr);
+        e["pairs"] = d.diff.n;
+        ind[d.indicator] = std::move(e);
+      }
+      j["attribution"] = output::kAttribution;
+      print_json(j);
+    }
     return 0;
   }
   // An output named on the command line is checked (and locked) before anything is read.
   std::optional<core::Staging> staging;
   if (!args.out.empty()) staging.emplace(output::compare_output_spec(args.out, args.a, args.b, args.overwrite));
+  bar.update(0, "reading " + args.a.string());
   const auto a = gis_io::read_run(args.a);
+  bar.update(0.4, "reading " + args.b.string());
   const auto b = gis_io::read_run(args.b);
+  bar.update(0.8, "comparing");
   const auto c = output::compare_runs(a, b);
   const auto name = [](const gis_io::RunData& r) { return r.scenario.empty() ? r.dir.filename().string() : r.scenario; };
   const auto out = args.out.empty() ? std::filesystem::path("runs") / fmt::format("compare-{}-vs-{}", name(a), name(b)) : args.out;
   if (!staging) staging.emplace(output::compare_output_spec(out, args.a, args.b, args.overwrite));
+  bar.update(0.85, "writing " + out.string());
   output::write_comparison(*staging, a, b, c);
-  if (args.quiet) return 0;
+  bar.finish();
   const int last = c.years.back();
+  if (args.common.json) {
+    nlohmann::ordered_json j;
+    j["out"] = out.string();
+    j["a"] = {{"run", args.a.string()}, {"scenario", name(a)}};
+    j["b"] = {{"run", args.b.string()}, {"scenario", name(b)}};
+    j["first_year"] = c.years.front();
+    j["final_year"] = last;
+    auto& ind = j["indicators"] = nlohmann::ordered_json::object();
+    for (const auto& d : c.indicators) {
+      if (d.year != last || d.name == "year") continue;
+      ind[d.name] = {{"a", number(d.a)}, {"b", number(d.b)},
+                     {"difference", d.a && d.b ? nlohmann::ordered_json(*d.b - *d.a) : nlohmann::ordered_json(nullptr)}};
+    }
+    j["outputs"] = {"indicator_diff.csv", "parcel_diff.gpkg"};
+    j["attribution"] = output::kAttribution;
+    print_json(j);
+    return 0;
+  }
+  if (args.common.quiet) return 0;
   fmt::print("B = {} ({}) minus A = {} ({}), years {}-{}\n", name(b), args.b.string(), name(a), args.a.string(), c.years.front(), last);
   fmt::print("Indicators in {}:\n  {:<32} {:>14} {:>14} {:>14}\n", last, "indicator", "A", "B", "B - A");
   int unchanged = 0;

@@ -1,13 +1,15 @@
 #pragma once
 #include <filesystem>
 
+#include "app/common.hpp"
+
 namespace ut::app {
 
 struct CompareArgs {
   std::filesystem::path a, b, out;
   std::filesystem::path study;  // --study DIR: a and b are variants of that study
-  bool quiet = false;
   bool overwrite = false;
+  Common common;
 };
 
 // `urbantwin compare RUN_A RUN_B [--out DIR]`: writes the differences B - A and prints a summary.

@@ -1,141 +1,39 @@
 // The `urbantwin` command: parses arguments, composes the modules, maps errors to exit codes
-// (0 success, 2 bad input or usage, 1 internal error).
+// (0 success, 2 bad input or usage, 1 internal error). Every subcommand has the conventions of
+// app/common.hpp: --quiet/-q, --progress, --version and (where it has a summary) --json.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <tbb/global_control.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cmath>
+#include <cstring>
 #include <memory>
-#include <optional>
 
 #include "app/assign_cmd.hpp"
 #include "app/batch_cmd.hpp"
+#include "app/common.hpp"
 #include "app/compare_cmd.hpp"
+#include "app/prepare_cmd.hpp"
 #include "app/report_cmd.hpp"
+#include "app/run_cmd.hpp"
 #include "core/error.hpp"
-#include "core/staging.hpp"
-#include "gis_io/load.hpp"
-#include "gis_io/prepare_osm.hpp"
-#include "output/run_dir.hpp"
-#include "scenario/scenario.hpp"
-#include "sim/compliance.hpp"
-#include "sim/simulation.hpp"
-
-namespace {
-
-struct RunArgs {
-  std::filesystem::path scenario;
-  std::filesystem::path out;
-  unsigned threads = 0;
-  int until = 0;  // 0: the scenario's end_year
-  bool quiet = false;
-  bool overwrite = false;
-  std::optional<std::string> seed;  // --seed N
-  std::vector<std::string> set;     // --set KEY=VALUE, in order
-  std::string keep = "full";        // --keep indicators|parcels|full
-};
-
-void progress(const RunArgs& a, const std::string& msg) {
-  if (!a.quiet && ::isatty(2)) fmt::print(stderr, "urbantwin: {}\n", msg);
-}
-
-int cmd_run(const RunArgs& a, bool write) {
-  const auto t0 = std::chrono::steady_clock::now();
-  progress(a, "reading scenario " + a.scenario.string());
-  std::vector<ut::scenario::Override> overrides;
-  for (const auto& kv : a.set) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos)
-      throw ut::core::InputError(ut::core::Where{a.scenario.string(), "", "option --set " + kv},
-                                 "must be KEY=VALUE, such as homes.spacing_m=25", kv);
-    overrides.push_back({kv.substr(0, eq), kv.substr(eq + 1), "option --set " + kv});
-  }
-  if (a.seed) overrides.push_back({"seed", *a.seed, "option --seed " + *a.seed});
-  auto s = ut::scenario::load_scenario(a.scenario, overrides);
-  if (a.until != 0) {
-    if (a.until < s.base_year || a.until > s.end_year)
-      throw ut::core::InputError(ut::core::Where{a.scenario.string(), "", "option --until"},
-                                 fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year,
-                                             s.end_year),
-                                 std::to_string(a.until));
-    s.end_year = a.until;
-  }
-  // The output is checked (not an input, not someone else's folder, writable) and locked before
-  // any work, so a refused output costs nothing and no simulation is lost to it.
-  std::optional<ut::core::Staging> staging;
-  const auto out = a.out.empty() ? std::filesystem::path("runs") / s.name : a.out;
-  if (write) staging.emplace(ut::output::run_output_spec(out, s, a.overwrite));
-  progress(a, "loading layers");
-  const auto tl = std::chrono::steady_clock::now();
-  const auto city = ut::gis_io::load_city(s);
-  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - tl).count();
-  ut::sim::Simulation sim(s, city);
-  progress(a, "building networks");
-  sim.build_networks();
-  if (!write) {
-    const auto& st = sim.network_stats();
-    fmt::print("{}: valid. {} parcels, {} roads, {} greenways, {} facilities; walk graph {} nodes / {} edges, "
-               "drive graph {} nodes / {} edges; CRS {}\n",
-               a.scenario.string(), city.parcels.size(), city.roads.size(), city.greenways.size(),
-               city.facilities.size(), st.walk_nodes, st.walk_edges, st.drive_nodes, st.drive_edges, city.crs);
-    return 0;
-  }
-  const auto years = sim.run([&](int year) { progress(a, "simulating " + std::to_string(year)); });
-  ut::output::RunInfo info;
-  info.keep = a.keep == "indicators" ? ut::output::Keep::indicators
-              : a.keep == "parcels"  ? ut::output::Keep::parcels
-                                     : ut::output::Keep::full;
-  info.threads = a.threads;
-  info.phase_seconds.emplace_back("load", load_s);
-  for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
-  info.notes = sim.notes();
-  info.network = sim.network_stats();
-  info.homes = &sim.home_points();
-  info.home_walk = &sim.home_walk_entries();
-  progress(a, "writing " + out.string());
-  ut::output::write_run_dir(*staging, s, city, years, info);
-  if (!a.quiet) {
-    fmt::print("{}: {} parcels, {}-{}, {} residents in {}, {:.2f} s\n", out.string(), city.parcels.size(),
-               years.front().year, years.back().year, years.back().indicators[1].value.value_or(0), years.back().year,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    for (const auto& ind : years.back().indicators)
-      if (ind.name != "year") fmt::print("  {:<36} {}\n", ind.name, ind.value ? (std::abs(*ind.value) < 0.01 && *ind.value != 0 ? fmt::format("{:.3g}", *ind.value) : fmt::format("{:.2f}", *ind.value)) : "no data");
-    // Norms the final year fails (compliance.csv has every year and norm).
-    const auto rows = ut::sim::evaluate_compliance(s.profile.compliance, years.back().year, years.back().indicators);
-    std::size_t failing = 0, no_data = 0;
-    for (const auto& r : rows) {
-      failing += r.status == ut::sim::ComplianceStatus::fail;
-      no_data += r.status == ut::sim::ComplianceStatus::no_data;
-    }
-    if (!rows.empty()) {
-      fmt::print("Norms in {}: {} of {} failing, {} without data (compliance.csv)\n", years.back().year, failing, rows.size(), no_data);
-      for (const auto& r : rows)
-        if (r.status == ut::sim::ComplianceStatus::fail)
-          fmt::print("  fail {:<32} {:.2f} (norm {} {}; {})\n", r.norm->indicator, *r.value, ut::scenario::op_text(r.norm->op),
-                     r.norm->target, r.norm->clause);
-    }
-    fmt::print("{}\n", ut::output::kAttribution);
-  }
-  return 0;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"UrbanTwin: digital-twin simulation of urban planning scenarios"};
-  app.set_version_flag("--version", std::string("urbantwin ") + UT_VERSION);
+  app.set_version_flag("--version", ut::app::version_text(), "Print the version and the git commit it was built from, and exit");
   app.require_subcommand(1);
+  app.footer(
+      "Every subcommand: -q/--quiet (nothing but errors), --progress (the progress bar on stderr even when it is not a "
+      "terminal), --version (with the git commit), --json on run, validate, prepare-osm, assign, compare and batch (one "
+      "JSON object on stdout). An existing output is kept unless --overwrite is given. Exit codes: 0 success, 2 bad "
+      "input or usage, 1 internal error. docs/conventions.md, \"Command line\".");
 
-  RunArgs run;
+  ut::app::RunArgs run;
   auto* cmd_runp = app.add_subcommand("run", "Run a scenario and write its run directory");
   cmd_runp->add_option("scenario", run.scenario, "Scenario file (TOML)")->required();
   cmd_runp->add_option("--out", run.out, "Run directory to write (default runs/<scenario name>)");
   cmd_runp->add_option("--threads", run.threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(1u, 1024u));
   cmd_runp->add_option("--until", run.until, "Stop after this year (default: the scenario's end_year)");
-  cmd_runp->add_flag("--quiet", run.quiet, "Print nothing but errors");
   cmd_runp->add_flag("--overwrite", run.overwrite, "Replace an earlier run directory of the same path (never anything else)");
   cmd_runp->add_option("--seed", run.seed, "Seed of the random streams (0..2^63-1), in place of the scenario's seed");
   cmd_runp->add_option("--set", run.set, "Override one scalar key of the scenario: KEY=VALUE (e.g. homes.spacing_m=25); repeatable")
@@ -144,12 +42,15 @@ int main(int argc, char** argv) {
                        "What the run directory keeps: indicators (about 55 KB), parcels (and parcel_years.csv) or full "
                        "(and outputs.gpkg; the default)")
       ->check(CLI::IsMember({"indicators", "parcels", "full"}));
+  ut::app::add_common_options(*cmd_runp, run.common, true);
 
-  RunArgs val;
+  ut::app::RunArgs val;
   auto* cmd_val = app.add_subcommand("validate", "Check a scenario and its layers without running it");
   cmd_val->add_option("scenario", val.scenario, "Scenario file (TOML)")->required();
+  ut::app::add_common_options(*cmd_val, val.common, true);
 
-  ut::gis_io::PrepareOptions prep;
+  ut::app::PrepareArgs prep_args;
+  auto& prep = prep_args.options;
   auto* cmd_prep = app.add_subcommand("prepare-osm", "Derive parcels, roads, greenways and facilities from an OSM extract");
   cmd_prep->add_option("osm", prep.osm, "OpenStreetMap extract (.osm or .osm.pbf)")->required();
   cmd_prep->add_option("--metro", prep.metro, "Metro stations (any OGR source with type=subway_station points)");
@@ -160,8 +61,8 @@ int main(int argc, char** argv) {
   cmd_prep->add_option("--residents", prep.residents, "Total residents of the study area (e.g. a census figure), spread by residential floor area");
   cmd_prep->add_option("--residents-per-km2", prep.residents_per_km2, "Residents per km2 of land in the study area (checked by prepare-osm: (0, 200000])");
   cmd_prep->add_option("--population-raster", prep.population_raster, "Residents per cell: any GDAL raster with a CRS");
-  bool prep_overwrite = false;
-  cmd_prep->add_flag("--overwrite", prep_overwrite, "Replace an earlier GeoPackage of the same path (never an input)");
+  cmd_prep->add_flag("--overwrite", prep_args.overwrite, "Replace an earlier GeoPackage of the same path (never an input)");
+  ut::app::add_common_options(*cmd_prep, prep_args.common, true);
 
   ut::app::AssignArgs asg;
   auto* cmd_asg = app.add_subcommand("assign", "User-equilibrium traffic assignment of a TNTP network and trip table");
@@ -176,10 +77,9 @@ int main(int argc, char** argv) {
   cmd_asg->add_option("--flows-out", asg.flows_out, "Write link flows here: one row per link in net-file order, 'from to volume cost'");
   cmd_asg->add_option("--algorithm", asg.algorithm, "b (Algorithm B, default) or fw (Frank-Wolfe, a cross-check)")
       ->check(CLI::IsMember({"b", "fw"}));
-  cmd_asg->add_flag("--json", asg.json, "Print one JSON object with the results");
-  cmd_asg->add_flag("--quiet", asg.quiet, "Print nothing but errors");
   cmd_asg->add_flag("--strict", asg.strict, "Treat every warning of the TNTP reader as an error (exit 2)");
   cmd_asg->add_flag("--overwrite", asg.overwrite, "Replace an earlier --flows-out file (never an input)");
+  ut::app::add_common_options(*cmd_asg, asg.common, true);
 
   ut::app::CompareArgs cmp;
   auto* cmd_cmp = app.add_subcommand("compare", "Differences between two run directories (B - A), per year and per parcel");
@@ -187,8 +87,8 @@ int main(int argc, char** argv) {
   cmd_cmp->add_option("run_b", cmp.b, "Run directory B (e.g. a what-if); with --study: a variant of the study")->required();
   cmd_cmp->add_option("--study", cmp.study, "Study directory (urbantwin batch): compare two of its variants, paired by seed, with 95 % intervals");
   cmd_cmp->add_option("--out", cmp.out, "Directory to write (default runs/compare-<A>-vs-<B>)");
-  cmd_cmp->add_flag("--quiet", cmp.quiet, "Print nothing but errors");
   cmd_cmp->add_flag("--overwrite", cmp.overwrite, "Replace an earlier comparison directory of the same path (never anything else)");
+  ut::app::add_common_options(*cmd_cmp, cmp.common, true);
 
   ut::app::BatchArgs bat;
   auto* cmd_bat = app.add_subcommand("batch", "Run a study: scenarios x sweep points x seeds, resumable; ensemble statistics");
@@ -201,7 +101,7 @@ int main(int argc, char** argv) {
   cmd_bat->add_option("--seeds", bat.seeds, "Seeds 1..N in place of the study file's (a quick look)");
   cmd_bat->add_option("--until", bat.until, "Stop every run after this year (in place of the study file's until)");
   cmd_bat->add_flag("--summarize", bat.summarize, "Run nothing: write study.json and the tables from the runs present");
-  cmd_bat->add_flag("--quiet", bat.quiet, "Print nothing but errors");
+  ut::app::add_common_options(*cmd_bat, bat.common, true);
 
   ut::app::ReportArgs rep;
   auto* cmd_rep = app.add_subcommand("report", "One self-contained HTML report (charts, norms compliance, completeness) of runs and studies");
@@ -209,13 +109,25 @@ int main(int argc, char** argv) {
   cmd_rep->add_option("--out", rep.out, "HTML file to write (default report.html)");
   cmd_rep->add_flag("--pdf", rep.pdf, "Also print it to PDF (same name, .pdf) with headless Chromium, one page per section");
   cmd_rep->add_flag("--overwrite", rep.overwrite, "Replace an earlier report of the same path (never an input)");
-  cmd_rep->add_flag("--quiet", rep.quiet, "Print nothing but errors");
+  ut::app::add_common_options(*cmd_rep, rep.common, false);
 
+  // With --json, stdout holds one JSON object whatever happens: the summary, or on failure
+  // {"error": {"exit_code": N, "message": "..."}} (the message is on stderr too).
+  bool json = false;
+  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i) json |= std::strcmp(argv[i], "--json") == 0;
+  const auto fail = [&](int rc, const std::string& message) {
+    if (json) {
+      auto j = ut::app::json_error(rc, message);
+      if (*cmd_val) j["valid"] = false;
+      ut::app::print_json(j);
+    }
+    return rc;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return rc == 0 ? 0 : fail(2, e.what());
   }
   try {
     std::unique_ptr<tbb::global_control> limit;
@@ -226,24 +138,15 @@ int main(int argc, char** argv) {
     if (*cmd_cmp) return ut::app::cmd_compare(cmp);
     if (*cmd_bat) return ut::app::cmd_batch(bat);
     if (*cmd_rep) return ut::app::cmd_report(rep);
-    if (*cmd_runp) return cmd_run(run, true);
-    if (*cmd_val) return cmd_run(val, false);
-    if (*cmd_prep) {
-      ut::core::check_output({prep.out, ut::core::Staging::Kind::file, "GeoPackage", prep_overwrite, {prep.osm, prep.metro, prep.profile, prep.area, prep.population_raster}, "--out"});
-      const auto report = ut::gis_io::prepare_osm(prep);
-      fmt::print("wrote {} (CRS {})\n", prep.out.string(), report.crs);
-      for (const auto& [k, v] : report.counts) fmt::print("  {:<45} {}\n", k, v);
-      for (const auto& [k, v] : report.figures) fmt::print("  {:<45} {:.6g}\n", k, v);
-      for (const auto& n : report.notes) fmt::print("  note: {}\n", n);
-      for (const auto& [k, v] : report.method) fmt::print("  {:<45} {}\n", k, v);
-      fmt::print("{}\n", ut::output::kAttribution);
-    }
+    if (*cmd_runp) return ut::app::cmd_run(run, true);
+    if (*cmd_val) return ut::app::cmd_run(val, false);
+    if (*cmd_prep) return ut::app::cmd_prepare_osm(prep_args);
   } catch (const ut::core::InputError& e) {
     fmt::print(stderr, "urbantwin: error: {}\n", e.what());
-    return 2;
+    return fail(2, e.what());
   } catch (const std::exception& e) {
     fmt::print(stderr, "urbantwin: internal error: {}\n", e.what());
-    return 1;
+    return fail(1, std::string("internal error: ") + e.what());
   }
   return 0;
 }

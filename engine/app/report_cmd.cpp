@@ -36,7 +36,7 @@ int cmd_report(const ReportArgs& a) {
   o.display = display != nullptr && *display != '\0';
   try {
     const auto r = report::write_report(o);
-    if (!a.quiet) {
+    if (!a.common.quiet) {
       fmt::print("wrote {} ({} sections){}\n", r.html.string(), r.sections, r.pdf.empty() ? "" : ", " + r.pdf.string());
       for (const auto& n : r.notes) fmt::print("  note: {}\n", n);
       fmt::print("{}\n", output::kAttribution);

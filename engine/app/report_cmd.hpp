@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "app/common.hpp"
+
 namespace ut::app {
 
 struct ReportArgs {
@@ -9,7 +11,7 @@ struct ReportArgs {
   std::filesystem::path out = "report.html";
   bool pdf = false;
   bool overwrite = false;
-  bool quiet = false;
+  Common common;  // -q/--quiet, --progress, --version (no --json: the report is the HTML)
 };
 
 // `urbantwin report RUN_OR_STUDY... [--out report.html] [--pdf]` (docs/report.md). Returns the exit

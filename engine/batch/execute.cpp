@@ -194,7 +194,8 @@ int run_child(const Study& s, std::size_t run, const ExecOptions& o, bool overwr
 }
 
 Progress::Progress(const Study& s, const std::vector<std::size_t>& todo, const std::vector<RunState>& states, const ExecOptions& o)
-    : s_(s), quiet_(o.quiet), done_(0), failed_(0), remaining_(todo.size()), remaining_cost_(0), t0_(now_s()) {
+    : s_(s), quiet_(o.quiet), bar_("urbantwin batch", o.progress_bar && !o.quiet), total_(todo.size()), done_(0), failed_(0),
+      remaining_(todo.size()), remaining_cost_(0), t0_(now_s()) {
   for (const auto st : states) {
     done_ += st == RunState::done;
     failed_ += st == RunState::failed && !o.retry_failed;
@@ -202,6 +203,7 @@ Progress::Progress(const Study& s, const std::vector<std::size_t>& todo, const s
   for (const auto i : todo) remaining_cost_ += s.runs[i].cost;
   if (!quiet_)
     fmt::print(stderr, "urbantwin batch: {} runs: {} done, {} failed earlier, {} to run\n", s.runs.size(), done_, failed_, remaining_);
+  if (remaining_ > 0) bar_.update(0, fmt::format("0 of {} runs", total_));
 }
 
 void Progress::finished(std::size_t run, int status, double seconds) {
@@ -214,7 +216,16 @@ void Progress::finished(std::size_t run, int status, double seconds) {
   if (quiet_) return;
   const double elapsed = now_s() - t0_;
   const double eta = remaining_ == 0 ? 0 : remaining_cost_ * elapsed / std::max(done_cost_, 1e-9);
-  const std::string left = eta >= 90 ? fmt::format("{:.0f} min", eta / 60) : fmt::format("{:.0f} s", eta);
+  if (bar_.enabled()) {
+    // The fraction is by expected cost (runs_to_do's order: longest first), like the estimate.
+    if (status != 0)
+      bar_.message(fmt::format("urbantwin batch: FAILED {} (status {}, see failed/{}.log)", r.name, status, r.name));
+    bar_.update(done_cost_ / std::max(done_cost_ + remaining_cost_, 1e-9),
+                fmt::format("{} of {} runs, {} failed", total_ - remaining_, total_, failed_), eta);
+    if (remaining_ == 0) bar_.finish();
+    return;
+  }
+  const std::string left = core::format_duration(eta);
   fmt::print(stderr, "urbantwin batch: {} {} ({:.1f} s) | {} done, {} failed, {} remaining, about {} left\n",
              status == 0 ? "done" : fmt::format("FAILED (status {}, see failed/{}.log)", status, r.name), r.name, seconds,
              done_, failed_, remaining_, left);

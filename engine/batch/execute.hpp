@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "batch/study.hpp"
+#include "core/progress.hpp"
 
 namespace ut::batch {
 
@@ -28,6 +29,9 @@ struct ExecOptions {
   bool retry_failed = false;
   std::optional<Shard> shard;
   bool quiet = false;
+  // A progress bar on stderr (core::ProgressBar) in place of one line per run: the command draws
+  // it on a terminal or with --progress (never with quiet).
+  bool progress_bar = false;
 };
 
 // Prepares the study directory: creates it, or accepts an earlier study directory (study.json
@@ -49,7 +53,8 @@ std::vector<std::size_t> runs_to_do(const Study& s, const std::vector<RunState>&
 // thread (PR_SET_PDEATHSIG), so a killed study leaves no orphan runs.
 int run_child(const Study& s, std::size_t run, const ExecOptions& o, bool overwrite);
 
-// Progress on stderr: done / failed / remaining and an estimate of the time left.
+// Progress on stderr: done / failed / remaining and an estimate of the time left; a bar
+// (ExecOptions::progress_bar), else one line per finished run (a log, e.g. of a cluster job).
 class Progress {
  public:
   // Counts the runs already done and failed (failed ones count as to do with retry_failed).
@@ -60,6 +65,8 @@ class Progress {
  private:
   const Study& s_;
   bool quiet_;
+  core::ProgressBar bar_;
+  std::size_t total_;
   std::size_t done_, failed_, remaining_;
   double remaining_cost_, done_cost_ = 0;
   double t0_;

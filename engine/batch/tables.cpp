@@ -439,7 +439,8 @@ std::size_t find_variant(const StudyIndex& index, const std::string& name) {
                    name);
 }
 
-void compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, const fs::path& out_dir, bool overwrite, bool quiet) {
+std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, const fs::path& out_dir,
+                                                  bool overwrite, bool quiet) {
   core::Staging st(core::Staging::Spec{out_dir, core::Staging::Kind::directory, "compare", overwrite, index.inputs, "--out"});
   const auto data = load_all(index);
   const auto diffs = differences(index, data, a, b);
@@ -477,7 +478,14 @@ void compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, con
                              {"attribution", output::kAttribution}};
     core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
   });
-  if (quiet) return;
+  if (!quiet) print_variant_differences(index, a, b, out_dir, diffs);
+  return diffs;
+}
+
+void print_variant_differences(const StudyIndex& index, std::size_t a, std::size_t b, const fs::path& out_dir,
+                               const std::vector<IndicatorDifference>& diffs) {
+  const auto& va = index.variants[a];
+  const auto& vb = index.variants[b];
   const int last = diffs.back().year;
   fmt::print("{} - {} in {} (study {}, paired by seed; 95 % intervals):\n", vb.label, va.label, last, index.name);
   int unchanged = 0;

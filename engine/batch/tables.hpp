@@ -57,9 +57,12 @@ std::vector<IndicatorDifference> indicator_differences(const StudyIndex& index, 
 
 // Writes `urbantwin compare --study DIR A B` into out_dir (atomic): indicator_diff.csv and, when
 // the runs kept parcels, parcel_diff.gpkg; prints the final year's differences with their
-// intervals, marking those within noise.
-void compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, const std::filesystem::path& out_dir,
+// intervals, marking those within noise (unless quiet). Returns the differences, every year.
+std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, const std::filesystem::path& out_dir,
                       bool overwrite, bool quiet);
+// The summary compare_variants prints on stdout: the final year's differences B - A.
+void print_variant_differences(const StudyIndex& index, std::size_t a, std::size_t b, const std::filesystem::path& out_dir,
+                               const std::vector<IndicatorDifference>& diffs);
 
 // The variant a name means: its label, or its scenario name when that is unique (InputError
 // otherwise, with the nearest label suggested).

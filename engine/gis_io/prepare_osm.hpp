@@ -2,6 +2,7 @@
 // Derivation of UrbanTwin's input layers from an OpenStreetMap extract (GDAL's OSM driver and
 // OGR/GEOS geometry operations). docs/data-derivation.md explains every rule and figure.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct PrepareOptions {
   std::optional<double> residents_per_km2;  // residents per km2 of land in the study area
   std::filesystem::path population_raster;  // any GDAL raster of residents per cell, with a CRS
   double context_m = 1000;                  // roads and facilities are kept this far outside the study area
+  // Called when each stage starts: the share of the work done before it (0..1) and its name
+  // ("reading lines", "making blocks", ...); empty: none (the command's progress bar).
+  std::function<void(double done, const std::string& stage)> progress;
 };
 
 struct PrepareReport {

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
+#include "core/version.hpp"
 #include "output/gpkg.hpp"
 #include "output/styles.hpp"
 #include "gis_io/ogr_util.hpp"
@@ -203,6 +204,8 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
   m["engine"] = "urbantwin";
   m["kind"] = "compare";
   m["version"] = UT_VERSION;
+  if (const auto commit = build_commit_label()) m["commit"] = *commit;
+  else m["commit"] = nullptr;
   m["run_a"] = fs::absolute(a.dir).lexically_normal().string();
   m["run_b"] = fs::absolute(b.dir).lexically_normal().string();
   m["scenario_a"] = a.scenario;

@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/sha256.hpp"
 #include "core/staging.hpp"
+#include "core/version.hpp"
 #include "output/gpkg.hpp"
 #include "output/styles.hpp"
 #include "sim/compliance.hpp"
@@ -518,6 +519,18 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
 
 }  // namespace
 
+std::optional<std::string> build_commit_label() {
+  const std::string c = core::build_commit();
+  if (c.empty()) return std::nullopt;
+  return c + (core::build_dirty() ? "-dirty" : "");
+}
+
+std::string format_indicator(const std::string& name, double value) {
+  return is_count(name) ? fmt::format("{:.0f}", value) : format_value(value);
+}
+
+bool indicator_is_count(const std::string& name) { return is_count(name); }
+
 std::string indicators_csv(const std::vector<sim::YearResult>& years) {
   std::string out;
   if (years.empty()) return out;
@@ -528,7 +541,7 @@ std::string indicators_csv(const std::vector<sim::YearResult>& years) {
       if (i) out += ",";
       const auto& v = y.indicators[i].value;
       if (!v) continue;
-      out += is_count(y.indicators[i].name) ? fmt::format("{:.0f}", *v) : format_value(*v);
+      out += format_indicator(y.indicators[i].name, *v);
     }
     out += "\n";
   }
@@ -631,6 +644,14 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   core::write_file(tmp / "scenario.toml", "# The scenario as run: " + fs::absolute(s.file).string() +
                                               (s.overrides.empty() ? "" : " with the command line's overrides") +
                                               "; paths are relative to that file.\n" + s.effective_toml + "\n");
+  // The scenario file itself, byte for byte (its SHA-256 in manifest.json equals the input's).
+  {
+    std::ifstream in(s.file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+      throw core::InputError(core::Where{s.file.string(), "", ""}, "the scenario file must stay readable during the run", "");
+    core::write_file(tmp / kScenarioCopy, bytes);
+  }
   detail::write_attribution(tmp);
   if (info.keep == Keep::full) write_gpkg(tmp / "outputs.gpkg", s, c, years, info);
 
@@ -641,6 +662,8 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   m["engine"] = "urbantwin";
   m["kind"] = "run";
   m["version"] = UT_VERSION;
+  if (const auto commit = build_commit_label()) m["commit"] = *commit;
+  else m["commit"] = nullptr;
   m["scenario"] = s.name;
   m["description"] = s.description;
   m["seed"] = s.seed;
@@ -707,7 +730,8 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   auto& outputs = m["outputs"] = nlohmann::ordered_json{"manifest.json", "indicators.csv", "compliance.csv"};
   if (info.keep != Keep::indicators) outputs.push_back("parcel_years.csv");
   if (info.keep == Keep::full) outputs.push_back("outputs.gpkg");
-  for (const char* f : {"ATTRIBUTION.txt", "timings.json", "scenario.toml"}) outputs.push_back(f);
+  for (const char* f : {"ATTRIBUTION.txt", "timings.json", "scenario.toml", kScenarioCopy}) outputs.push_back(f);
+  m["scenario_copy"] = {{"file", kScenarioCopy}, {"sha256", core::sha256_file(tmp / kScenarioCopy)}};
   if (info.keep == Keep::full)
     m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "parcels_by_year", "home_points", "facilities",
                                                       "greenways", "links", "link_years", "about", "layer_styles"}

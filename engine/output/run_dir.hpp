@@ -3,6 +3,7 @@
 // outputs.gpkg; built in a temporary sibling and renamed into place at the end.
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,19 @@ void write_run_dir(core::Staging& staging, const scenario::Scenario& s, const ci
 // year and parcel (years in order, parcels in layer order); empty cell = no data.
 std::string parcel_years_csv(const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years);
 
+// The byte copy of the scenario file in a run directory (scenario.toml is the scenario as run,
+// with the command line's overrides).
+inline constexpr const char* kScenarioCopy = "scenario.original.toml";
+
+// manifest.json's "commit": "abc1234", "abc1234-dirty" (tracked files changed since that commit)
+// or nullopt, written null (built from a tree that is not a git work tree).
+std::optional<std::string> build_commit_label();
+
 // indicators.csv text: a header, then one row per year; empty cell = no data.
+// A cell: counts (population, births, ...) as integers, every other indicator to 6 decimals.
 std::string indicators_csv(const std::vector<sim::YearResult>& years);
+std::string format_indicator(const std::string& name, double value);
+bool indicator_is_count(const std::string& name);
 
 // compliance.csv text: `year,indicator,norm,clause,op,target,value,status`, one row per year and
 // [[compliance]] norm of the profile (docs/compliance.md); value empty when no data; text cells

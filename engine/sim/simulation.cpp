@@ -77,6 +77,7 @@ Simulation::Simulation(const scenario::Scenario& s, const city::City& plan)
 
 template <class F>
 void Simulation::timed(const std::string& name, F&& f) {
+  if (phase_observer_) phase_observer_(name);
   const auto t0 = std::chrono::steady_clock::now();
   f();
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -133,6 +133,9 @@ class Simulation {
   // Every year from base_year to end_year.
   std::vector<YearResult> run(const std::function<void(int)>& on_year = {});
 
+  // Called with each named phase's name when it starts (a command's progress bar); empty: none.
+  void set_phase_observer(std::function<void(const std::string& phase)> f) { phase_observer_ = std::move(f); }
+
   const NetworkStats& network_stats() const { return stats_; }
   // Where residents live (fixed for the run) and where the notes' figures come from.
   const homes::HomePoints& home_points() const { return homes_; }
@@ -168,6 +171,7 @@ class Simulation {
   };
   std::vector<SiteGap> site_gaps_;  // per class, from the last refresh_sites()
   std::vector<std::pair<std::string, double>> seconds_;
+  std::function<void(const std::string&)> phase_observer_;
   std::vector<std::pair<std::string, double>>* year_seconds_ = nullptr;
   std::vector<std::pair<std::string, std::size_t>> no_data_;  // classes without a reachable site, and their facilities
   bool no_facilities_ = false;                                // no facility of any class at all

@@ -21,6 +21,7 @@
 #include "app/tour.hpp"
 #include "core/error.hpp"
 #include "core/staging.hpp"
+#include "core/version.hpp"
 #include "render/hud.hpp"
 #include "render/scene.hpp"
 #include "render/view.hpp"
@@ -584,7 +585,8 @@ int check_font(const Args& a) {
 
 int main(int argc, char** argv) {
   CLI::App app{"UrbanTwin viewer: a run directory in 3D (desk, exhibition, snapshots)"};
-  app.set_version_flag("--version", std::string("urbantwin-viewer ") + UT_VERSION);
+  app.set_version_flag("--version", ut::core::version_line("urbantwin-viewer"),
+                       "Print the version and the git commit it was built from, and exit");
   Args a;
   app.add_option("run_dir", a.run, "Run directory written by urbantwin run");
   app.add_option("--indicator", a.indicator,
