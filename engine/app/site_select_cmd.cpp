@@ -40,10 +40,10 @@ int cmd_site_select(const SiteSelectArgs& a) {
   o.count = static_cast<std::size_t>(a.count);
   o.year = a.year;
   if (o.year != 0 && (o.year < s.base_year || o.year > s.end_year))
-    throw core::InputError(core::Where{a.scenario.string(), "", "option --year"},
-                           fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year,
-                                       s.end_year),
-                           std::to_string(o.year));
+    throw core::InputError(
+        core::Where{a.scenario.string(), "", "option --year"},
+        fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year, s.end_year),
+        std::to_string(o.year));
   std::vector<std::filesystem::path> extra;
   gis_io::PointSource src;
   if (a.candidates != "parcels") {
@@ -63,14 +63,17 @@ int cmd_site_select(const SiteSelectArgs& a) {
   progress("writing " + a.out.string());
   output::write_site_select(staging, s, city, r, a.candidates);
   if (!a.quiet) {
-    fmt::print("{}: {} new {} site(s) in {}: {} residents newly within {} {} ({} already served of {}); "
-               "greedy {}, {} swap(s); {} candidates ({} useful); {:.2f} s (simulate {:.2f}, searches {:.2f}, choice {:.2f})\n",
-               a.out.string(), r.sites.size(), r.cls, r.year, r.sites.empty() ? 0 : r.sites.back().cumulative, r.threshold,
-               r.unit, r.served_before, r.residents, r.greedy_total, r.swaps, r.candidates, r.candidates_useful,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), r.seconds_simulate,
-               r.seconds_search, r.seconds_choose);
+    fmt::print(
+        "{}: {} new {} site(s) in {}: {} residents newly within {} {} ({} already served of {}); "
+        "greedy {}, {} swap(s); {} candidates ({} useful); {:.2f} s (simulate {:.2f}, searches {:.2f}, choice "
+        "{:.2f})\n",
+        a.out.string(), r.sites.size(), r.cls, r.year, r.sites.empty() ? 0 : r.sites.back().cumulative, r.threshold,
+        r.unit, r.served_before, r.residents, r.greedy_total, r.swaps, r.candidates, r.candidates_useful,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), r.seconds_simulate,
+        r.seconds_search, r.seconds_choose);
     for (const auto& site : r.sites)
-      fmt::print("  {:>3}  candidate {:<10} +{:<8} cumulative {}\n", site.rank, site.candidate.id, site.gain, site.cumulative);
+      fmt::print("  {:>3}  candidate {:<10} +{:<8} cumulative {}\n", site.rank, site.candidate.id, site.gain,
+                 site.cumulative);
     fmt::print("{}\n", output::kAttribution);
   }
   return 0;

@@ -24,7 +24,8 @@ PointSource parse_point_source(const std::string& text) {
   return {text, ""};
 }
 
-std::vector<PointFeature> read_points(const PointSource& src, const std::string& target_crs, const std::string& option) {
+std::vector<PointFeature> read_points(const PointSource& src, const std::string& target_crs,
+                                      const std::string& option) {
   const std::string file = src.file.string();
   auto ds = detail::open_vector(file, "option " + option);
   std::vector<std::string> names;
@@ -66,8 +67,10 @@ std::vector<PointFeature> read_points(const PointSource& src, const std::string&
       throw InputError(fw, "every candidate must be a point", OGRGeometryTypeToName(g->getGeometryType()));
     const auto* p = g->toPoint();
     geo::Point xy{p->getX(), p->getY()};
-    if (!std::isfinite(xy.x) || !std::isfinite(xy.y) || !proj.apply(&xy, 1) || !std::isfinite(xy.x) || !std::isfinite(xy.y))
-      throw InputError(fw, "coordinates must be transformable to the run's CRS", fmt::format("({} {})", p->getX(), p->getY()));
+    if (!std::isfinite(xy.x) || !std::isfinite(xy.y) || !proj.apply(&xy, 1) || !std::isfinite(xy.x) ||
+        !std::isfinite(xy.y))
+      throw InputError(fw, "coordinates must be transformable to the run's CRS",
+                       fmt::format("({} {})", p->getX(), p->getY()));
     out.push_back({f->GetFID(), xy});
   }
   if (out.empty()) throw InputError(at, "layer must hold at least one point", "0 features");

@@ -39,7 +39,8 @@ std::string whatif_toml(const scenario::Scenario& s, const city::City& plan, con
   for (char& c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
   std::string o = fmt::format(
-      "# What-if written by `urbantwin site-select`: {} with {} new {} site(s) opening in {}, chosen to serve the most\n"
+      "# What-if written by `urbantwin site-select`: {} with {} new {} site(s) opening in {}, chosen to serve the "
+      "most\n"
       "# residents not yet within {} {} (docs/site-select.md). Paths are absolute. Run it with `urbantwin run`.\n"
       "# © OpenStreetMap contributors, ODbL (where the scenario's layers come from OpenStreetMap).\n",
       fs::absolute(s.file).lexically_normal().string(), r.sites.size(), r.cls, r.year, r.threshold, r.unit);
@@ -52,7 +53,8 @@ std::string whatif_toml(const scenario::Scenario& s, const city::City& plan, con
     o += fmt::format(
         "\n[[add_facility]]  # site-select rank {}: {} residents newly served\n"
         "year = {}\nname = \"site-select {} {}\"\nclasses = [{}]\nx = {}\ny = {}\ncrs = \"{}\"\n",
-        site.rank, site.gain, r.year, r.cls, site.rank, classes, toml_float(site.candidate.xy.x), toml_float(site.candidate.xy.y), plan.crs);
+        site.rank, site.gain, r.year, r.cls, site.rank, classes, toml_float(site.candidate.xy.x),
+        toml_float(site.candidate.xy.y), plan.crs);
   }
   return o;
 }
@@ -86,35 +88,45 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
       g.field(l, "residents_new", OFTInteger64);
       g.field(l, "residents_cumulative", OFTInteger64);
       g.field(l, "share_pct", OFTReal);
-      g.describe(l,
-                 {"sites", "Sites chosen by site-select",
-                  fmt::format("{} new {} site(s) maximising residents newly within {} {} in {} (greedy and swap search; "
-                              "docs/site-select.md)",
-                              r.sites.size(), r.cls, r.threshold, r.unit, r.year),
-                  kAttribution, "ODbL-1.0", {"urbantwin", "site-select", r.cls}},
-                 {{"rank", "", "order of choice (greedy order over the final set)"},
-                  {"candidate_id", "", "the candidate: its parcel's id, or its feature id in the candidates layer"},
-                  {"parcel_id", "", "the parcel the candidate stands for (NULL for a layer's points)"},
-                  {"residents_new", "residents", "residents newly served given the sites of the ranks before"},
-                  {"residents_cumulative", "residents", "residents newly served by ranks 1..rank"},
-                  {"share_pct", "%", "residents_cumulative as a share of all residents of the year"}});
+      g.describe(
+          l,
+          {"sites",
+           "Sites chosen by site-select",
+           fmt::format("{} new {} site(s) maximising residents newly within {} {} in {} (greedy and swap search; "
+                       "docs/site-select.md)",
+                       r.sites.size(), r.cls, r.threshold, r.unit, r.year),
+           kAttribution,
+           "ODbL-1.0",
+           {"urbantwin", "site-select", r.cls}},
+          {{"rank", "", "order of choice (greedy order over the final set)"},
+           {"candidate_id", "", "the candidate: its parcel's id, or its feature id in the candidates layer"},
+           {"parcel_id", "", "the parcel the candidate stands for (NULL for a layer's points)"},
+           {"residents_new", "residents", "residents newly served given the sites of the ranks before"},
+           {"residents_cumulative", "residents", "residents newly served by ranks 1..rank"},
+           {"share_pct", "%", "residents_cumulative as a share of all residents of the year"}});
       for (const auto& site : r.sites) {
         OGRFeature f(l->GetLayerDefn());
         f.SetField("rank", static_cast<int>(site.rank));
         f.SetField("candidate_id", static_cast<GIntBig>(site.candidate.id));
-        if (site.candidate.parcel_id >= 0) f.SetField("parcel_id", static_cast<GIntBig>(site.candidate.parcel_id));
-        else f.SetFieldNull(f.GetFieldIndex("parcel_id"));
+        if (site.candidate.parcel_id >= 0)
+          f.SetField("parcel_id", static_cast<GIntBig>(site.candidate.parcel_id));
+        else
+          f.SetFieldNull(f.GetFieldIndex("parcel_id"));
         f.SetField("class", r.cls.c_str());
         f.SetField("year", r.year);
         f.SetField("residents_new", static_cast<GIntBig>(site.gain));
         f.SetField("residents_cumulative", static_cast<GIntBig>(site.cumulative));
-        if (r.residents > 0) f.SetField("share_pct", 100.0 * static_cast<double>(site.cumulative) / static_cast<double>(r.residents));
+        if (r.residents > 0)
+          f.SetField("share_pct", 100.0 * static_cast<double>(site.cumulative) / static_cast<double>(r.residents));
         OGRPoint pt(site.candidate.xy.x, site.candidate.xy.y);
         f.SetGeometry(&pt);
         g.add(l, f, "site");
       }
-      g.about({{"attribution", kAttribution}, {"scenario", fs::absolute(s.file).lexically_normal().string()},
-               {"class", r.cls}, {"year", std::to_string(r.year)}, {"engine", "urbantwin " UT_VERSION}});
+      g.about({{"attribution", kAttribution},
+               {"scenario", fs::absolute(s.file).lexically_normal().string()},
+               {"class", r.cls},
+               {"year", std::to_string(r.year)},
+               {"engine", "urbantwin " UT_VERSION}});
       g.commit();
     }
     nlohmann::ordered_json m;

@@ -14,8 +14,8 @@ namespace ut::output {
 
 // Checked before any work: the scenario's inputs and `extra_inputs` (a candidates layer) are
 // never replaced; an existing DIR only if it is an earlier site-select output and `overwrite`.
-core::Staging::Spec site_select_output_spec(const std::filesystem::path& dir, const scenario::Scenario& s, bool overwrite,
-                                            const std::vector<std::filesystem::path>& extra_inputs);
+core::Staging::Spec site_select_output_spec(const std::filesystem::path& dir, const scenario::Scenario& s,
+                                            bool overwrite, const std::vector<std::filesystem::path>& extra_inputs);
 
 // The what-if scenario: the scenario as run (paths absolute), renamed, with one [[add_facility]]
 // per chosen site opening in the result's year, at its point in the run's CRS.

@@ -18,8 +18,7 @@ std::uint64_t marginal(const Problem& p, std::uint32_t c, const std::vector<std:
 }
 
 void check(const Problem& p, std::size_t k) {
-  if (k < 1 || k > p.covers.size())
-    throw std::invalid_argument("siting: k must be 1..candidates");
+  if (k < 1 || k > p.covers.size()) throw std::invalid_argument("siting: k must be 1..candidates");
 }
 
 // Orders a set greedily (largest marginal first, ties to the lower index) and fills gain/total.

@@ -67,12 +67,13 @@ Result select(const scenario::Scenario& s, const city::City& plan, const Options
                            "must be a class served by facilities (greenways are lines, not sites)", o.cls);
   r.year = o.year == 0 ? s.base_year : o.year;
   if (r.year < s.base_year || r.year > s.end_year)
-    throw core::InputError(core::Where{s.file.string(), "", "option --year"},
-                           fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})",
-                                       s.base_year, s.end_year),
-                           std::to_string(r.year));
+    throw core::InputError(
+        core::Where{s.file.string(), "", "option --year"},
+        fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year, s.end_year),
+        std::to_string(r.year));
   if (o.count < 1)
-    throw core::InputError(core::Where{s.file.string(), "", "option --count"}, "must be at least 1", std::to_string(o.count));
+    throw core::InputError(core::Where{s.file.string(), "", "option --count"}, "must be at least 1",
+                           std::to_string(o.count));
 
   // The population and the sites of the year: the simulation run to it.
   auto t = Clock::now();
@@ -128,9 +129,10 @@ Result select(const scenario::Scenario& s, const city::City& plan, const Options
   if (o.count > r.usable.size())
     throw core::InputError(
         core::Where{o.from_layer ? o.candidates_what : s.file.string(), "", "option --count"},
-        fmt::format("must be at most the candidates that would newly serve residents ({} of {} candidates, {} attached to "
-                    "the {} network)",
-                    r.usable.size(), r.candidates, r.candidates_attached, drive ? "drive" : "walk"),
+        fmt::format(
+            "must be at most the candidates that would newly serve residents ({} of {} candidates, {} attached to "
+            "the {} network)",
+            r.usable.size(), r.candidates, r.candidates_attached, drive ? "drive" : "walk"),
         std::to_string(o.count));
 
   t = Clock::now();

@@ -16,16 +16,16 @@
 namespace ut::siting {
 
 struct Candidate {
-  std::int64_t id = 0;         // parcel id (parcel candidates) or the feature's id in its layer
-  std::int64_t parcel_id = -1; // the parcel it stands for; -1 for a layer's points
-  geo::Point xy;               // in the run's CRS
+  std::int64_t id = 0;          // parcel id (parcel candidates) or the feature's id in its layer
+  std::int64_t parcel_id = -1;  // the parcel it stands for; -1 for a layer's points
+  geo::Point xy;                // in the run's CRS
 };
 
 struct Options {
-  std::string cls;                        // coverage class (a norm's name)
-  std::size_t count = 1;                  // K
-  int year = 0;                           // 0: the base year
-  bool from_layer = false;                // candidates given (layer) instead of one per parcel with residents
+  std::string cls;          // coverage class (a norm's name)
+  std::size_t count = 1;    // K
+  int year = 0;             // 0: the base year
+  bool from_layer = false;  // candidates given (layer) instead of one per parcel with residents
   std::vector<Candidate> layer_candidates;
   std::string candidates_what = "parcels";  // for messages: "parcels" or FILE[:LAYER]
 };
@@ -41,10 +41,10 @@ struct Result {
   std::string cls;
   std::vector<std::string> facility_classes;  // what an added facility must be to serve the class
   int year = 0;
-  double threshold = 0;                       // in the class's unit (metres walk, seconds drive)
-  std::string unit;                           // "m" or "s"
-  std::uint64_t residents = 0;                // all residents that year
-  std::uint64_t served_before = 0;            // within the threshold of an existing site
+  double threshold = 0;             // in the class's unit (metres walk, seconds drive)
+  std::string unit;                 // "m" or "s"
+  std::uint64_t residents = 0;      // all residents that year
+  std::uint64_t served_before = 0;  // within the threshold of an existing site
   std::size_t candidates = 0, candidates_attached = 0, candidates_useful = 0;
   std::vector<Site> sites;
   // The covering problem solved: elements are home points (weight: residents not yet served),

@@ -227,7 +227,8 @@ TEST_CASE("site-select: bad options name the option", "[siting]") {
   siting::Options o;
   o.cls = "kindergarden";
   o.count = 1;
-  CHECK_THROWS_WITH(siting::select(s, c, o), Catch::Contains("option --class") && Catch::Contains("did you mean 'kindergarten'"));
+  CHECK_THROWS_WITH(siting::select(s, c, o),
+                    Catch::Contains("option --class") && Catch::Contains("did you mean 'kindergarten'"));
   o.cls = "kindergarten";
   o.count = 0;
   CHECK_THROWS_WITH(siting::select(s, c, o), Catch::Contains("option --count"));
@@ -238,7 +239,8 @@ TEST_CASE("site-select: bad options name the option", "[siting]") {
   CHECK_THROWS_WITH(siting::select(s, c, o), Catch::Contains("option --year"));
 }
 
-TEST_CASE("site-select on central Chengdu: 10 kindergartens beat the best of 100 random placements", "[siting][chengdu]") {
+TEST_CASE("site-select on central Chengdu: 10 kindergartens beat the best of 100 random placements",
+          "[siting][chengdu]") {
   const auto s = scenario::load_scenario(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml");
   const auto c = gis_io::load_city(s);
   siting::Options o;
@@ -249,9 +251,10 @@ TEST_CASE("site-select on central Chengdu: 10 kindergartens beat the best of 100
   for (std::size_t i = 1; i < r.sites.size(); ++i) CHECK(r.sites[i].gain <= r.sites[i - 1].gain);
   std::vector<std::uint32_t> chosen;
   for (const auto& site : r.sites)
-    chosen.push_back(static_cast<std::uint32_t>(
-        std::find_if(r.usable.begin(), r.usable.end(), [&](const siting::Candidate& x) { return x.id == site.candidate.id; }) -
-        r.usable.begin()));
+    chosen.push_back(
+        static_cast<std::uint32_t>(std::find_if(r.usable.begin(), r.usable.end(),
+                                                [&](const siting::Candidate& x) { return x.id == site.candidate.id; }) -
+                                   r.usable.begin()));
   CHECK(siting::covered_weight(r.problem, chosen) == r.sites.back().cumulative);
   CHECK(r.sites.back().cumulative >= r.greedy_total);
   std::mt19937_64 rng(20240101);
