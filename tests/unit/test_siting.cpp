@@ -68,7 +68,7 @@ void check_ranked(const siting::Problem& p, const siting::Solution& s, std::size
 
 }  // namespace
 
-TEST_CASE("covering: greedy is not optimal here, the swap search finds the optimum", "[siting]") {
+TEST_CASE("siting covering: greedy is not optimal here, the swap search finds the optimum", "[siting]") {
   // Six households of one resident each. Candidate 0 covers four (0-3) and is greedy's first
   // choice; then 1 and 2 each add one (ties to 1): greedy = 5. Candidates 1 and 2 together
   // cover all six: swapping 0 for 2 gives the optimum 6.
@@ -91,7 +91,7 @@ TEST_CASE("covering: greedy is not optimal here, the swap search finds the optim
   CHECK_THROWS_AS(siting::solve(p, 0), std::invalid_argument);
 }
 
-TEST_CASE("covering: lazy greedy picks what plain greedy picks; swap never loses; within 1 - 1/e of the optimum",
+TEST_CASE("siting covering: lazy greedy picks what plain greedy picks; swap never loses; within 1 - 1/e of the optimum",
           "[siting][property]") {
   std::mt19937_64 rng(14);
   std::size_t improved = 0;
@@ -186,7 +186,7 @@ city::City small_city() {
 
 }  // namespace
 
-TEST_CASE("site-select on a small city: greedy + swap equals the exhaustive optimum for K = 2, 3", "[siting]") {
+TEST_CASE("siting: site-select on a small city: greedy + swap equals the exhaustive optimum for K = 2, 3", "[siting]") {
   const auto s = make_scenario();
   const auto c = small_city();
   for (std::size_t k : {2, 3}) {
@@ -221,7 +221,7 @@ TEST_CASE("site-select on a small city: greedy + swap equals the exhaustive opti
   }
 }
 
-TEST_CASE("site-select: bad options name the option", "[siting]") {
+TEST_CASE("siting: site-select bad options name the option", "[siting]") {
   const auto s = make_scenario();
   const auto c = small_city();
   siting::Options o;
@@ -239,7 +239,7 @@ TEST_CASE("site-select: bad options name the option", "[siting]") {
   CHECK_THROWS_WITH(siting::select(s, c, o), Catch::Contains("option --year"));
 }
 
-TEST_CASE("site-select on central Chengdu: 10 kindergartens beat the best of 100 random placements",
+TEST_CASE("siting: site-select on central Chengdu: 10 kindergartens beat the best of 100 random placements",
           "[siting][chengdu]") {
   const auto s = scenario::load_scenario(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml");
   const auto c = gis_io::load_city(s);
