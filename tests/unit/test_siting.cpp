@@ -91,7 +91,7 @@ TEST_CASE("siting covering: greedy is not optimal here, the swap search finds th
   CHECK_THROWS_AS(siting::solve(p, 0), std::invalid_argument);
 }
 
-TEST_CASE("siting covering: lazy greedy picks what plain greedy picks; swap never loses; within 1 - 1/e of the optimum",
+TEST_CASE("siting covering: lazy greedy picks what plain greedy picks, swap never loses, within 1 - 1/e of the optimum",
           "[siting][property]") {
   std::mt19937_64 rng(14);
   std::size_t improved = 0;
