@@ -15,6 +15,7 @@
 #include "app/prepare_cmd.hpp"
 #include "app/report_cmd.hpp"
 #include "app/run_cmd.hpp"
+#include "app/site_select_cmd.hpp"
 #include "core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -103,6 +104,21 @@ int main(int argc, char** argv) {
   cmd_bat->add_flag("--summarize", bat.summarize, "Run nothing: write study.json and the tables from the runs present");
   ut::app::add_common_options(*cmd_bat, bat.common, true);
 
+  ut::app::SiteSelectArgs sel;
+  auto* cmd_sel = app.add_subcommand("site-select", "Where to build: K new sites of a class serving the most residents not yet served");
+  cmd_sel->add_option("scenario", sel.scenario, "Scenario file (TOML)")->required();
+  cmd_sel->add_option("--class", sel.cls, "Coverage class, e.g. kindergarten (the scenario's norms)")->required();
+  cmd_sel->add_option("--count", sel.count, "Number of sites to choose (K >= 1)")->required();
+  cmd_sel->add_option("--candidates", sel.candidates, "Candidate sites: parcels (one per parcel with residents; the default) or the points of an OGR layer, FILE[:LAYER]");
+  cmd_sel->add_option("--year", sel.year, "Population and sites of this year (default: the base year)");
+  cmd_sel->add_option("--out", sel.out, "Directory to write: sites.gpkg, gain.csv, whatif.toml")->required();
+  cmd_sel->add_option("--threads", sel.threads, "Worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1u, 1024u));
+  cmd_sel->add_flag("--overwrite", sel.overwrite, "Replace an earlier site-select directory of the same path (never anything else)");
+  cmd_sel->add_option("--seed", sel.seed, "Seed of the random streams, in place of the scenario's seed");
+  cmd_sel->add_option("--set", sel.set, "Override one scalar key of the scenario: KEY=VALUE; repeatable")->take_all();
+  ut::app::add_common_options(*cmd_sel, sel.common, false);
+
   ut::app::ReportArgs rep;
   auto* cmd_rep = app.add_subcommand("report", "One self-contained HTML report (charts, norms compliance, completeness) of runs and studies");
   cmd_rep->add_option("inputs", rep.inputs, "Run or study directories (several: compared on the same charts)")->required();
@@ -131,11 +147,12 @@ int main(int argc, char** argv) {
   }
   try {
     std::unique_ptr<tbb::global_control> limit;
-    const unsigned threads = *cmd_asg ? asg.threads : run.threads;
+    const unsigned threads = *cmd_asg ? asg.threads : *cmd_sel ? sel.threads : run.threads;
     if (threads > 0)
       limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
     if (*cmd_asg) return ut::app::cmd_assign(asg);
     if (*cmd_cmp) return ut::app::cmd_compare(cmp);
+    if (*cmd_sel) return ut::app::cmd_site_select(sel);
     if (*cmd_bat) return ut::app::cmd_batch(bat);
     if (*cmd_rep) return ut::app::cmd_report(rep);
     if (*cmd_runp) return ut::app::cmd_run(run, true);

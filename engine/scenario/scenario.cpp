@@ -522,4 +522,26 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
 
 toml::table parse_toml_file(const fs::path& file, const std::string& what) { return detail::parse_file(file, what); }
 
+std::string toml_with_absolute_paths(const Scenario& s, const std::string& name) {
+  toml::table root = toml::parse(s.effective_toml);
+  if (!name.empty()) root.insert_or_assign("name", name);
+  const fs::path dir = fs::absolute(s.file).parent_path();
+  auto fix = [&](toml::table* t, const char* key) {
+    if (t == nullptr) return;
+    if (auto* v = t->get_as<std::string>(key)) {
+      const fs::path p(v->get());
+      if (!p.is_absolute()) *v = (dir / p).lexically_normal().string();
+    }
+  };
+  fix(&root, "profile");
+  if (auto* layers = root.get_as<toml::table>("layers"))
+    for (auto& [key, node] : *layers) fix(node.as_table(), "source");
+  fix(root.get_as<toml::table>("homes"), "raster");
+  if (auto* gws = root.get_as<toml::array>("add_greenway"))
+    for (auto& node : *gws) fix(node.as_table(), "source");
+  std::ostringstream os;
+  os << root;
+  return os.str();
+}
+
 }  // namespace ut::scenario

@@ -194,6 +194,12 @@ Scenario load_scenario(const std::filesystem::path& file);
 // scenario's `effective_toml` is the table after the overrides.
 Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides);
 
+// The scenario as run (effective_toml) with every path it holds (profile, layers.*.source,
+// homes.raster, add_greenway.source) made absolute, so the text can be saved anywhere (a what-if
+// written by site-select) and still name the same files; `name` replaces the scenario's name
+// when given.
+std::string toml_with_absolute_paths(const Scenario& s, const std::string& name = "");
+
 // The built-in norms (default_norms) with the profile's facility capacities.
 std::vector<Norm> default_norms(const Profile& p);
 

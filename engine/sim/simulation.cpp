@@ -199,6 +199,19 @@ void Simulation::attach_parcels() {
   }
 }
 
+std::vector<coverage::Site> Simulation::attach_points(std::size_t k, const std::vector<geo::Point>& points) const {
+  const auto& n = scenario_.norms.at(k);
+  const bool drive = n.network == scenario::Network::drive;
+  const graph::EdgeLocator loc(drive ? drive_ : walk_, drive ? drive_parts_.usable : walk_parts_.usable);
+  std::vector<coverage::Site> sites(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    sites[i].capacity = n.default_capacity;
+    const graph::EntryPoint e = loc.attach(points[i], kSiteM, barriers_.get());
+    if (e.edge != graph::kUnreached) sites[i].entries.push_back(e);
+  }
+  return sites;
+}
+
 void Simulation::refresh_sites() {
   auto& in = access_in_;
   in.walk = &walk_;

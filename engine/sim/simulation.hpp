@@ -140,6 +140,13 @@ class Simulation {
   // Where residents live (fixed for the run) and where the notes' figures come from.
   const homes::HomePoints& home_points() const { return homes_; }
   const std::vector<graph::EntryPoint>& home_walk_entries() const { return access_in_.point_walk; }
+  // The current year's coverage input: networks, home points' entries and residents, each class's
+  // sites (what site selection searches from).
+  const coverage::Input& access_input() const { return access_in_; }
+  // Sites of class k (norms order) at these points, attached to the class's network exactly as
+  // the year's point facilities are (snap::kSiteM, barriers, usable parts): an added facility at
+  // one of the points gets these entries. A point with no street within reach gets none.
+  std::vector<coverage::Site> attach_points(std::size_t k, const std::vector<geo::Point>& points) const;
   // Wall seconds per phase, summed over the years so far, in the order phases first ran.
   const std::vector<std::pair<std::string, double>>& phase_seconds() const { return seconds_; }
   std::vector<std::string> notes() const;

@@ -15,10 +15,11 @@ declare -A allowed=(
   [tntp]="core models tntp"
   [sim]="core geo graph city homes scenario models sim"
   [gis_io]="core geo graph city scenario gis_io"
-  [output]="core geo graph city homes scenario models sim gis_io output"
+  [siting]="core geo graph city homes scenario models sim siting"
+  [output]="core geo graph city homes scenario models sim siting gis_io output"
   [batch]="core scenario gis_io output batch"
   [report]="core gis_io batch report"
-  [app]="core geo graph city homes scenario models sim gis_io output tntp batch report app"
+  [app]="core geo graph city homes scenario models sim siting gis_io output tntp batch report app"
 )
 status=0
 for mod in "${!allowed[@]}"; do

@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 
@@ -198,6 +199,29 @@ Result compute(const Input& in) {
     if (ci.spec.sfca) two_step(g, ep, entries, in.residents, ci, res.classes[k], scratch);
   });
   return res;
+}
+
+struct SiteReach::Impl {
+  const graph::Graph& g;
+  const std::vector<graph::EntryPoint>& entries;
+  NodeParcels np;
+  EdgePoints ep;
+  mutable tbb::enumerable_thread_specific<Scratch> scratch;
+  Impl(const graph::Graph& graph, const std::vector<graph::EntryPoint>& e)
+      : g(graph), entries(e), np(graph.node_count(), e), ep(graph.edge_count(), e) {}
+};
+
+SiteReach::SiteReach(const graph::Graph& g, const std::vector<graph::EntryPoint>& entries)
+    : impl_(std::make_unique<Impl>(g, entries)) {}
+SiteReach::~SiteReach() = default;
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> SiteReach::points_within(const Site& site, std::uint32_t bound) const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  Scratch& s = impl_->scratch.local();
+  for_parcels_in_ball(impl_->g, impl_->np, impl_->ep, impl_->entries, site, bound, s,
+                      [&](std::uint32_t p, std::uint32_t c) { out.emplace_back(p, c); });
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace ut::coverage

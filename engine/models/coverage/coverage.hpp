@@ -8,7 +8,9 @@
 // Determinism: costs are integers; 2SFCA sums are accumulated in int64 fixed point, so every
 // result is bit-identical for any thread count or partitioning.
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "graph/entry.hpp"
@@ -56,6 +58,24 @@ struct Result {
 };
 
 Result compute(const Input& in);
+
+// The home points one candidate site would reach within `bound`, with the same costs compute()
+// gives (node cost, the point's part of its edge and its access leg; a site and a point on one
+// edge meet straight along it). For location problems (siting): one bounded search per
+// candidate, never one per home point. Safe to call from several threads at once.
+class SiteReach {
+ public:
+  SiteReach(const graph::Graph& g, const std::vector<graph::EntryPoint>& entries);
+  ~SiteReach();
+  SiteReach(const SiteReach&) = delete;
+  SiteReach& operator=(const SiteReach&) = delete;
+  // (point, cost) pairs, in ascending point order.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> points_within(const Site& site, std::uint32_t bound) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Gaussian 2SFCA weight for cost d within catchment D, scaled to 0..kWeightScale:
 // f(d) = (exp(-d^2 / 2D^2) - exp(-1/2)) / (1 - exp(-1/2)), f(0) = 1, f(D) = 0.
