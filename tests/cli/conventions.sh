@@ -28,6 +28,15 @@ tty() {
   local name=$1; shift
   local cmd; printf -v cmd '%q ' "$@"
   script -qec "$cmd" /dev/null > "$tmp/$name.tty" || fail "$name on a terminal: exit $?, $(tr '\r' '\n' < "$tmp/$name.tty" | tail -3)"
+  # On a loaded machine `script` can return before the last of the terminal's output reached the
+  # file (seen: the bar's final 100 % line missing, present a moment later): wait until the file
+  # has stopped growing for 0.3 s (at most 10 s).
+  local size=-1 i
+  for i in $(seq 50); do
+    [ "$(stat -c %s "$tmp/$name.tty")" = "$size" ] && break
+    size=$(stat -c %s "$tmp/$name.tty")
+    sleep 0.3
+  done
 }
 # has_bar FILE LABEL: a bar of LABEL with a percentage and the time left, redrawn in place, ended
 # by 100 % and a newline.
