@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The command-line conventions (docs/conventions.md, "Command line"), for every subcommand
-# (prepare-osm, validate, run, compare, batch, assign), on a tiny city derived here from
+# (prepare-osm, validate, run, compare, batch, assign; report and site-select: the bar, -q,
+# --version and --overwrite), on a tiny city derived here from
 # tests/data/osm_classes (as cli.new_city does) and the Braess network:
 # - on a terminal (`script` gives the command one) a progress bar on stderr with a percentage and
 #   "left", redrawn with '\r' and ended by a newline; without a terminal none, with --progress
@@ -74,7 +75,7 @@ if git -C "$src" rev-parse --show-toplevel > /dev/null 2>&1 &&
   want=$(git -C "$src" rev-parse --short HEAD)
   [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ] && dirty=maybe
 fi
-for sub in "" run validate prepare-osm compare batch assign; do
+for sub in "" run validate prepare-osm compare batch assign report site-select; do
   # shellcheck disable=SC2086
   v=$("$ut" $sub --version) || fail "urbantwin $sub --version: exit $?"
   [[ "$v" =~ ^urbantwin\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ ([^,]*)(, dirty)?\)$ ]] || fail "urbantwin $sub --version printed '$v'"
@@ -233,6 +234,21 @@ assert changed > 0, "seeds 7 and 8 give the same final year"
 PY
 kept compare "$tmp/c1" "$ut" compare "$tmp/r1" "$tmp/r6" --out "$tmp/c1"
 "$ut" compare "$tmp/r1" "$tmp/r6" --out "$tmp/c1" --overwrite -q || fail "compare --overwrite"
+
+# --- site-select and report (no --json: their summaries are files) ----------------------------
+sel=("$ut" site-select "$sc" --class kindergarten --count 1)
+tty sel "${sel[@]}" --out "$tmp/s1"
+has_bar "$tmp/sel.tty" "urbantwin site-select"
+"${sel[@]}" --out "$tmp/s2" > "$tmp/s2.out" 2> "$tmp/s2.err"
+no_bar "$tmp/s2.err"; grep -q "new kindergarten site" "$tmp/s2.out" || fail "site-select: no summary"
+"${sel[@]}" --out "$tmp/s3" --progress > /dev/null 2> "$tmp/s3.err"
+has_bar "$tmp/s3.err" "urbantwin site-select"
+quiet site-select "${sel[@]}" --out "$tmp/s4" -q
+kept site-select "$tmp/s1" "${sel[@]}" --out "$tmp/s1"
+quiet report "$ut" report "$tmp/r1" --out "$tmp/rep1.html" -q
+[ -s "$tmp/rep1.html" ] || fail "report -q wrote no report"
+mkdir "$tmp/rep" && cp "$tmp/rep1.html" "$tmp/rep/r.html"
+kept report "$tmp/rep" "$ut" report "$tmp/r1" --out "$tmp/rep/r.html"
 
 # --- batch ------------------------------------------------------------------------------------
 cat > "$tmp/study.toml" <<TOML
