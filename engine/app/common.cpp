@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/version.hpp"
 
@@ -29,6 +30,20 @@ nlohmann::ordered_json json_error(int exit_code, const std::string& message) {
   nlohmann::ordered_json e;
   e["error"] = {{"exit_code", exit_code}, {"message", message}};
   return e;
+}
+
+std::vector<scenario::Override> scenario_overrides(const std::filesystem::path& scenario, const std::vector<std::string>& set,
+                                                   const std::optional<std::string>& seed) {
+  std::vector<scenario::Override> overrides;
+  for (const auto& kv : set) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos)
+      throw core::InputError(core::Where{scenario.string(), "", "option --set " + kv},
+                             "must be KEY=VALUE, such as homes.spacing_m=25", kv);
+    overrides.push_back({kv.substr(0, eq), kv.substr(eq + 1), "option --set " + kv});
+  }
+  if (seed) overrides.push_back({"seed", *seed, "option --seed " + *seed});
+  return overrides;
 }
 
 }  // namespace ut::app

@@ -4,7 +4,12 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
 
 namespace ut::app {
 
@@ -30,5 +35,10 @@ void print_json(const nlohmann::ordered_json& j);
 // What a command prints on stdout when it fails under --json (its message still goes to stderr):
 // {"error": {"exit_code": 2, "message": "..."}}.
 nlohmann::ordered_json json_error(int exit_code, const std::string& message);
+
+// The overrides of `run` and `site-select`: each --set KEY=VALUE in order, then --seed N (a --set
+// without '=' is exit 2 naming the scenario file and the option).
+std::vector<scenario::Override> scenario_overrides(const std::filesystem::path& scenario, const std::vector<std::string>& set,
+                                                   const std::optional<std::string>& seed);
 
 }  // namespace ut::app

@@ -11,6 +11,7 @@
 #include <stop_token>
 #include <thread>
 
+#include "app/common.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/staging.hpp"
@@ -161,15 +162,7 @@ std::string show(const std::optional<double>& v) {
 int cmd_run(const RunArgs& a, bool write) {
   const auto t0 = clock::now();
   const Common& ui = a.common;
-  std::vector<scenario::Override> overrides;
-  for (const auto& kv : a.set) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos)
-      throw core::InputError(core::Where{a.scenario.string(), "", "option --set " + kv},
-                             "must be KEY=VALUE, such as homes.spacing_m=25", kv);
-    overrides.push_back({kv.substr(0, eq), kv.substr(eq + 1), "option --set " + kv});
-  }
-  if (a.seed) overrides.push_back({"seed", *a.seed, "option --seed " + *a.seed});
+  const auto overrides = scenario_overrides(a.scenario, a.set, a.seed);
   auto s = scenario::load_scenario(a.scenario, overrides);
   if (a.until != 0) {
     if (a.until < s.base_year || a.until > s.end_year)

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "app/common.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/staging.hpp"
@@ -26,15 +27,7 @@ int cmd_site_select(const SiteSelectArgs& a) {
     bar.update(done, msg);
     done = next;
   };
-  std::vector<scenario::Override> overrides;
-  for (const auto& kv : a.set) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos)
-      throw core::InputError(core::Where{a.scenario.string(), "", "option --set " + kv},
-                             "must be KEY=VALUE, such as homes.spacing_m=25", kv);
-    overrides.push_back({kv.substr(0, eq), kv.substr(eq + 1), "option --set " + kv});
-  }
-  if (a.seed) overrides.push_back({"seed", *a.seed, "option --seed " + *a.seed});
+  const auto overrides = scenario_overrides(a.scenario, a.set, a.seed);
   const auto s = scenario::load_scenario(a.scenario, overrides);
   siting::Options o;
   o.cls = a.cls;
