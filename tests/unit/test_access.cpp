@@ -833,7 +833,7 @@ TEST_CASE("compliance: the large block's kindergarten share against three norms,
   CHECK(std::string(sim::status_name(rows[3].status)) == "no data");
 }
 
-TEST_CASE("compliance: an indicator without a value is no data; values judged as indicators.csv writes them",
+TEST_CASE("compliance: an indicator without a value is no data -- values judged as indicators.csv writes them",
           "[compliance]") {
   using scenario::CompareOp;
   const std::vector<scenario::ComplianceNorm> norms{{"a_pct", CompareOp::ge, 100, "", "", ""},

@@ -85,7 +85,7 @@ TEST_CASE("IPF: the household-size by age table meets both margins", "[populatio
   CHECK(t[0][0] == 0.0);  // nobody under 5 lives alone (a structural zero of the seed)
 }
 
-TEST_CASE("Synthesis: every parcel holds exactly its residents; households and ages match Chengdu's tables", "[population]") {
+TEST_CASE("Synthesis: every parcel holds exactly its residents -- households and ages match Chengdu's tables", "[population]") {
   const State s = synthetic(400, 2500, 0.06);
   const auto c = count(s, 400);
   for (std::size_t q = 0; q < 400; ++q) REQUIRE(c.residents[q] == 2500);

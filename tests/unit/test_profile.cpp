@@ -267,7 +267,7 @@ TEST_CASE("Profile: bad profiles name the file, the key, the rule and the value"
   }
 }
 
-TEST_CASE("Profile: the scenario names it; its [population] and [traffic] keys set profile values",
+TEST_CASE("Profile: the scenario names it -- its [population] and [traffic] keys set profile values",
           "[profile][scenario]") {
   const fs::path prof = write("city.toml", kTiny);
   const std::string layers =
@@ -302,7 +302,7 @@ TEST_CASE("Profile: the scenario names it; its [population] and [traffic] keys s
   CHECK(scenario::where_of(s, "housing.unit_floor_m2").file == prof.string());
 }
 
-TEST_CASE("Profile: the bundled profiles are valid; Chengdu's holds the values the engine had", "[profile]") {
+TEST_CASE("Profile: the bundled profiles are valid -- Chengdu's holds the values the engine had", "[profile]") {
   const std::string dir = std::string(UT_SOURCE_DIR) + "/gis-data/";
   const auto g = scenario::load_profile(dir + "generic/profile.toml");
   CHECK(g.name == "generic");
@@ -322,7 +322,7 @@ TEST_CASE("Profile: the bundled profiles are valid; Chengdu's holds the values t
   }
 }
 
-TEST_CASE("Profile: [[compliance]] norms read back; an unknown indicator or operator names the file and key",
+TEST_CASE("Profile: [[compliance]] norms read back -- an unknown indicator or operator names the file and key",
           "[profile][compliance]") {
   const std::string norms = R"(
 [[compliance]]

@@ -46,7 +46,7 @@ TEST_CASE("difference classes are symmetric around 0 with a no-change class in t
   CHECK(st::hex(s.ranges[3].color) == "#f7f7f7");
 }
 
-TEST_CASE("QML: graduated renderer with its ranges and symbols; time settings only when asked", "[styles]") {
+TEST_CASE("QML: graduated renderer with its ranges and symbols -- time settings only when asked", "[styles]") {
   auto s = st::coverage_share("cov_15min", "覆盖", "coverage");
   std::string q = st::qml(s);
   CHECK(q.rfind("<!DOCTYPE qgis", 0) == 0);

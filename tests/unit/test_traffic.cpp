@@ -151,7 +151,7 @@ TEST_CASE("TNTP reader names the file and line of a bad row", "[traffic][tntp]")
   fs::remove_all(dir);
 }
 
-TEST_CASE("Four-step: one producing zone gets the attractions; logit splits by hand", "[traffic]") {
+TEST_CASE("Four-step: one producing zone gets the attractions -- logit splits by hand", "[traffic]") {
   // Zone 0 produces 100 trips, attractions 1 : 3 are scaled to 25 : 75. With one producing row
   // the doubly-constrained gravity must give T_00 = 25 and T_01 = 75 whatever the deterrence.
   traffic::Skims sk;

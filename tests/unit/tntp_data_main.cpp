@@ -113,7 +113,7 @@ TEST_CASE("Frank-Wolfe cross-checks Algorithm B on Sioux Falls", "[tntp]") {
   CHECK(diff < 0.05);
 }
 
-TEST_CASE("Anaheim to 1e-4: an exact gap check stopped early does not decide; the reported gap is exact",
+TEST_CASE("Anaheim to 1e-4: an exact gap check stopped early does not decide -- the reported gap is exact",
           "[tntp][gap]") {
   const auto l = load(kCases[1]);
   traffic::Options opt;
