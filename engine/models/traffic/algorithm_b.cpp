@@ -11,8 +11,9 @@
 //      is still out of equilibrium.
 //   3. link flows recomputed from the bushes in origin order; relative gap: the bushes' own
 //      estimate, then the exact gap only when the estimate meets the target, stopped as soon as
-//      it cannot (exact_sptt_or_fail).
-// The parallel parts (bush updates, the gap estimate, the exact gap's Dijkstras, the initial or
+//      it cannot (exact_sptt_or_fail); each origin's exact shortest paths come from its bush,
+//      corrected where a network link shortens them (bush_exact_total), not from a Dijkstra.
+// The parallel parts (bush updates, the gap estimate, the exact gap's per-origin totals, the initial or
 // warm-started bushes) each write their own origin's slot only and are summed in origin order, so
 // the result does not depend on the thread count. A warm start (WarmStart) begins from the bushes
 // of an earlier solve of the same network instead of shortest-path trees (warm_bush).
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -553,10 +555,72 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
     }
 }
 
+// Origin k's exact shortest-path total, bit for bit the value a Dijkstra (shortest_paths())
+// gives, from its bush: the bush's shortest labels, then one sweep over the network's links
+// (u, v) out of the bush's passable nodes; where lmin[u] + c_uv < lmin[v] (as computed), v's
+// label is lowered and corrected onwards Dijkstra-style from a heap seeded with those nodes only.
+// Why the result equals the Dijkstra's distances D exactly, for costs >= 0 (fl: a rounded sum):
+// (1) every label is fl(label[u] + c_uv) along some walk from the origin, and D[v] <=
+// fl(D[u] + c_uv) on every link (a node settled later has a distance at least as large, and
+// fl(d + c) >= d), so by induction along the walk D <= label (fl is monotone); (2) at the end no
+// link violates label[v] <= fl(label[u] + c_uv), so by induction along Dijkstra's tree from the
+// origin label <= D. Returns the total (trips times labels, in the demand's order, as the
+// Dijkstra's total is summed) and sets `repaired` when any label was lowered. Near equilibrium
+// the bushes hold almost every shortest path, so the sweep costs less than a Dijkstra.
+double bush_exact_total(const Network& net, const Demand& dm, std::size_t k, const Bush& b,
+                        const std::vector<double>& c, Scratch& s, bool& repaired) {
+  s.enter(net, b);
+  labels(net, b, c, s);
+  const std::uint32_t o = b.origin;
+  auto& heap = s.sp.heap;  // (label, position)
+  heap.clear();
+  const auto cmp = std::greater<std::pair<double, std::uint32_t>>();
+  for (std::size_t p = 1; p < b.size(); ++p) {
+    const std::uint32_t v = b.node_at(net, p);
+    for (std::uint32_t e = net.in_offset[v]; e < net.in_offset[v + 1]; ++e) {
+      const std::uint32_t l = net.in_link[e];
+      const std::uint32_t u = net.tail[l];
+      const std::int32_t pu = s.pos[u];
+      if (pu < 0 || !net.passable(u, o)) continue;
+      const double nd = s.lmin[static_cast<std::size_t>(pu)] + c[l];
+      if (nd < s.lmin[p]) {
+        s.lmin[p] = nd;
+        heap.emplace_back(nd, static_cast<std::uint32_t>(p));
+        std::push_heap(heap.begin(), heap.end(), cmp);
+      }
+    }
+  }
+  repaired = !heap.empty();
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), cmp);
+    const auto [d, p] = heap.back();
+    heap.pop_back();
+    if (d > s.lmin[p]) continue;
+    const std::uint32_t u = b.node_at(net, p);
+    if (!net.passable(u, o)) continue;
+    for (std::uint32_t e = net.out_offset[u]; e < net.out_offset[u + 1]; ++e) {
+      const std::uint32_t l = net.out_link[e];
+      const std::int32_t pw = s.pos[net.head[l]];
+      if (pw <= 0) continue;  // the origin (never lowered: costs >= 0)
+      const double nd = d + c[l];
+      if (nd < s.lmin[static_cast<std::size_t>(pw)]) {
+        s.lmin[static_cast<std::size_t>(pw)] = nd;
+        heap.emplace_back(nd, static_cast<std::uint32_t>(pw));
+        std::push_heap(heap.begin(), heap.end(), cmp);
+      }
+    }
+  }
+  double total = 0;
+  const double* trips = dm.trips.data() + dm.offset[k];
+  for (std::size_t i = 0; i < b.dest_pos.size(); ++i) total += trips[i] * s.lmin[b.dest_pos[i]];
+  s.leave(net, b);
+  return total;
+}
+
 // The exact gap check, stopped as soon as it cannot pass. SPTT = sum over origins of their exact
 // shortest-path totals, each at most the origin's bush total (a bush path is a network path), so
 // after the origins done so far SPTT <= U = sum_done exact + sum_rest bush. When even U gives a
-// gap above the target, so does SPTT: the check fails without the remaining Dijkstras.
+// gap above the target, so does SPTT: the check fails without the remaining origins' totals.
 // Where the bushes miss is learnt: `missed` keeps, per origin, the share of its bush total that
 // its exact total was below at its last check (-1: never checked). Origins go in decreasing order
 // of their expected miss (bush total times that share, or times the mean share of the checked
@@ -566,10 +630,14 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
 struct ExactCheck {
   bool done = false;
   double sptt = 0;  // done: the exact SPTT; stopped: the bound U, whose gap is below the exact one and above the target
+  std::size_t certified = 0, corrected = 0, dijkstra = 0;  // origins: bush labels exact / corrected / a Dijkstra
 };
 ExactCheck exact_sptt_or_fail(const Network& net, const Demand& dm, const std::vector<double>& costs,
-                          const std::vector<Bush>& bushes, double tstt, double target, std::vector<double>& missed,
-                          std::vector<double>& per_origin, tbb::enumerable_thread_specific<SpWorkspace>& tls) {
+                              const std::vector<Bush>& bushes, double tstt, double target, std::vector<double>& missed,
+                              std::vector<double>& per_origin, tbb::enumerable_thread_specific<Scratch>& tls) {
+  // The certificate needs costs >= 0 (the input limits guarantee it; checked anyway).
+  const bool certify = std::all_of(costs.begin(), costs.end(), [](double v) { return v >= 0; });
+  std::vector<std::uint8_t> certified(bushes.size(), 0), corrected(bushes.size(), 0), dijkstra(bushes.size(), 0);
   const std::size_t nz = bushes.size();
   std::vector<std::uint32_t> order(nz);
   std::iota(order.begin(), order.end(), 0u);
@@ -590,16 +658,25 @@ ExactCheck exact_sptt_or_fail(const Network& net, const Demand& dm, const std::v
   while (done < nz) {
     const std::size_t end = std::min(nz, done + chunk);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(done, end, 1), [&](const auto& r) {
-      auto& ws = tls.local();
+      auto& sc = tls.local();
+      auto& ws = sc.sp;
       for (std::size_t i = r.begin(); i < r.end(); ++i) {
         const std::size_t k = order[i];
-        const std::uint32_t o = dm.origin[k];
-        shortest_paths(net, costs.data(), o, ws);
+        const Bush& b = bushes[k];
         double s = 0;
-        for (std::uint32_t e = dm.offset[k]; e < dm.offset[k + 1]; ++e) {
-          const double dist = ws.dist[dm.dest[e]];
-          if (dist == kInf) detail::unreachable(net, o, dm.dest[e]);
-          s += dm.trips[e] * dist;
+        if (certify) {
+          bool repaired = false;
+          s = bush_exact_total(net, dm, k, b, costs, sc, repaired);
+          (repaired ? corrected : certified)[k] = 1;
+        } else {
+          const std::uint32_t o = dm.origin[k];
+          shortest_paths(net, costs.data(), o, ws);
+          dijkstra[k] = 1;
+          for (std::uint32_t e = dm.offset[k]; e < dm.offset[k + 1]; ++e) {
+            const double dist = ws.dist[dm.dest[e]];
+            if (dist == kInf) detail::unreachable(net, o, dm.dest[e]);
+            s += dm.trips[e] * dist;
+          }
         }
         per_origin[k] = s;
         const double miss = std::max(0.0, bushes[k].sp_total - s);
@@ -613,11 +690,21 @@ ExactCheck exact_sptt_or_fail(const Network& net, const Demand& dm, const std::v
     // Stop when the gap at U, with a margin far above the rounding of these sums (1e-10 relative,
     // against about 1e-16 per term), is still above the target.
     const double u = upper * (1 + 1e-10);
-    if (done < nz && u > 0 && (tstt - u) / u > target) return {false, u};
+    if (done < nz && u > 0 && (tstt - u) / u > target) break;
   }
-  double total = 0;
-  for (double v : per_origin) total += v;  // origin order, as shortest_path_total()
-  return {true, total};
+  ExactCheck out;
+  for (std::size_t k = 0; k < nz; ++k) {
+    out.certified += certified[k];
+    out.corrected += corrected[k];
+    out.dijkstra += dijkstra[k];
+  }
+  if (done < nz) {
+    out.sptt = upper * (1 + 1e-10);
+    return out;
+  }
+  out.done = true;
+  for (double v : per_origin) out.sptt += v;  // origin order, as shortest_path_total()
+  return out;
 }
 
 }  // namespace
@@ -694,7 +781,6 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
   const auto t_solve = clock::now();
   double gap_seconds = 0;
   std::vector<double> missed(nz, -1.0), per_origin;  // per origin: see exact_sptt_or_fail()
-  tbb::enumerable_thread_specific<SpWorkspace> sp_tls;
   for (int it = 1; it <= opt.max_iterations; ++it) {
     res.iterations = it;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz, 1), [&](const auto& r) {
@@ -740,7 +826,10 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
     if (estimate <= opt.gap) {
       const auto tg = clock::now();
       ++res.exact_checks;
-      const ExactCheck check = exact_sptt_or_fail(net, dm, st.c, bushes, tstt, opt.gap, missed, per_origin, sp_tls);
+      const ExactCheck check = exact_sptt_or_fail(net, dm, st.c, bushes, tstt, opt.gap, missed, per_origin, tls);
+      res.exact_origins_certified += check.certified;
+      res.exact_origins_corrected += check.corrected;
+      res.exact_origins_dijkstra += check.dijkstra;
       if (check.done) {
         exact_sptt = check.sptt;
         exact_last = true;
