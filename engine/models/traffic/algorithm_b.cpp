@@ -77,6 +77,8 @@ struct Scratch {
   std::vector<std::uint32_t> xoff;
   std::vector<double> fl, fl2;
   std::vector<std::uint32_t> touched;  // arcs that may have gained flow since enter()
+  std::vector<std::uint32_t> new_used;
+  std::vector<double> new_flow;
   // rebuild buffers
   std::vector<std::uint8_t> keep;  // per arc of the bush being updated
   std::vector<std::uint32_t> perm, new_pos, new_off, new_fill;
@@ -98,11 +100,15 @@ struct Scratch {
   void enter(const Network& net, const Bush& b) {
     const std::size_t nb = b.size(), na = nb + b.extra_link.size();
     for (std::size_t p = 0; p < nb; ++p) pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
-    xoff.resize(nb + 1);
-    std::size_t e = 0;
-    for (std::size_t p = 0; p <= nb; ++p) {
-      while (e < b.extra_head.size() && b.extra_head[e] < p) ++e;
-      xoff[p] = static_cast<std::uint32_t>(e);
+    if (b.extra_head.empty()) {
+      xoff.assign(nb + 1, 0);
+    } else {
+      xoff.resize(nb + 1);
+      std::size_t e = 0;
+      for (std::size_t p = 0; p <= nb; ++p) {
+        while (e < b.extra_head.size() && b.extra_head[e] < p) ++e;
+        xoff[p] = static_cast<std::uint32_t>(e);
+      }
     }
     if (fl.size() < na) fl.resize(na, 0.0);
     if (fl2.size() < na) fl2.resize(na, 0.0);
@@ -113,28 +119,35 @@ struct Scratch {
   // Stores fl back into the bush's used arcs (the arcs used before, or touched since enter()).
   void store(Bush& b) {
     if (touched.empty()) return;  // no shift since enter()
-    std::sort(touched.begin(), touched.end());
-    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    std::vector<std::uint32_t> used;
-    std::vector<double> flow;
-    used.reserve(b.used.size() + touched.size());
-    flow.reserve(b.used.size() + touched.size());
-    std::size_t i = 0, j = 0;
-    while (i < b.used.size() || j < touched.size()) {
-      std::uint32_t a;
-      if (j == touched.size() || (i < b.used.size() && b.used[i] < touched[j]))
-        a = b.used[i++];
-      else {
-        a = touched[j++];
-        if (i < b.used.size() && b.used[i] == a) ++i;
-      }
-      if (fl[a] != 0) {
-        used.push_back(a);
-        flow.push_back(fl[a]);
+    const std::size_t na = b.size() + b.extra_link.size();
+    new_used.clear();
+    new_flow.clear();
+    if (touched.size() * 8 >= na) {  // many shifts: one scan over the arcs
+      for (std::size_t a = 1; a < na; ++a)
+        if (fl[a] != 0) {
+          new_used.push_back(static_cast<std::uint32_t>(a));
+          new_flow.push_back(fl[a]);
+        }
+    } else {  // few: merge the sorted touched arcs into the used ones
+      std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+      std::size_t i = 0, j = 0;
+      while (i < b.used.size() || j < touched.size()) {
+        std::uint32_t a;
+        if (j == touched.size() || (i < b.used.size() && b.used[i] < touched[j]))
+          a = b.used[i++];
+        else {
+          a = touched[j++];
+          if (i < b.used.size() && b.used[i] == a) ++i;
+        }
+        if (fl[a] != 0) {
+          new_used.push_back(a);
+          new_flow.push_back(fl[a]);
+        }
       }
     }
-    b.used.swap(used);
-    b.used_flow.swap(flow);
+    b.used.assign(new_used.begin(), new_used.end());  // into the bush's own capacity
+    b.used_flow.assign(new_flow.begin(), new_flow.end());
     touched.clear();
   }
 
