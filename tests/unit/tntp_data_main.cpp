@@ -130,7 +130,15 @@ TEST_CASE("Anaheim to 1e-4: an exact gap check stopped early does not decide -- 
   CHECK(r[0].iterations == 2);
   const auto e = traffic::evaluate(l.net, l.demand, r[0].flow);
   CHECK(r[0].eval.relative_gap == e.relative_gap);  // bit-identical to a full evaluation
+  CHECK(r[0].eval.sptt == e.sptt);
   CHECK(r[0].eval.relative_gap <= 1e-4);
+  // The checks took every origin's exact shortest paths from its bush (labels exact, or corrected
+  // by the sweep) and no Dijkstra; the completed check alone did all 38 origins. If a corrected
+  // total were off by one bit from the Dijkstra's, the SPTT above would differ from evaluate()'s.
+  CHECK(r[0].exact_origins_dijkstra == 0);
+  CHECK(r[0].exact_origins_corrected > 0);
+  CHECK(r[0].exact_origins_certified + r[0].exact_origins_corrected >= 38);
+  CHECK(r[1].exact_origins_corrected == r[0].exact_origins_corrected);
   CHECK(r[1].exact_checks_stopped == r[0].exact_checks_stopped);
   CHECK(std::memcmp(r[0].flow.data(), r[1].flow.data(), r[0].flow.size() * sizeof(double)) == 0);
 }

@@ -11,8 +11,9 @@
 //      is still out of equilibrium.
 //   3. link flows recomputed from the bushes in origin order; relative gap: the bushes' own
 //      estimate, then the exact gap only when the estimate meets the target, stopped as soon as
-//      it cannot (exact_sptt_or_fail).
-// The parallel parts (bush updates, the gap estimate, the exact gap's Dijkstras, the initial or
+//      it cannot (exact_sptt_or_fail); each origin's exact shortest paths come from its bush,
+//      corrected where a network link shortens them (bush_exact_total), not from a Dijkstra.
+// The parallel parts (bush updates, the gap estimate, the exact gap's per-origin totals, the initial or
 // warm-started bushes) each write their own origin's slot only and are summed in origin order, so
 // the result does not depend on the thread count. A warm start (WarmStart) begins from the bushes
 // of an earlier solve of the same network instead of shortest-path trees (warm_bush).
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -38,20 +40,28 @@ constexpr std::uint32_t kNone = 0xffffffffu;
 
 struct Bush {
   std::uint32_t origin = 0;
-  // Positions 0..size()-1 are the bush's nodes in topological order, position 0 the origin. The
-  // node at a position is not stored: every other position has at least one incoming arc (its
-  // shortest-path predecessor is never dropped), and the node is that arc's head (node_at()).
-  std::vector<std::uint32_t> arc_off;   // per position: its incoming arcs are [arc_off[p], arc_off[p+1])
-  std::vector<std::uint32_t> link;      // per arc: network link
-  std::vector<std::uint32_t> tail_pos;  // per arc: position of the link's tail
-  std::vector<double> flow;             // per arc: this origin's flow
+  // Positions 0..size()-1 are the bush's nodes in topological order, position 0 the origin. Every
+  // other position has at least one incoming arc (its shortest-path predecessor is never dropped).
+  // Arcs are numbered: arc p (1 <= p < size()) is position p's first incoming arc, with link[p];
+  // arc size()+e is extra arc e, a further incoming arc of position extra_head[e] (ascending, so
+  // a position's arcs are its first arc, then its extras in order). Neither the node at a position
+  // nor an arc's tail is stored: the node is the head of its first arc's link, and a tail position
+  // comes from the node -> position map that Scratch::enter() fills for the bush being worked on.
+  // Flows are stored only for arcs whose flow is not zero: on Berlin Center 0.4 million of 11.1
+  // million arcs carry any flow of their origin (most of a bush is its shortest-path tree).
+  std::vector<std::uint32_t> link;                    // per position: its first arc's link (link[0] unused)
+  std::vector<std::uint32_t> extra_head, extra_link;  // per extra arc
+  std::vector<std::uint32_t> used;                    // the arcs with a flow other than zero, ascending
+  std::vector<double> used_flow;                      // their flows (this origin's)
   std::vector<std::uint32_t> dest_pos;  // positions of this origin's destinations, in the demand's order (its trips)
   double eps = 0;         // flows at or below this are rounding dust: treated as zero, then dropped
   double excess = kInf;  // max over nodes of (longest used - shortest) at the last flow update
   double sp_total = 0;   // sum of trips * bush shortest-path cost, at the last gap estimate
 
-  std::size_t size() const { return arc_off.empty() ? 0 : arc_off.size() - 1; }
-  std::uint32_t node_at(const Network& net, std::size_t p) const { return p == 0 ? origin : net.head[link[arc_off[p]]]; }
+  std::size_t size() const { return link.size(); }
+  std::size_t arc_count() const { return link.empty() ? 0 : link.size() - 1 + extra_link.size(); }
+  std::uint32_t link_of(std::uint32_t a) const { return a < link.size() ? link[a] : extra_link[a - link.size()]; }
+  std::uint32_t node_at(const Network& net, std::size_t p) const { return p == 0 ? origin : net.head[link[p]]; }
 };
 
 struct Scratch {
@@ -59,14 +69,20 @@ struct Scratch {
   std::vector<std::int32_t> pos;     // per node: position in the current bush, -1 otherwise
   std::vector<std::uint8_t> mark;    // per link: in the current bush
   std::vector<double> lmin, lmax;    // per position
-  std::vector<std::uint32_t> pmin, pmax;  // per position: arc index of the min / max predecessor
+  std::vector<std::uint32_t> pmin, pmax;  // per position: arc of the min / max predecessor
   std::vector<std::uint32_t> seg_min, seg_max;
   std::vector<double> node_flow;
+  // The bush being worked on (enter() .. leave()): per position, where its extras start; per arc,
+  // its flow (0 where it has none; all 0 outside enter() .. leave()).
+  std::vector<std::uint32_t> xoff;
+  std::vector<double> fl, fl2;
+  std::vector<std::uint32_t> touched;  // arcs that may have gained flow since enter()
+  std::vector<std::uint32_t> new_used;
+  std::vector<double> new_flow;
   // rebuild buffers
   std::vector<std::uint8_t> keep;  // per arc of the bush being updated
-  std::vector<std::uint32_t> perm, new_pos;
-  std::vector<std::uint32_t> a_head, a_link, a_tail;
-  std::vector<double> a_flow;
+  std::vector<std::uint32_t> perm, new_pos, new_off, new_fill;
+  std::vector<std::uint32_t> a_head, a_link, a_tail, a_order;
 
   void size_for(const Network& net) {
     pos.assign(net.node_count, -1);
@@ -75,6 +91,69 @@ struct Scratch {
     lmax.resize(net.node_count);
     pmin.resize(net.node_count);
     pmax.resize(net.node_count);
+  }
+
+  std::uint32_t tail(const Network& net, const Bush& b, std::uint32_t a) const {
+    return static_cast<std::uint32_t>(pos[net.tail[b.link_of(a)]]);
+  }
+
+  void enter(const Network& net, const Bush& b) {
+    const std::size_t nb = b.size(), na = nb + b.extra_link.size();
+    for (std::size_t p = 0; p < nb; ++p) pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
+    if (b.extra_head.empty()) {
+      xoff.assign(nb + 1, 0);
+    } else {
+      xoff.resize(nb + 1);
+      std::size_t e = 0;
+      for (std::size_t p = 0; p <= nb; ++p) {
+        while (e < b.extra_head.size() && b.extra_head[e] < p) ++e;
+        xoff[p] = static_cast<std::uint32_t>(e);
+      }
+    }
+    if (fl.size() < na) fl.resize(na, 0.0);
+    if (fl2.size() < na) fl2.resize(na, 0.0);
+    for (std::size_t i = 0; i < b.used.size(); ++i) fl[b.used[i]] = b.used_flow[i];
+    touched.clear();
+  }
+
+  // Stores fl back into the bush's used arcs (the arcs used before, or touched since enter()).
+  void store(Bush& b) {
+    if (touched.empty()) return;  // no shift since enter()
+    const std::size_t na = b.size() + b.extra_link.size();
+    new_used.clear();
+    new_flow.clear();
+    if (touched.size() * 8 >= na) {  // many shifts: one scan over the arcs
+      for (std::size_t a = 1; a < na; ++a)
+        if (fl[a] != 0) {
+          new_used.push_back(static_cast<std::uint32_t>(a));
+          new_flow.push_back(fl[a]);
+        }
+    } else {  // few: merge the sorted touched arcs into the used ones
+      std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+      std::size_t i = 0, j = 0;
+      while (i < b.used.size() || j < touched.size()) {
+        std::uint32_t a;
+        if (j == touched.size() || (i < b.used.size() && b.used[i] < touched[j]))
+          a = b.used[i++];
+        else {
+          a = touched[j++];
+          if (i < b.used.size() && b.used[i] == a) ++i;
+        }
+        if (fl[a] != 0) {
+          new_used.push_back(a);
+          new_flow.push_back(fl[a]);
+        }
+      }
+    }
+    b.used.assign(new_used.begin(), new_used.end());  // into the bush's own capacity
+    b.used_flow.assign(new_flow.begin(), new_flow.end());
+    touched.clear();
+  }
+
+  void leave(const Network& net, const Bush& b) {
+    for (std::uint32_t a : b.used) fl[a] = 0;
+    for (std::size_t p = 0; p < b.size(); ++p) pos[b.node_at(net, p)] = -1;
   }
 };
 
@@ -104,30 +183,34 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   const auto& order = s.sp.order;  // reached nodes in settling order: a topological order of the bush
   const std::size_t nb = order.size();
   for (std::uint32_t p = 0; p < nb; ++p) s.pos[order[p]] = static_cast<std::int32_t>(p);
-  b.arc_off.clear();
-  b.arc_off.reserve(nb + 1);
-  b.arc_off.push_back(0);
-  b.arc_off.push_back(0);  // the origin has no incoming arc
-  b.link.clear();
-  b.tail_pos.clear();
+  b.link.assign(nb, kNone);
+  b.extra_head.clear();
+  b.extra_link.clear();
   std::vector<std::uint32_t> tree_arc(nb, kNone);
   for (std::uint32_t p = 1; p < nb; ++p) {
     const std::uint32_t v = order[p];
+    bool first = true;
     for (std::uint32_t e = net.in_offset[v]; e < net.in_offset[v + 1]; ++e) {
       const std::uint32_t a = net.in_link[e];
       const std::uint32_t u = net.tail[a];
       if (s.pos[u] < 0 || !net.passable(u, o)) continue;
       const bool tree = s.sp.pred[v] == a;
       if (!(dist[u] < dist[v]) && !tree) continue;
-      if (tree) tree_arc[p] = static_cast<std::uint32_t>(b.link.size());
-      b.link.push_back(a);
-      b.tail_pos.push_back(static_cast<std::uint32_t>(s.pos[u]));
+      std::uint32_t arc;
+      if (first) {
+        b.link[p] = a;
+        arc = p;
+        first = false;
+      } else {
+        arc = static_cast<std::uint32_t>(nb + b.extra_link.size());
+        b.extra_head.push_back(p);
+        b.extra_link.push_back(a);
+      }
+      if (tree) tree_arc[p] = arc;
     }
-    b.arc_off.push_back(static_cast<std::uint32_t>(b.link.size()));
   }
-  b.link.shrink_to_fit();  // kept for the whole solve: no slack from push_back
-  b.tail_pos.shrink_to_fit();
-  b.flow.assign(b.link.size(), 0.0);
+  b.extra_head.shrink_to_fit();  // kept for the whole solve: no slack from push_back
+  b.extra_link.shrink_to_fit();
   double total = 0;
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
   b.eps = 1e-12 * total;
@@ -135,23 +218,36 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   s.node_flow.assign(nb, 0.0);
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
     const std::int32_t p = s.pos[dm.dest[i]];
-    if (p < 0) detail::unreachable(net, o, dm.dest[i]);
+    if (p < 0) {
+      for (std::uint32_t v : order) s.pos[v] = -1;
+      detail::unreachable(net, o, dm.dest[i]);
+    }
     b.dest_pos.push_back(static_cast<std::uint32_t>(p));
     s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
   }
+  // Each position's flow onto its tree arc, in reverse topological order.
+  std::vector<double> tree_flow(nb, 0.0);
   for (std::size_t p = nb; p-- > 1;) {
     const double f = s.node_flow[p];
     if (f == 0) continue;
-    const std::uint32_t arc = tree_arc[p];
-    b.flow[arc] += f;
-    s.node_flow[b.tail_pos[arc]] += f;
+    tree_flow[p] = f;
+    s.node_flow[static_cast<std::size_t>(s.pos[net.tail[b.link_of(tree_arc[p])]])] += f;
   }
+  b.used.clear();
+  b.used_flow.clear();
+  for (int extra = 0; extra < 2; ++extra)  // first arcs, then extras: ascending arc numbers
+    for (std::uint32_t p = 1; p < nb; ++p)
+      if (tree_flow[p] != 0 && (tree_arc[p] >= nb) == (extra == 1)) {
+        b.used.push_back(tree_arc[p]);
+        b.used_flow.push_back(tree_flow[p]);
+      }
   for (std::uint32_t v : order) s.pos[v] = -1;
 }
 
 // Shortest (all arcs) and longest (arcs with flow) labels over the bush, in topological order.
 // Returns the largest label difference at a node. A node without a finite shortest label (a cost
 // or label became inf or nan) ends the assignment with an error: every later step relies on it.
+// The bush must be entered (s.enter()).
 double labels(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
   const std::size_t nb = b.size();
   const double eps = b.eps;
@@ -161,22 +257,24 @@ double labels(const Network& net, const Bush& b, const std::vector<double>& c, S
   for (std::size_t p = 1; p < nb; ++p) {
     double best = kInf, worst = -kInf;
     std::uint32_t bp = kNone, wp = kNone;
-    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a) {
-      const double ca = c[b.link[a]];
-      const std::uint32_t t = b.tail_pos[a];
+    auto arc = [&](std::uint32_t a, std::uint32_t l) {
+      const double ca = c[l];
+      const std::uint32_t t = static_cast<std::uint32_t>(s.pos[net.tail[l]]);
       const double vmin = s.lmin[t] + ca;
       if (vmin < best) {
         best = vmin;
         bp = a;
       }
-      if (b.flow[a] > eps) {
+      if (s.fl[a] > eps) {
         const double vmax = s.lmax[t] + ca;
         if (vmax > worst) {
           worst = vmax;
           wp = a;
         }
       }
-    }
+    };
+    arc(static_cast<std::uint32_t>(p), b.link[p]);
+    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) arc(static_cast<std::uint32_t>(nb + e), b.extra_link[e]);
     if (bp == kNone)
       detail::not_finite(net,
                          "the shortest path label of node " + std::to_string(net.node_label[b.node_at(net, p)]) +
@@ -196,11 +294,21 @@ double labels(const Network& net, const Bush& b, const std::vector<double>& c, S
   return excess;
 }
 
+// labels() on a bush that is not entered.
+double labels_of(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
+  s.enter(net, b);
+  const double excess = labels(net, b, c, s);
+  s.leave(net, b);
+  return excess;
+}
+
 // One flow-update pass over a bush: labels, then a Newton shift at every node (in reverse
 // topological order) whose longest used path differs from its shortest.
-void update_flows(Bush& b, State& st, Scratch& s) {
-  b.excess = labels(st.net, b, st.c, s);
+void update_flows_entered(Bush& b, State& st, Scratch& s) {
+  const Network& net = st.net;
+  b.excess = labels(net, b, st.c, s);
   if (b.excess <= 0) return;
+  auto& fl = s.fl;
   for (std::size_t p = b.size(); p-- > 1;) {
     if (s.pmin[p] == s.pmax[p]) continue;
     if (!(s.lmax[p] > s.lmin[p])) continue;
@@ -210,29 +318,31 @@ void update_flows(Bush& b, State& st, Scratch& s) {
     std::uint32_t am = s.pmin[p], aM = s.pmax[p];
     s.seg_min.push_back(am);
     s.seg_max.push_back(aM);
-    std::uint32_t i = b.tail_pos[am], j = b.tail_pos[aM];
+    std::uint32_t i = s.tail(net, b, am), j = s.tail(net, b, aM);
     while (i != j) {
       if (i > j) {
         am = s.pmin[i];
         s.seg_min.push_back(am);
-        i = b.tail_pos[am];
+        i = s.tail(net, b, am);
       } else {
         aM = s.pmax[j];
         s.seg_max.push_back(aM);
-        j = b.tail_pos[aM];
+        j = s.tail(net, b, aM);
       }
     }
     double cmin = 0, dsum = 0, cmax = 0, fmin = kInf;
     std::uint32_t limiting = kNone;
     for (std::uint32_t a : s.seg_min) {
-      cmin += st.c[b.link[a]];
-      dsum += st.d[b.link[a]];
+      const std::uint32_t l = b.link_of(a);
+      cmin += st.c[l];
+      dsum += st.d[l];
     }
     for (std::uint32_t a : s.seg_max) {
-      cmax += st.c[b.link[a]];
-      dsum += st.d[b.link[a]];
-      if (b.flow[a] < fmin) {
-        fmin = b.flow[a];
+      const std::uint32_t l = b.link_of(a);
+      cmax += st.c[l];
+      dsum += st.d[l];
+      if (fl[a] < fmin) {
+        fmin = fl[a];
         limiting = a;
       }
     }
@@ -242,48 +352,66 @@ void update_flows(Bush& b, State& st, Scratch& s) {
     const bool all = delta >= fmin;
     if (all) delta = fmin;
     for (std::uint32_t a : s.seg_min) {
-      b.flow[a] += delta;
-      const std::uint32_t l = b.link[a];
+      fl[a] += delta;
+      s.touched.push_back(a);
+      const std::uint32_t l = b.link_of(a);
       st.x[l] += delta;
       st.refresh(l);
     }
     for (std::uint32_t a : s.seg_max) {
-      const double left = b.flow[a] - delta;
-      b.flow[a] = ((all && a == limiting) || left <= b.eps) ? 0.0 : left;
-      const std::uint32_t l = b.link[a];
+      const double left = fl[a] - delta;
+      fl[a] = ((all && a == limiting) || left <= b.eps) ? 0.0 : left;
+      const std::uint32_t l = b.link_of(a);
       st.x[l] = std::max(0.0, st.x[l] - delta);
       st.refresh(l);
     }
   }
 }
 
+void update_flows(Bush& b, State& st, Scratch& s) {
+  s.enter(st.net, b);
+  update_flows_entered(b, st, s);
+  s.store(b);
+  s.leave(st.net, b);
+}
+
 // Bush update (see the file comment). Reads link costs only.
 void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scratch& s) {
   const std::size_t nb = b.size();
   const std::uint32_t o = b.origin;
+  s.enter(net, b);
   // Shortest labels over all arcs: their tree arcs are kept even without flow.
   labels(net, b, c, s);
-  const std::size_t na = b.link.size();
+  const std::size_t na = nb + b.extra_link.size();
   auto& keep = s.keep;
   keep.assign(na, 0);
   std::size_t kept = 0;
-  for (std::size_t p = 1; p < nb; ++p)
-    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
-      if (b.flow[a] > b.eps || s.pmin[p] == a) {
-        keep[a] = 1;
-        ++kept;
-      }
+  auto consider = [&](std::size_t p, std::uint32_t a) {
+    if (s.fl[a] > b.eps || s.pmin[p] == a) {
+      keep[a] = 1;
+      ++kept;
+    }
+  };
+  for (std::size_t p = 1; p < nb; ++p) {
+    consider(p, static_cast<std::uint32_t>(p));
+    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) consider(p, static_cast<std::uint32_t>(nb + e));
+  }
   // Longest labels over the kept arcs (every node keeps at least its tree arc).
   s.lmax[0] = 0;
   for (std::size_t p = 1; p < nb; ++p) {
     double worst = -kInf;
-    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
-      if (keep[a]) worst = std::max(worst, s.lmax[b.tail_pos[a]] + c[b.link[a]]);
+    auto arc = [&](std::uint32_t a) {
+      if (keep[a]) {
+        const std::uint32_t l = b.link_of(a);
+        worst = std::max(worst, s.lmax[static_cast<std::size_t>(s.pos[net.tail[l]])] + c[l]);
+      }
+    };
+    arc(static_cast<std::uint32_t>(p));
+    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) arc(static_cast<std::uint32_t>(nb + e));
     s.lmax[p] = worst;
   }
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
-  for (std::size_t a = 0; a < na; ++a)
-    if (keep[a]) s.mark[b.link[a]] = 1;
+  for (std::size_t a = 1; a < na; ++a)
+    if (keep[a]) s.mark[b.link_of(static_cast<std::uint32_t>(a))] = 1;
   // New arcs: (head position, link, tail position).
   s.a_head.clear();
   s.a_link.clear();
@@ -304,9 +432,12 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
       }
     }
   }
-  for (std::size_t a = 0; a < na; ++a) s.mark[b.link[a]] = 0;
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = -1;
-  if (kept == na && s.a_link.empty()) return;
+  for (std::size_t a = 1; a < na; ++a)
+    if (keep[a]) s.mark[b.link_of(static_cast<std::uint32_t>(a))] = 0;
+  if (kept == na - 1 && s.a_link.empty()) {
+    s.leave(net, b);
+    return;
+  }
 
   // New topological order: by (U, old position); identity when nothing was added.
   auto& perm = s.perm;  // new position -> old position
@@ -317,37 +448,60 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   auto& np = s.new_pos;  // old position -> new position
   np.resize(nb);
   for (std::uint32_t q = 0; q < nb; ++q) np[perm[q]] = q;
-
-  // Arcs grouped by new head position: kept arcs (old order) then new arcs.
-  std::vector<std::uint32_t> off(nb + 1, 0);
-  for (std::size_t p = 1; p < nb; ++p)
-    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
-      if (keep[a]) ++off[np[p] + 1];
-  for (std::uint32_t h : s.a_head) ++off[np[h] + 1];
+  // New arcs grouped by old head position, in the order they were found.
+  auto& off = s.new_off;
+  off.assign(nb + 1, 0);
+  for (std::uint32_t h : s.a_head) ++off[h + 1];
   for (std::size_t q = 0; q < nb; ++q) off[q + 1] += off[q];
-  const std::size_t total = off[nb];
-  std::vector<std::uint32_t> link(total), tail(total);
-  std::vector<double> flow(total);
-  std::vector<std::uint32_t> fill(off.begin(), off.end() - 1);
-  for (std::size_t p = 1; p < nb; ++p)
-    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
-      if (keep[a]) {
-        const std::uint32_t at = fill[np[p]]++;
-        link[at] = b.link[a];
-        tail[at] = np[b.tail_pos[a]];
-        flow[at] = b.flow[a] > b.eps ? b.flow[a] : 0.0;
+  auto& fill = s.new_fill;
+  fill.assign(off.begin(), off.end() - 1);
+  s.a_order.resize(s.a_head.size());
+  for (std::uint32_t k = 0; k < s.a_head.size(); ++k) s.a_order[fill[s.a_head[k]]++] = k;
+
+  // Each new position's arcs: its kept arcs (old order), then its new arcs; the first is its first arc.
+  std::size_t extras = kept + s.a_link.size() - (nb - 1);
+  std::vector<std::uint32_t> link(nb, kNone), xhead, xlink, used, used_x;
+  std::vector<double> flow, flow_x;
+  xhead.reserve(extras);
+  xlink.reserve(extras);
+  for (std::uint32_t q = 1; q < nb; ++q) {
+    const std::uint32_t p = perm[q];
+    bool first = true;
+    auto put = [&](std::uint32_t l, double f) {
+      std::uint32_t at;
+      if (first) {
+        link[q] = l;
+        first = false;
+        if (f != 0) {
+          used.push_back(q);
+          flow.push_back(f);
+        }
+      } else {
+        at = static_cast<std::uint32_t>(xlink.size());
+        xhead.push_back(q);
+        xlink.push_back(l);
+        if (f != 0) {
+          used_x.push_back(static_cast<std::uint32_t>(nb) + at);
+          flow_x.push_back(f);
+        }
       }
-  for (std::size_t k = 0; k < s.a_link.size(); ++k) {
-    const std::uint32_t at = fill[np[s.a_head[k]]]++;
-    link[at] = s.a_link[k];
-    tail[at] = np[s.a_tail[k]];
-    flow[at] = 0.0;
+    };
+    auto old = [&](std::uint32_t a) {
+      if (keep[a]) put(b.link_of(a), s.fl[a] > b.eps ? s.fl[a] : 0.0);
+    };
+    old(p);
+    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) old(static_cast<std::uint32_t>(nb + e));
+    for (std::uint32_t k = off[p]; k < off[p + 1]; ++k) put(s.a_link[s.a_order[k]], 0.0);
   }
+  used.insert(used.end(), used_x.begin(), used_x.end());
+  flow.insert(flow.end(), flow_x.begin(), flow_x.end());
+  s.leave(net, b);
   for (auto& dp : b.dest_pos) dp = np[dp];
-  b.arc_off.swap(off);
   b.link.swap(link);
-  b.tail_pos.swap(tail);
-  b.flow.swap(flow);
+  b.extra_head.swap(xhead);
+  b.extra_link.swap(xlink);
+  b.used.swap(used);
+  b.used_flow.swap(flow);
 }
 
 // Warm start: origin `k`'s new demand spread over its bush from an earlier solve. In reverse
@@ -358,6 +512,7 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
                Scratch& s) {
   const std::uint32_t o = dm.origin[k];
   const std::size_t nb = b.size();
+  s.enter(net, b);
   labels(net, b, costs, s);  // s.pmin: the shortest predecessor arc of every position
   double total = 0;
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
@@ -365,47 +520,120 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   b.eps = 1e-12 * total;
   b.excess = kInf;
   b.sp_total = 0;
-  for (std::size_t p = 0; p < nb; ++p) s.pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
   b.dest_pos.clear();
   s.node_flow.assign(nb, 0.0);
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
     const std::int32_t p = s.pos[dm.dest[i]];
     if (p < 0) {
-      for (std::size_t q = 0; q < nb; ++q) s.pos[b.node_at(net, q)] = -1;
+      s.leave(net, b);
       detail::unreachable(net, o, dm.dest[i]);
     }
     b.dest_pos.push_back(static_cast<std::uint32_t>(p));
     s.node_flow[static_cast<std::size_t>(p)] += dm.trips[i];
   }
-  for (std::size_t q = 0; q < nb; ++q) s.pos[b.node_at(net, q)] = -1;
-  auto& flow = s.a_flow;  // the new arc flows
-  flow.assign(b.flow.size(), 0.0);
+  auto& flow = s.fl2;  // the new arc flows
   for (std::size_t p = nb; p-- > 1;) {
     const double f = s.node_flow[p];
     if (f == 0) continue;
     double in = 0;
-    for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a)
-      if (b.flow[a] > old_eps) in += b.flow[a];
+    auto inflow = [&](std::uint32_t a) {
+      if (s.fl[a] > old_eps) in += s.fl[a];
+    };
+    inflow(static_cast<std::uint32_t>(p));
+    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) inflow(static_cast<std::uint32_t>(nb + e));
     if (in > 0) {
-      for (std::uint32_t a = b.arc_off[p]; a < b.arc_off[p + 1]; ++a) {
-        if (!(b.flow[a] > old_eps)) continue;
-        const double g = f * (b.flow[a] / in);
+      auto split = [&](std::uint32_t a) {
+        if (!(s.fl[a] > old_eps)) return;
+        const double g = f * (s.fl[a] / in);
         flow[a] += g;
-        s.node_flow[b.tail_pos[a]] += g;
-      }
+        s.node_flow[s.tail(net, b, a)] += g;
+      };
+      split(static_cast<std::uint32_t>(p));
+      for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) split(static_cast<std::uint32_t>(nb + e));
     } else {
       const std::uint32_t a = s.pmin[p];
       flow[a] += f;
-      s.node_flow[b.tail_pos[a]] += f;
+      s.node_flow[s.tail(net, b, a)] += f;
     }
   }
-  b.flow.swap(flow);
+  s.leave(net, b);
+  b.used.clear();
+  b.used_flow.clear();
+  const std::size_t na = nb + b.extra_link.size();
+  for (std::uint32_t a = 1; a < na; ++a)
+    if (flow[a] != 0) {
+      b.used.push_back(a);
+      b.used_flow.push_back(flow[a]);
+      flow[a] = 0;
+    }
+}
+
+// Origin k's exact shortest-path total, bit for bit the value a Dijkstra (shortest_paths())
+// gives, from its bush: the bush's shortest labels, then one sweep over the network's links
+// (u, v) out of the bush's passable nodes; where lmin[u] + c_uv < lmin[v] (as computed), v's
+// label is lowered and corrected onwards Dijkstra-style from a heap seeded with those nodes only.
+// Why the result equals the Dijkstra's distances D exactly, for costs >= 0 (fl: a rounded sum):
+// (1) every label is fl(label[u] + c_uv) along some walk from the origin, and D[v] <=
+// fl(D[u] + c_uv) on every link (a node settled later has a distance at least as large, and
+// fl(d + c) >= d), so by induction along the walk D <= label (fl is monotone); (2) at the end no
+// link violates label[v] <= fl(label[u] + c_uv), so by induction along Dijkstra's tree from the
+// origin label <= D. Returns the total (trips times labels, in the demand's order, as the
+// Dijkstra's total is summed) and sets `repaired` when any label was lowered. Near equilibrium
+// the bushes hold almost every shortest path, so the sweep costs less than a Dijkstra.
+double bush_exact_total(const Network& net, const Demand& dm, std::size_t k, const Bush& b,
+                        const std::vector<double>& c, Scratch& s, bool& repaired) {
+  s.enter(net, b);
+  labels(net, b, c, s);
+  const std::uint32_t o = b.origin;
+  auto& heap = s.sp.heap;  // (label, position)
+  heap.clear();
+  const auto cmp = std::greater<std::pair<double, std::uint32_t>>();
+  for (std::size_t p = 1; p < b.size(); ++p) {
+    const std::uint32_t v = b.node_at(net, p);
+    for (std::uint32_t e = net.in_offset[v]; e < net.in_offset[v + 1]; ++e) {
+      const std::uint32_t l = net.in_link[e];
+      const std::uint32_t u = net.tail[l];
+      const std::int32_t pu = s.pos[u];
+      if (pu < 0 || !net.passable(u, o)) continue;
+      const double nd = s.lmin[static_cast<std::size_t>(pu)] + c[l];
+      if (nd < s.lmin[p]) {
+        s.lmin[p] = nd;
+        heap.emplace_back(nd, static_cast<std::uint32_t>(p));
+        std::push_heap(heap.begin(), heap.end(), cmp);
+      }
+    }
+  }
+  repaired = !heap.empty();
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), cmp);
+    const auto [d, p] = heap.back();
+    heap.pop_back();
+    if (d > s.lmin[p]) continue;
+    const std::uint32_t u = b.node_at(net, p);
+    if (!net.passable(u, o)) continue;
+    for (std::uint32_t e = net.out_offset[u]; e < net.out_offset[u + 1]; ++e) {
+      const std::uint32_t l = net.out_link[e];
+      const std::int32_t pw = s.pos[net.head[l]];
+      if (pw <= 0) continue;  // the origin (never lowered: costs >= 0)
+      const double nd = d + c[l];
+      if (nd < s.lmin[static_cast<std::size_t>(pw)]) {
+        s.lmin[static_cast<std::size_t>(pw)] = nd;
+        heap.emplace_back(nd, static_cast<std::uint32_t>(pw));
+        std::push_heap(heap.begin(), heap.end(), cmp);
+      }
+    }
+  }
+  double total = 0;
+  const double* trips = dm.trips.data() + dm.offset[k];
+  for (std::size_t i = 0; i < b.dest_pos.size(); ++i) total += trips[i] * s.lmin[b.dest_pos[i]];
+  s.leave(net, b);
+  return total;
 }
 
 // The exact gap check, stopped as soon as it cannot pass. SPTT = sum over origins of their exact
 // shortest-path totals, each at most the origin's bush total (a bush path is a network path), so
 // after the origins done so far SPTT <= U = sum_done exact + sum_rest bush. When even U gives a
-// gap above the target, so does SPTT: the check fails without the remaining Dijkstras.
+// gap above the target, so does SPTT: the check fails without the remaining origins' totals.
 // Where the bushes miss is learnt: `missed` keeps, per origin, the share of its bush total that
 // its exact total was below at its last check (-1: never checked). Origins go in decreasing order
 // of their expected miss (bush total times that share, or times the mean share of the checked
@@ -415,10 +643,14 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
 struct ExactCheck {
   bool done = false;
   double sptt = 0;  // done: the exact SPTT; stopped: the bound U, whose gap is below the exact one and above the target
+  std::size_t certified = 0, corrected = 0, dijkstra = 0;  // origins: bush labels exact / corrected / a Dijkstra
 };
 ExactCheck exact_sptt_or_fail(const Network& net, const Demand& dm, const std::vector<double>& costs,
-                          const std::vector<Bush>& bushes, double tstt, double target, std::vector<double>& missed,
-                          std::vector<double>& per_origin, tbb::enumerable_thread_specific<SpWorkspace>& tls) {
+                              const std::vector<Bush>& bushes, double tstt, double target, std::vector<double>& missed,
+                              std::vector<double>& per_origin, tbb::enumerable_thread_specific<Scratch>& tls) {
+  // The certificate needs costs >= 0 (the input limits guarantee it; checked anyway).
+  const bool certify = std::all_of(costs.begin(), costs.end(), [](double v) { return v >= 0; });
+  std::vector<std::uint8_t> certified(bushes.size(), 0), corrected(bushes.size(), 0), dijkstra(bushes.size(), 0);
   const std::size_t nz = bushes.size();
   std::vector<std::uint32_t> order(nz);
   std::iota(order.begin(), order.end(), 0u);
@@ -439,16 +671,25 @@ ExactCheck exact_sptt_or_fail(const Network& net, const Demand& dm, const std::v
   while (done < nz) {
     const std::size_t end = std::min(nz, done + chunk);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(done, end, 1), [&](const auto& r) {
-      auto& ws = tls.local();
+      auto& sc = tls.local();
+      auto& ws = sc.sp;
       for (std::size_t i = r.begin(); i < r.end(); ++i) {
         const std::size_t k = order[i];
-        const std::uint32_t o = dm.origin[k];
-        shortest_paths(net, costs.data(), o, ws);
+        const Bush& b = bushes[k];
         double s = 0;
-        for (std::uint32_t e = dm.offset[k]; e < dm.offset[k + 1]; ++e) {
-          const double dist = ws.dist[dm.dest[e]];
-          if (dist == kInf) detail::unreachable(net, o, dm.dest[e]);
-          s += dm.trips[e] * dist;
+        if (certify) {
+          bool repaired = false;
+          s = bush_exact_total(net, dm, k, b, costs, sc, repaired);
+          (repaired ? corrected : certified)[k] = 1;
+        } else {
+          const std::uint32_t o = dm.origin[k];
+          shortest_paths(net, costs.data(), o, ws);
+          dijkstra[k] = 1;
+          for (std::uint32_t e = dm.offset[k]; e < dm.offset[k + 1]; ++e) {
+            const double dist = ws.dist[dm.dest[e]];
+            if (dist == kInf) detail::unreachable(net, o, dm.dest[e]);
+            s += dm.trips[e] * dist;
+          }
         }
         per_origin[k] = s;
         const double miss = std::max(0.0, bushes[k].sp_total - s);
@@ -462,11 +703,21 @@ ExactCheck exact_sptt_or_fail(const Network& net, const Demand& dm, const std::v
     // Stop when the gap at U, with a margin far above the rounding of these sums (1e-10 relative,
     // against about 1e-16 per term), is still above the target.
     const double u = upper * (1 + 1e-10);
-    if (done < nz && u > 0 && (tstt - u) / u > target) return {false, u};
+    if (done < nz && u > 0 && (tstt - u) / u > target) break;
   }
-  double total = 0;
-  for (double v : per_origin) total += v;  // origin order, as shortest_path_total()
-  return {true, total};
+  ExactCheck out;
+  for (std::size_t k = 0; k < nz; ++k) {
+    out.certified += certified[k];
+    out.corrected += corrected[k];
+    out.dijkstra += dijkstra[k];
+  }
+  if (done < nz) {
+    out.sptt = upper * (1 + 1e-10);
+    return out;
+  }
+  out.done = true;
+  for (double v : per_origin) out.sptt += v;  // origin order, as shortest_path_total()
+  return out;
 }
 
 }  // namespace
@@ -525,7 +776,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
   auto recompute_flows = [&] {
     std::fill(st.x.begin(), st.x.end(), 0.0);
     for (const Bush& b : bushes)
-      for (std::size_t a = 0; a < b.link.size(); ++a) st.x[b.link[a]] += b.flow[a];
+      for (std::size_t i = 0; i < b.used.size(); ++i) st.x[b.link_of(b.used[i])] += b.used_flow[i];
     for (std::uint32_t a = 0; a < m; ++a) st.refresh(a);
   };
   recompute_flows();
@@ -543,7 +794,6 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
   const auto t_solve = clock::now();
   double gap_seconds = 0;
   std::vector<double> missed(nz, -1.0), per_origin;  // per origin: see exact_sptt_or_fail()
-  tbb::enumerable_thread_specific<SpWorkspace> sp_tls;
   for (int it = 1; it <= opt.max_iterations; ++it) {
     res.iterations = it;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz, 1), [&](const auto& r) {
@@ -569,7 +819,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
       auto& s = tls.local();
       for (std::size_t k = r.begin(); k < r.end(); ++k) {
         Bush& b = bushes[k];
-        labels(net, b, st.c, s);
+        labels_of(net, b, st.c, s);
         double spt = 0;
         const double* trips = dm.trips.data() + dm.offset[k];
         for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += trips[i] * s.lmin[b.dest_pos[i]];
@@ -589,7 +839,10 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
     if (estimate <= opt.gap) {
       const auto tg = clock::now();
       ++res.exact_checks;
-      const ExactCheck check = exact_sptt_or_fail(net, dm, st.c, bushes, tstt, opt.gap, missed, per_origin, sp_tls);
+      const ExactCheck check = exact_sptt_or_fail(net, dm, st.c, bushes, tstt, opt.gap, missed, per_origin, tls);
+      res.exact_origins_certified += check.certified;
+      res.exact_origins_corrected += check.corrected;
+      res.exact_origins_dijkstra += check.dijkstra;
       if (check.done) {
         exact_sptt = check.sptt;
         exact_last = true;
@@ -608,7 +861,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
   res.seconds_gap = gap_seconds;
   res.flow = st.x;
   res.cost = st.c;
-  for (const Bush& b : bushes) res.bush_arcs += b.link.size();
+  for (const Bush& b : bushes) res.bush_arcs += b.arc_count();
   // The flows have not changed since the last exact gap, if there was one: reuse its SPTT.
   res.eval = exact_last ? detail::with_sptt(detail::link_totals(net, res.flow), exact_sptt) : evaluate(net, dm, res.flow);
   if (warm_start != nullptr) {

@@ -40,6 +40,10 @@ struct Result {
   double seconds_init = 0, seconds_solve = 0, seconds_gap = 0;
   int exact_checks = 0;          // exact gap checks started (Algorithm B: when the estimate met the target)
   int exact_checks_stopped = 0;  // of those, stopped early: they could no longer meet the target
+  // Over those checks, origins whose exact shortest paths came from their bush (docs/traffic.md,
+  // "Algorithm B"): its labels already exact, or corrected from it; or from a Dijkstra (only if a
+  // cost is negative, which the input limits exclude).
+  std::size_t exact_origins_certified = 0, exact_origins_corrected = 0, exact_origins_dijkstra = 0;
   bool warm = false;  // Algorithm B started from an earlier solve's bushes (WarmStart)
 };
 
