@@ -5,6 +5,7 @@
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -636,9 +637,19 @@ namespace {
 
 void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
                  const RunInfo& info) {
-  core::write_file(tmp / "indicators.csv", indicators_csv(years));
-  core::write_file(tmp / "compliance.csv", compliance_csv(s, years));
-  if (info.keep != Keep::indicators) core::write_file(tmp / "parcel_years.csv", parcel_years_csv(s, c, years));
+  // Seconds of each part of the writing (timings.json only: they depend on the machine).
+  std::vector<std::pair<std::string, double>> write_seconds;
+  auto timed = [&](const char* name, auto&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    write_seconds.emplace_back(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
+  timed("write_indicators", [&] {
+    core::write_file(tmp / "indicators.csv", indicators_csv(years));
+    core::write_file(tmp / "compliance.csv", compliance_csv(s, years));
+  });
+  if (info.keep != Keep::indicators)
+    timed("write_parcel_years_csv", [&] { core::write_file(tmp / "parcel_years.csv", parcel_years_csv(s, c, years)); });
   // The scenario as run: the file with the command line's overrides (paths stay relative to the
   // scenario file named in manifest.json).
   core::write_file(tmp / "scenario.toml", "# The scenario as run: " + fs::absolute(s.file).string() +
@@ -653,7 +664,7 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
     core::write_file(tmp / kScenarioCopy, bytes);
   }
   detail::write_attribution(tmp);
-  if (info.keep == Keep::full) write_gpkg(tmp / "outputs.gpkg", s, c, years, info);
+  if (info.keep == Keep::full) timed("write_gpkg", [&] { write_gpkg(tmp / "outputs.gpkg", s, c, years, info); });
 
   // manifest.json holds only what the inputs, the scenario and the seed determine, so two runs of
   // one scenario give byte-identical files; what the machine determines (threads, seconds) is in
@@ -743,6 +754,7 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   t["threads"] = info.threads;
   auto& ph = t["phase_seconds"] = nlohmann::ordered_json::object();
   for (const auto& [k, v] : info.phase_seconds) ph[k] = std::round(v * 1e4) / 1e4;
+  for (const auto& [k, v] : write_seconds) ph[k] = std::round(v * 1e4) / 1e4;
   auto& yph = t["year_phase_seconds"] = nlohmann::ordered_json::object();
   for (const auto& y : years) {
     auto& o = yph[std::to_string(y.year)] = nlohmann::ordered_json::object();

@@ -1,6 +1,8 @@
 #include "sim/simulation.hpp"
 
 #include <fmt/format.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
 
 #include <chrono>
 #include <algorithm>
@@ -105,6 +107,7 @@ std::uint32_t Simulation::search_bound(const scenario::Norm& n) {
 double Simulation::cost_to_unit(const scenario::Norm&, std::uint32_t cost) { return static_cast<double>(cost) / 10.0; }
 
 void Simulation::build_networks() {
+  ++sites_version_;  // new entry points: costs must be computed again
   timed("networks", [&] {
     walk_ = city::walk_graph(city_);
     drive_ = city::drive_graph(city_);
@@ -181,7 +184,9 @@ void Simulation::attach_parcels() {
   const std::size_t n = city_.parcels.size();
   parcel_walk_.assign(n, graph::EntryPoint{});
   parcel_drive_.assign(n, graph::EntryPoint{});
-  for (std::size_t p = 0; p < n; ++p) {
+  // Each parcel's entries depend on that parcel alone: in parallel, the same for any thread count.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 512), [&](const tbb::blocked_range<std::size_t>& range) {
+  for (std::size_t p = range.begin(); p != range.end(); ++p) {
     if (auto e = walk_loc.attach(city_.parcels.centroid[p], kParcelM)) {
       // Residents live all over the block, not at its centroid: their mean walk to the block's
       // edge is (2/3) * area / perimeter (exact for squares and discs). The access leg is that,
@@ -197,6 +202,7 @@ void Simulation::attach_parcels() {
     }
     if (auto e = drive_loc.attach(city_.parcels.centroid[p], kParcelM)) parcel_drive_[p] = *e;
   }
+  });
 }
 
 std::vector<coverage::Site> Simulation::attach_points(std::size_t k, const std::vector<geo::Point>& points) const {
@@ -213,6 +219,7 @@ std::vector<coverage::Site> Simulation::attach_points(std::size_t k, const std::
 }
 
 void Simulation::refresh_sites() {
+  ++sites_version_;
   auto& in = access_in_;
   in.walk = &walk_;
   in.drive = &drive_;
@@ -436,7 +443,11 @@ void Simulation::finish_year(YearResult& y) {
   timed("coverage", [&] {
     homes::spread(homes_, city_.parcels.residents, access_in_.residents);
     y.point_residents = access_in_.residents;
-    y.coverage = coverage::compute(access_in_);
+    // Only 2SFCA depends on residents: the costs of last year (or of this year's access phase)
+    // are reused while the networks and sites are the same.
+    y.coverage = costs_version_ == sites_version_ ? coverage::compute_residents_changed(access_in_, access_)
+                                                  : coverage::compute(access_in_);
+    costs_version_ = sites_version_;
   });
   access_ = y.coverage;
   for (const auto& c : access_in_.classes) y.sites.push_back(c.sites.size());
@@ -503,6 +514,7 @@ YearResult Simulation::step_next_year() {
     timed("access", [&] {
       refresh_sites();  // access_in_.residents: last year's, spread over the home points
       access_ = coverage::compute(access_in_);
+      costs_version_ = sites_version_;
     });
   }
   if (!units_exact_.empty()) population_phase(y);

@@ -193,6 +193,10 @@ class Simulation {
   std::uint64_t base_population_ = 0;
   coverage::Input access_in_;  // holds the home points' entries (point_walk, point_drive) too
   coverage::Result access_;  // coverage of the current sites and networks (movers' access)
+  // Nearest-site costs do not depend on residents: access_'s costs stay valid until the networks
+  // or the sites change (each change bumps sites_version_); only 2SFCA is computed again.
+  std::uint64_t sites_version_ = 0;
+  std::uint64_t costs_version_ = ~std::uint64_t{0};  // the sites_version_ access_ was computed at
   TrafficResult last_traffic_;
   // Algorithm B's bushes from the last assignment: the next feedback loop and the next year start
   // from them while the drive network is unchanged (docs/traffic.md, "Warm start").

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <stdexcept>
 
 #include "core/fixed_point.hpp"
 #include "fixtures.hpp"
@@ -169,6 +170,31 @@ TEST_CASE("coverage is bit-identical for 1, 2 and 8 threads", "[coverage][determ
       CHECK(results[t].classes[k].cost == results[0].classes[k].cost);
       CHECK(results[t].classes[k].supply == results[0].classes[k].supply);  // exact double equality
     }
+}
+
+TEST_CASE("coverage with other residents: costs reused, 2SFCA recomputed, same as a full computation",
+          "[coverage][determinism]") {
+  const auto c = random_city(5, 60, 3000, 40);
+  auto in = grid_city(c.g, c.parcels, c.residents, c.sites, c.capacity, 12000, 10000);
+  in.classes.push_back(in.classes[0]);
+  in.classes[1].spec.sfca = false;  // a class without 2SFCA: its supply stays empty
+  const auto before = coverage::compute(in);
+  // Other residents (a year later): every point's count changes, so every site's demand does.
+  for (std::size_t p = 0; p < in.residents.size(); ++p) in.residents[p] = in.residents[p] * 3 + static_cast<std::uint32_t>(p % 7);
+  const auto full = coverage::compute(in);
+  const auto reused = coverage::compute_residents_changed(in, before);
+  REQUIRE(full.classes.size() == 2);
+  REQUIRE(reused.classes.size() == 2);
+  CHECK(full.classes[0].supply != before.classes[0].supply);  // the residents matter to 2SFCA
+  for (std::size_t k = 0; k < 2; ++k) {
+    CHECK(reused.classes[k].cost == full.classes[k].cost);
+    CHECK(reused.classes[k].supply == full.classes[k].supply);  // exact double equality
+  }
+  CHECK(reused.classes[1].supply.empty());
+  // A previous result of another shape is a programming error, not a silent reuse.
+  coverage::Result wrong = before;
+  wrong.classes.pop_back();
+  CHECK_THROWS_AS(coverage::compute_residents_changed(in, wrong), std::logic_error);
 }
 
 TEST_CASE("fixed point: the domain of to_fixed is explicit, sums saturate instead of overflowing",

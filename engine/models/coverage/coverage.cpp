@@ -1,5 +1,7 @@
 #include "models/coverage/coverage.hpp"
 
+#include <stdexcept>
+
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
@@ -197,6 +199,30 @@ Result compute(const Input& in) {
     const EdgePoints& ep = drive ? drive_ep : walk_ep;
     nearest_costs(g, ep, entries, ci, res.classes[k], workspaces.local());
     if (ci.spec.sfca) two_step(g, ep, entries, in.residents, ci, res.classes[k], scratch);
+  });
+  return res;
+}
+
+Result compute_residents_changed(const Input& in, const Result& previous) {
+  if (previous.classes.size() != in.classes.size())
+    throw std::logic_error("coverage::compute_residents_changed: the previous result has another number of classes");
+  Result res;
+  res.classes.resize(in.classes.size());
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  bool uses[2] = {false, false};
+  for (const auto& ci : in.classes)
+    if (ci.spec.sfca) uses[ci.spec.network == Network::drive ? 1 : 0] = true;
+  EdgePoints walk_ep, drive_ep;
+  tbb::parallel_invoke([&] { if (uses[0] && in.walk) walk_ep = EdgePoints(in.walk->edge_count(), in.point_walk); },
+                       [&] { if (uses[1] && in.drive) drive_ep = EdgePoints(in.drive->edge_count(), in.point_drive); });
+  tbb::parallel_for(std::size_t{0}, in.classes.size(), [&](std::size_t k) {
+    const ClassInput& ci = in.classes[k];
+    const bool drive = ci.spec.network == Network::drive;
+    const auto& entries = drive ? in.point_drive : in.point_walk;
+    if (previous.classes[k].cost.size() != entries.size())
+      throw std::logic_error("coverage::compute_residents_changed: the previous result has another number of home points");
+    res.classes[k].cost = previous.classes[k].cost;
+    if (ci.spec.sfca) two_step(drive ? *in.drive : *in.walk, drive ? drive_ep : walk_ep, entries, in.residents, ci, res.classes[k], scratch);
   });
   return res;
 }

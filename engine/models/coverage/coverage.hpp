@@ -59,6 +59,12 @@ struct Result {
 
 Result compute(const Input& in);
 
+// compute() for an input whose networks, entry points and sites are those `previous` was
+// computed from, with other residents: the nearest-site costs are taken from `previous` (they do
+// not depend on residents) and only the 2SFCA supply is computed again. Bit-identical to
+// compute(in). `previous` must hold one class per input class with one cost per home point.
+Result compute_residents_changed(const Input& in, const Result& previous);
+
 // The home points one candidate site would reach within `bound`, with the same costs compute()
 // gives (node cost, the point's part of its edge and its access leg; a site and a point on one
 // edge meet straight along it). For location problems (siting): one bounded search per
