@@ -43,6 +43,13 @@ class Model {
   static Model open(const std::filesystem::path& scenario, const OpenOptions& options = {});
   // Loads the layers of a scenario already loaded.
   static Model open(scenario::Scenario s);
+  // The scenario a run directory was made from (`urbantwin run` wrote RUN/manifest.json): the
+  // original scenario file it names (inputs, role "scenario"; its relative paths resolve against
+  // its own folder) with the run's overrides (manifest "overrides"), to the run's last year.
+  // InputError naming RUN/manifest.json when it is not a run's manifest or the scenario file is
+  // gone. `options` apply after the run's own overrides.
+  static scenario::Scenario load_run(const std::filesystem::path& run_dir, const OpenOptions& options = {});
+  static Model open_run(const std::filesystem::path& run_dir, const OpenOptions& options = {});
   // A city given as data (tests, benchmarks): `plan` as gis_io::load_city would return it.
   static Model from(scenario::Scenario s, city::City plan);
 
@@ -137,6 +144,9 @@ class Session {
   const std::vector<sim::Indicator>& indicators() const;
   const sim::ParcelCoverage& parcel_coverage(std::size_t cls) const;
   const std::vector<double>& tier_share(int tier) const;  // tier 0,1,2 = 5,10,15 minutes, per parcel
+  // Serving sites of class k after the edits (sim::YearResult::sites): 0 means the class has no
+  // data (its shares are written as NULL in a run's outputs).
+  std::size_t sites(std::size_t cls) const;
   // Everything at once: the year's result with the edits applied (traffic and population as the
   // year's).
   const sim::YearResult& result() const;

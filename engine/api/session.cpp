@@ -687,6 +687,7 @@ const std::vector<double>& Session::tier_share(int tier) const {
   return impl_->y.tier_share[tier];
 }
 const sim::YearResult& Session::result() const { return impl_->y; }
+std::size_t Session::sites(std::size_t k) const { return impl_->y.sites.at(k); }
 const city::City& Session::city() const { return impl_->city; }
 
 namespace {

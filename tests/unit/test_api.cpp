@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "api/api.hpp"
@@ -249,4 +250,26 @@ TEST_CASE("api: random edits and undos on central Chengdu equal a recomputation 
   INFO(s.scenario_toml());
   CHECK(test::first_difference(s.result(), y) == "");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("api: load_run reads the run's scenario file and overrides from its manifest", "[api]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("ut-api-run-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string scenario = std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml";
+  auto write = [&](const std::string& path) {
+    std::ofstream(dir / "manifest.json") << R"({"engine": "urbantwin", "kind": "run", "years": [2024, 2025, 2026],
+      "inputs": [{"role": "scenario", "path": ")" << path << R"("}],
+      "overrides": [{"key": "traffic.enabled", "value": "false"}, {"key": "seed", "value": "7"}]})";
+  };
+  write(scenario);
+  const auto s = api::Model::load_run(dir);
+  CHECK(s.name == "chengdu-center-baseline");
+  CHECK(s.seed == 7);
+  CHECK(!s.traffic.enabled);
+  CHECK(s.end_year == 2026);
+  CHECK(s.file == scenario);
+  write(scenario + ".gone");
+  CHECK_THROWS_WITH(api::Model::load_run(dir), Catch::Contains("manifest.json") && Catch::Contains("must still exist"));
+  std::filesystem::remove_all(dir);
+  CHECK_THROWS_WITH(api::Model::load_run(dir), Catch::Contains("manifest.json"));
 }
