@@ -72,6 +72,11 @@ const coverage::SiteReach& Session::Impl::Net::site_reach() const {
   return *reach;
 }
 
+const graph::EdgeLocator& Session::Impl::Net::edge_locator() const {
+  if (!locator) locator = std::make_shared<graph::EdgeLocator>(*g, parts->usable);
+  return *locator;
+}
+
 Networks build_networks(const scenario::Scenario& s, const sim::Simulation& sim, const city::City& c, bool walk, bool drive) {
   Networks n;
   const auto& h = sim.home_points();
@@ -106,7 +111,10 @@ Session::Impl::Impl(const scenario::Scenario& scen, const sim::Simulation& simul
   drive.g = in.drive;
   drive.parts = &sim.drive_parts();
   drive.points = &in.point_drive;
-  const graph::EdgeLocator wl(*walk.g, walk.parts->usable), dl(*drive.g, drive.parts->usable);
+  // Built now, before walk0/drive0 copy them: a reset keeps them.
+  const graph::EdgeLocator &wl = walk.edge_locator(), &dl = drive.edge_locator();
+  walk.site_reach();
+  if (!drive.points->empty()) drive.site_reach();
   cls.resize(s.norms.size());
   for (std::size_t k = 0; k < s.norms.size(); ++k) {
     auto cs = sim::class_sites(s.norms[k], city, drive_class(k) ? dl : wl, sim.barriers());
@@ -238,8 +246,7 @@ void Session::Impl::insert_facility(const city::Facility& f, std::size_t index, 
   bool count_changed = false;
   for (std::size_t k = 0; k < s.norms.size(); ++k) {
     if (!sim::serves(f, s.norms[k])) continue;
-    const graph::EdgeLocator loc(*net(k).g, net(k).parts->usable);
-    coverage::Site site = sim::facility_site(f, s.norms[k], loc, sim.barriers());
+    coverage::Site site = sim::facility_site(f, s.norms[k], net(k).edge_locator(), sim.barriers());
     if (site.entries.empty()) continue;
     count_changed |= y.sites[k] == 0;
     add_site(k, {f.id, false, next_uid++, std::move(site)}, changed[k]);
@@ -272,6 +279,7 @@ void Session::Impl::rebuild(bool walk_net, bool drive_net) {
     n.owned_points = std::shared_ptr<const std::vector<graph::EntryPoint>>(nets, &points);
     n.points = n.owned_points.get();
     n.reach.reset();
+    n.locator.reset();
   };
   if (walk_net) adopt(walk, nets->walk, nets->walk_parts, nets->point_walk);
   if (drive_net) adopt(drive, nets->drive, nets->drive_parts, nets->point_drive);
@@ -282,7 +290,7 @@ void Session::Impl::rebuild(bool walk_net, bool drive_net) {
   in.point_drive = *drive.points;
   in.residents = y.point_residents;
   std::vector<std::size_t> redo;
-  const graph::EdgeLocator wl(*walk.g, walk.parts->usable), dl(*drive.g, drive.parts->usable);
+  const graph::EdgeLocator &wl = walk.edge_locator(), &dl = drive.edge_locator();
   for (std::size_t k = 0; k < s.norms.size(); ++k) {
     if (!(drive_class(k) ? drive_net : walk_net)) continue;
     redo.push_back(k);
@@ -500,8 +508,7 @@ EditId Session::add_facility(const std::string& cls, geo::Point at, double capac
   f.location = at;
   f.origin = "scenario";
   {
-    const graph::EdgeLocator loc(*m.net(k).g, m.net(k).parts->usable);
-    if (sim::facility_site(f, n, loc, m.sim.barriers()).entries.empty())
+    if (sim::facility_site(f, n, m.net(k).edge_locator(), m.sim.barriers()).entries.empty())
       refuse("add_facility point", fmt::format("must lie within {:g} m of a usable street of the {} network (no barrier between)", 300.0,
                                                m.drive_class(k) ? "drive" : "walk"),
              fmt::format("{:.1f}, {:.1f}", at.x, at.y));

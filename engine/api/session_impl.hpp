@@ -29,7 +29,9 @@ struct Session::Impl {
     std::shared_ptr<const std::vector<graph::EntryPoint>> owned_points;
     const std::vector<graph::EntryPoint>* points = nullptr;  // home points' entries
     mutable std::shared_ptr<coverage::SiteReach> reach;      // built on first use
+    mutable std::shared_ptr<graph::EdgeLocator> locator;     // usable edges; built on first use
     const coverage::SiteReach& site_reach() const;
+    const graph::EdgeLocator& edge_locator() const;
   };
   struct SiteRec {
     std::int64_t id = 0;  // facility or greenway id
