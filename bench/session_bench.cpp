@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   auto t = Clock::now();
   api::OpenOptions o;
   o.set = {"traffic.enabled=false"};
+  const bool network_edits = input != "grid";  // the grid's are as slow as a full coverage pass
   auto m = input == "grid" ? grid_model()
                            : api::Model::open(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml", o);
   m.step();
@@ -145,6 +146,28 @@ int main(int argc, char** argv) {
   report("add", add);
   report("remove", remove);
   report("undo", undo);
+  // Network edits rebuild that network and recompute its classes: a few of each, then undone.
+  std::vector<double> greenway, closure;
+  const auto& roads = s.city().roads;
+  std::vector<std::int64_t> drive_roads;
+  for (const auto& r : roads)
+    if (r.drive && r.line.size() >= 2) drive_roads.push_back(r.id);
+  for (int k = 0; network_edits && k < 10 && !drive_roads.empty(); ++k) {
+    const auto& r = roads[(static_cast<std::size_t>(k) * 101) % roads.size()];
+    const geo::Point a = r.line.front(), b = r.line.back();
+    t = Clock::now();
+    s.add_greenway({a, {(a.x + b.x) / 2 + 30, (a.y + b.y) / 2 + 30}, b});
+    greenway.push_back(ms(t));
+    s.undo();
+    t = Clock::now();
+    s.close_road(drive_roads[(static_cast<std::size_t>(k) * 37) % drive_roads.size()], k % 2 == 0);
+    closure.push_back(ms(t));
+    s.undo();
+  }
+  if (!greenway.empty()) {
+    report("greenway", greenway);
+    report("closure", closure);
+  }
   std::printf("mean residents newly served per added kindergarten: %.0f; edits left: %zu\n",
               static_cast<double>(gained) / static_cast<double>(add.size()), s.edit_count());
   return 0;
