@@ -307,7 +307,10 @@ void Session::Impl::rebuild(bool walk_net, bool drive_net) {
 }
 
 void Session::Impl::refresh_all(const std::string& delta_cls) {
-  const sim::YearResult before_parcels = y;  // parcel values only are compared
+  struct Before {  // the per-parcel values only (not the per-point ones): what the delta compares
+    std::vector<sim::ParcelCoverage> parcel_coverage;
+    std::vector<double> tier_share[3];
+  } before_parcels{y.parcel_coverage, {y.tier_share[0], y.tier_share[1], y.tier_share[2]}};
   sim::aggregate(s.norms, sim.home_points(), y);
   sim::compute_indicators(s, city, y);
   delta = {};

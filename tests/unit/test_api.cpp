@@ -235,7 +235,9 @@ TEST_CASE("api: random edits and undos on central Chengdu equal a recomputation 
           "scenario reproduces the final state",
           "[api][chengdu][slow]") {
   api::OpenOptions o;
-  o.set = {"traffic.enabled=false"};  // a session does not re-solve traffic: compare coverage and the rest
+  // A session does not re-solve traffic, nor derive a rezoning's dwelling units (the population
+  // model's, in a full run): both off, so that the saved what-if's run compares in every value.
+  o.set = {"traffic.enabled=false", "population.enabled=false"};
   auto m = api::Model::open(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml", o);
   m.step();
   auto s = m.session();
@@ -297,5 +299,46 @@ TEST_CASE("api: docs/api.md's example runs on central Chengdu and its what-if ad
     return n;
   };
   CHECK(served(after.step()) - served(before.step()) == gained);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("api: every kind of edit saved as a what-if gives, simulated from scratch, the session's values", "[api][chengdu]") {
+  api::OpenOptions o;
+  // Population off: a rezoning's dwelling units are the population model's, derived in a full run
+  // (a session keeps the year's units); residents come from the parcels layer in both.
+  o.set = {"traffic.enabled=false", "population.enabled=false"};
+  auto m = api::Model::open(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml", o);
+  m.step();
+  auto s = m.session();
+  const auto& c = s.city();
+  const auto e = s.add_facility("health", s.parcel_centroid(100), 4321.5);
+  REQUIRE(s.added_facility_id(e).has_value());
+  s.add_facility("kindergarten", s.parcel_centroid(200));
+  s.remove_facility(c.facilities.at(3).id);
+  const auto& r = c.roads.at(50);
+  s.add_greenway({r.line.front(), {r.line.front().x + 123.25, r.line.front().y - 80.5}});
+  std::int64_t to_cars = -1;
+  for (const auto& road : c.roads)
+    if (road.drive && road.id != c.roads.at(60).id) to_cars = road.id;
+  s.close_road(c.roads.at(60).id, true);
+  s.close_road(to_cars);
+  CHECK(s.last_delta().traffic_stale);
+  s.rezone(s.parcel_id(10), "commercial", 12345.0);
+  CHECK(s.last_delta().parcels_changed == std::vector<std::size_t>{10});
+  CHECK(s.edit_count() == 7);
+  REQUIRE(test::first_difference(s.result(), s.recomputed()) == "");
+  const auto dir = std::filesystem::temp_directory_path() / ("ut-api-kinds-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  s.save_scenario(dir / "w.toml");
+  CHECK_THROWS_WITH(s.save_scenario(dir / "w.toml"), Catch::Contains("w.toml"));  // not over an earlier file without overwrite
+  s.save_scenario(dir / "w.toml", true);
+  const auto toml = s.scenario_toml();
+  for (const char* key : {"[[add_facility]]", "capacity = 4321.5", "[[remove_facility]]", "[[add_greenway]]", "to = \"all\"",
+                          "to = \"cars\"", "[[rezone]]", "land_use = \"commercial\""})
+    CHECK(toml.find(key) != std::string::npos);
+  auto fresh = api::Model::open(dir / "w.toml");
+  const auto& y = fresh.step();
+  INFO(toml);
+  CHECK(test::first_difference(s.result(), y) == "");
   std::filesystem::remove_all(dir);
 }
