@@ -342,3 +342,34 @@ TEST_CASE("api: every kind of edit saved as a what-if gives, simulated from scra
   CHECK(test::first_difference(s.result(), y) == "");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("api: undo reaches back at most `history` edits; reset reverts them all; a removed facility comes back",
+          "[api]") {
+  auto m = api::Model::from(test::api_scenario(), test::api_city());
+  const auto y = m.step();
+  auto s = m.session(2);
+  s.add_facility("kindergarten", {300, 195});
+  s.add_facility("kindergarten", {700, 195});
+  const auto after_two = s.result();
+  s.add_facility("elderly_care", {500, 395});  // the class's first site: every parcel's tiers change
+  CHECK(s.last_delta().class_name == "elderly_care");
+  CHECK(s.last_delta().residents_newly_served > 0);
+  CHECK(s.edit_count() == 3);
+  CHECK(s.undo());
+  CHECK(test::first_difference(s.result(), after_two).empty());
+  CHECK(s.undo());
+  CHECK(!s.undo());  // the first edit is beyond the history of 2: it stays
+  CHECK(s.edit_count() == 1);
+  s.reset();
+  CHECK(s.edit_count() == 0);
+  CHECK(test::first_difference(s.result(), y).empty());
+  // The mapped kindergarten (id 1) closes: its residents lose it; undo brings it back.
+  s.remove_facility(1);
+  CHECK(s.last_delta().class_name == "kindergarten");
+  CHECK(s.last_delta().residents_newly_served < 0);
+  CHECK(s.sites(0) == 0);
+  CHECK(test::first_difference(s.result(), s.recomputed()).empty());
+  CHECK(s.undo());
+  CHECK(s.sites(0) == 1);
+  CHECK(test::first_difference(s.result(), y).empty());
+}
