@@ -100,13 +100,15 @@ int main(int argc, char** argv) {
   api::OpenOptions o;
   o.set = {"traffic.enabled=false"};
   const bool network_edits = input != "grid";  // the grid's are as slow as a full coverage pass
-  auto m = input == "grid" ? grid_model()
-                           : api::Model::open(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml", o);
+  auto m = input == "grid"
+               ? grid_model()
+               : api::Model::open(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml", o);
   m.step();
   std::printf("%s: opened and base year simulated in %.1f s\n", input.c_str(), ms(t) / 1000);
   t = Clock::now();
   auto s = m.session();
-  std::printf("session: %zu parcels, %zu home points, started in %.1f ms\n", s.parcels(), s.result().point_residents.size(), ms(t));
+  std::printf("session: %zu parcels, %zu home points, started in %.1f ms\n", s.parcels(),
+              s.result().point_residents.size(), ms(t));
   // Candidate points: parcel centroids with residents.
   std::vector<geo::Point> at;
   for (std::size_t p = 0; p < s.parcels(); p += 7)

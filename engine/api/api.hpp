@@ -21,8 +21,8 @@
 namespace ut::api {
 
 struct OpenOptions {
-  std::vector<std::string> set;        // "key=value" overrides of the scenario's scalar keys (`--set`), in order
-  std::optional<std::uint64_t> seed;   // replaces the scenario's seed (after `set`)
+  std::vector<std::string> set;       // "key=value" overrides of the scenario's scalar keys (`--set`), in order
+  std::optional<std::uint64_t> seed;  // replaces the scenario's seed (after `set`)
   // Further overrides, applied after `set` and `seed` (the CLI passes `--seed` as typed here, so
   // that a bad value is reported as the user wrote it).
   std::vector<scenario::Override> overrides;
@@ -97,7 +97,7 @@ using EditId = std::uint32_t;
 
 // What the last edit (or undo) changed, for the HUD.
 struct Delta {
-  std::string class_name;                    // the class the edit concerned ("" for road closures and rezonings: several or none)
+  std::string class_name;  // the class the edit concerned ("" for road closures and rezonings: several or none)
   std::int64_t residents_newly_served = 0;   // residents within the class's threshold now minus before (may be < 0)
   std::vector<std::size_t> parcels_changed;  // parcel indices whose any shown value changed, ascending
   bool traffic_stale = false;                // a road closure: traffic indicators are still the year's (not re-solved)
@@ -135,8 +135,8 @@ class Session {
   // floor_area_m2 / area, 0..100). Coverage does not change (residents are fixed in a session).
   EditId rezone(std::int64_t parcel_id, const std::string& land_use, std::optional<double> floor_area_m2 = {});
 
-  bool undo();   // reverts the last edit; false when there is none (or the history limit dropped it)
-  void reset();  // reverts every edit
+  bool undo();                     // reverts the last edit; false when there is none (or the history limit dropped it)
+  void reset();                    // reverts every edit
   std::size_t edit_count() const;  // edits in effect
   const Delta& last_delta() const;
 

@@ -41,10 +41,10 @@ scenario::Scenario Model::load(const std::filesystem::path& scenario, const Open
   auto s = scenario::load_scenario(scenario, overrides);
   if (o.until) {
     if (*o.until < s.base_year || *o.until > s.end_year)
-      throw core::InputError(core::Where{scenario.string(), "", "option --until"},
-                             fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year,
-                                         s.end_year),
-                             std::to_string(*o.until));
+      throw core::InputError(
+          core::Where{scenario.string(), "", "option --until"},
+          fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year, s.end_year),
+          std::to_string(*o.until));
     s.end_year = *o.until;
   }
   return s;
@@ -56,7 +56,9 @@ scenario::Scenario Model::load_run(const std::filesystem::path& run_dir, const O
   const auto manifest = run_dir / "manifest.json";
   const std::string where = manifest.string();
   std::ifstream in(manifest);
-  if (!in) throw core::InputError(core::Where{where, "", ""}, "must be a readable manifest of a run directory (urbantwin run)", "");
+  if (!in)
+    throw core::InputError(core::Where{where, "", ""}, "must be a readable manifest of a run directory (urbantwin run)",
+                           "");
   nlohmann::json m;
   try {
     m = nlohmann::json::parse(in);
@@ -64,34 +66,43 @@ scenario::Scenario Model::load_run(const std::filesystem::path& run_dir, const O
     throw core::InputError(core::Where{where, "", ""}, "must be valid JSON", e.what());
   }
   if (!m.is_object() || m.value("engine", "") != "urbantwin" || m.value("kind", "") != "run")
-    throw core::InputError(core::Where{where, "", "kind"}, "must be the manifest of an urbantwin run (\"kind\": \"run\")", "");
+    throw core::InputError(core::Where{where, "", "kind"},
+                           "must be the manifest of an urbantwin run (\"kind\": \"run\")", "");
   std::filesystem::path file;
   if (m.contains("inputs") && m["inputs"].is_array())
     for (const auto& e : m["inputs"])
       if (e.is_object() && e.value("role", "") == "scenario" && e.contains("path") && e["path"].is_string())
         file = e["path"].get<std::string>();
-  if (file.empty()) throw core::InputError(core::Where{where, "", "inputs"}, "must name the run's scenario file (role \"scenario\")", "");
+  if (file.empty())
+    throw core::InputError(core::Where{where, "", "inputs"}, "must name the run's scenario file (role \"scenario\")",
+                           "");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec))
     throw core::InputError(core::Where{where, "", "inputs"},
-                           "the scenario file the run was made from must still exist (its layers are read again)", file.string());
+                           "the scenario file the run was made from must still exist (its layers are read again)",
+                           file.string());
   // The run's overrides, then the caller's (load() applies `set` and `seed` before `overrides`,
   // so the caller's are converted here to keep that order).
   OpenOptions ordered;
   if (m.contains("overrides") && m["overrides"].is_array())
     for (const auto& ov : m["overrides"])
-      if (ov.is_object() && ov.contains("key") && ov.contains("value") && ov["key"].is_string() && ov["value"].is_string())
-        ordered.overrides.push_back({ov["key"].get<std::string>(), ov["value"].get<std::string>(), "override in " + where});
+      if (ov.is_object() && ov.contains("key") && ov.contains("value") && ov["key"].is_string() &&
+          ov["value"].is_string())
+        ordered.overrides.push_back(
+            {ov["key"].get<std::string>(), ov["value"].get<std::string>(), "override in " + where});
   for (const auto& kv : o.set) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos)
-      throw core::InputError(core::Where{where, "", "option --set " + kv}, "must be KEY=VALUE, such as homes.spacing_m=25", kv);
+      throw core::InputError(core::Where{where, "", "option --set " + kv},
+                             "must be KEY=VALUE, such as homes.spacing_m=25", kv);
     ordered.overrides.push_back({kv.substr(0, eq), kv.substr(eq + 1), "option --set " + kv});
   }
-  if (o.seed) ordered.overrides.push_back({"seed", std::to_string(*o.seed), "option --seed " + std::to_string(*o.seed)});
+  if (o.seed)
+    ordered.overrides.push_back({"seed", std::to_string(*o.seed), "option --seed " + std::to_string(*o.seed)});
   ordered.overrides.insert(ordered.overrides.end(), o.overrides.begin(), o.overrides.end());
   ordered.until = o.until;
-  if (!ordered.until && m.contains("years") && m["years"].is_array() && !m["years"].empty() && m["years"].back().is_number_integer())
+  if (!ordered.until && m.contains("years") && m["years"].is_array() && !m["years"].empty() &&
+      m["years"].back().is_number_integer())
     ordered.until = m["years"].back().get<int>();
   return load(file, ordered);
 }
@@ -149,7 +160,9 @@ std::vector<sim::YearResult> Model::run(const std::function<void(int)>& on_year)
   return years;
 }
 
-void Model::set_phase_observer(std::function<void(const std::string&)> f) { impl_->sim->set_phase_observer(std::move(f)); }
+void Model::set_phase_observer(std::function<void(const std::string&)> f) {
+  impl_->sim->set_phase_observer(std::move(f));
+}
 const sim::Simulation& Model::simulation() const { return *impl_->sim; }
 
 Session Model::session(std::size_t history) const {

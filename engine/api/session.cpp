@@ -3,8 +3,8 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
+#include <cmath>
 
 #include "api/api.hpp"
 #include "api/session_impl.hpp"
@@ -53,7 +53,8 @@ void site_contributions(const coverage::Site& site, std::int64_t demand,
 }
 
 double supply_of(Wide acc) {
-  return core::from_fixed(acc >= static_cast<Wide>(core::kFixedMaxRaw) ? core::kFixedMaxRaw : static_cast<std::int64_t>(acc));
+  return core::from_fixed(acc >= static_cast<Wide>(core::kFixedMaxRaw) ? core::kFixedMaxRaw
+                                                                       : static_cast<std::int64_t>(acc));
 }
 
 std::vector<std::string> facility_classes(const scenario::Norm& n) {
@@ -77,7 +78,8 @@ const graph::EdgeLocator& Session::Impl::Net::edge_locator() const {
   return *locator;
 }
 
-Networks build_networks(const scenario::Scenario& s, const sim::Simulation& sim, const city::City& c, bool walk, bool drive) {
+Networks build_networks(const scenario::Scenario& s, const sim::Simulation& sim, const city::City& c, bool walk,
+                        bool drive) {
   Networks n;
   const auto& h = sim.home_points();
   const std::span<const geo::Point> pts(h.xy);
@@ -142,8 +144,9 @@ std::size_t Session::Impl::class_index(const std::string& name, const std::strin
   for (std::size_t k = 0; k < names.size(); ++k)
     if (names[k] == name) return k;
   const std::string near = core::nearest(name, names);
-  refuse(what, near.empty() ? fmt::format("must be a coverage class of the scenario: {}", fmt::join(names, ", "))
-                            : "must be a coverage class of the scenario; did you mean '" + near + "'?",
+  refuse(what,
+         near.empty() ? fmt::format("must be a coverage class of the scenario: {}", fmt::join(names, ", "))
+                      : "must be a coverage class of the scenario; did you mean '" + near + "'?",
          name);
 }
 
@@ -241,7 +244,8 @@ void Session::Impl::remove_site(std::size_t k, std::size_t i, std::vector<std::u
   }
 }
 
-void Session::Impl::insert_facility(const city::Facility& f, std::size_t index, const std::string& delta_cls, Changed& changed) {
+void Session::Impl::insert_facility(const city::Facility& f, std::size_t index, const std::string& delta_cls,
+                                    Changed& changed) {
   city.facilities.insert(city.facilities.begin() + static_cast<std::ptrdiff_t>(index), f);
   bool count_changed = false;
   for (std::size_t k = 0; k < s.norms.size(); ++k) {
@@ -362,7 +366,8 @@ void Session::Impl::refresh(const Changed& changed, bool sites_count_changed, co
   };
   bool has_data[3] = {false, false, false};
   for (int t = 0; t < 3; ++t)
-    for (std::size_t k = 0; k < norms.size(); ++k) has_data[t] |= norms[k].tier == sim::kTierMinutes[t] && y.sites[k] != 0;
+    for (std::size_t k = 0; k < norms.size(); ++k)
+      has_data[t] |= norms[k].tier == sim::kTierMinutes[t] && y.sites[k] != 0;
   for (const std::uint32_t p : points)
     for (int t = 0; t < 3; ++t) {
       std::uint8_t ok = has_data[t] ? 1 : 0;
@@ -437,8 +442,10 @@ void Session::Impl::apply_inverse(const Edit& e) {
     case Edit::close_road: {
       bool walk_net = false, drive_net = false;
       for (auto it = e.roads.rbegin(); it != e.roads.rend(); ++it) {
-        if (e.to_all) city.roads.insert(city.roads.begin() + static_cast<std::ptrdiff_t>(it->first), it->second);
-        else city.roads[it->first] = it->second;
+        if (e.to_all)
+          city.roads.insert(city.roads.begin() + static_cast<std::ptrdiff_t>(it->first), it->second);
+        else
+          city.roads[it->first] = it->second;
         walk_net |= e.to_all && it->second.walk;
         drive_net |= it->second.drive;
       }
@@ -495,10 +502,13 @@ EditId Session::add_facility(const std::string& cls, geo::Point at, double capac
   const std::size_t k = m.class_index(cls, "add_facility class");
   const auto& n = m.s.norms[k];
   const auto classes = facility_classes(n);
-  if (classes.empty()) refuse("add_facility class", "must be a class served by facilities (greenways are lines, not sites)", cls);
-  if (!finite(at)) refuse("add_facility point", "must be a finite point in the scenario's CRS", fmt::format("{}, {}", at.x, at.y));
+  if (classes.empty())
+    refuse("add_facility class", "must be a class served by facilities (greenways are lines, not sites)", cls);
+  if (!finite(at))
+    refuse("add_facility point", "must be a finite point in the scenario's CRS", fmt::format("{}, {}", at.x, at.y));
   if (!(capacity >= 0 && capacity <= scenario::limits::kMaxCapacity))
-    refuse("add_facility capacity", fmt::format("must be 0 (the class's default) .. {:g}", scenario::limits::kMaxCapacity),
+    refuse("add_facility capacity",
+           fmt::format("must be 0 (the class's default) .. {:g}", scenario::limits::kMaxCapacity),
            fmt::format("{}", capacity));
   city::Facility f;
   f.id = m.facility_base;
@@ -512,8 +522,9 @@ EditId Session::add_facility(const std::string& cls, geo::Point at, double capac
   f.origin = "scenario";
   {
     if (sim::facility_site(f, n, m.net(k).edge_locator(), m.sim.barriers()).entries.empty())
-      refuse("add_facility point", fmt::format("must lie within {:g} m of a usable street of the {} network (no barrier between)", 300.0,
-                                               m.drive_class(k) ? "drive" : "walk"),
+      refuse("add_facility point",
+             fmt::format("must lie within {:g} m of a usable street of the {} network (no barrier between)", 300.0,
+                         m.drive_class(k) ? "drive" : "walk"),
              fmt::format("{:.1f}, {:.1f}", at.x, at.y));
   }
   Changed changed = m.no_change();
@@ -540,7 +551,8 @@ EditId Session::remove_facility(std::int64_t facility_id) {
   for (std::size_t i = 0; i < m.city.facilities.size(); ++i)
     if (m.city.facilities[i].id == facility_id) index = i;
   if (index == m.city.facilities.size())
-    refuse("remove_facility id", fmt::format("must be the id of a facility open in {}", m.y.year), std::to_string(facility_id));
+    refuse("remove_facility id", fmt::format("must be the id of a facility open in {}", m.y.year),
+           std::to_string(facility_id));
   Impl::Edit e;
   e.kind = Impl::Edit::remove_facility;
   e.facility = m.city.facilities[index];
@@ -555,9 +567,12 @@ EditId Session::remove_facility(std::int64_t facility_id) {
 
 EditId Session::add_greenway(const geo::LineString& line) {
   auto& m = *impl_;
-  if (line.size() < 2) refuse("add_greenway line", "must have at least two points", std::to_string(line.size()) + " point(s)");
+  if (line.size() < 2)
+    refuse("add_greenway line", "must have at least two points", std::to_string(line.size()) + " point(s)");
   for (const auto& p : line)
-    if (!finite(p)) refuse("add_greenway line", "must have finite coordinates in the scenario's CRS", fmt::format("{}, {}", p.x, p.y));
+    if (!finite(p))
+      refuse("add_greenway line", "must have finite coordinates in the scenario's CRS",
+             fmt::format("{}, {}", p.x, p.y));
   if (geo::length(line) <= 0) refuse("add_greenway line", "must have a non-zero length", "0 m");
   city::Greenway g;
   g.id = m.greenway_base;
@@ -601,8 +616,10 @@ EditId Session::close_road(std::int64_t road_id, bool to_all) {
     e.roads.emplace_back(i, r);
     walk_changed |= to_all && r.walk;
     drive_changed |= r.drive;
-    if (to_all) m.city.roads.erase(m.city.roads.begin() + static_cast<std::ptrdiff_t>(i));
-    else r.drive = false;
+    if (to_all)
+      m.city.roads.erase(m.city.roads.begin() + static_cast<std::ptrdiff_t>(i));
+    else
+      r.drive = false;
   }
   m.rebuild(walk_changed, drive_changed);
   m.refresh_all("");
@@ -624,14 +641,17 @@ EditId Session::rezone(std::int64_t parcel_id, const std::string& land_use, std:
     for (const auto& [k, v] : m.s.profile.land_uses) known.push_back(k);
     for (const auto& [k, v] : m.s.land_uses) known.push_back(k);
     const std::string near = core::nearest(land_use, known);
-    refuse("rezone land_use", near.empty() ? "must be a land use of the profile or the scenario" : "must be a known land use; did you mean '" + near + "'?",
+    refuse("rezone land_use",
+           near.empty() ? "must be a land use of the profile or the scenario"
+                        : "must be a known land use; did you mean '" + near + "'?",
            "\"" + land_use + "\"");
   }
   double floor = P.floor_area_m2[p], far = m.far[p];
   if (floor_area_m2) {
     far = *floor_area_m2 / P.area_m2[p];
     if (!(std::isfinite(far) && far >= 0 && far <= 100))
-      refuse("rezone floor_area_m2", fmt::format("must give a floor-area ratio of 0..100 on the parcel's {:.0f} m2", P.area_m2[p]),
+      refuse("rezone floor_area_m2",
+             fmt::format("must give a floor-area ratio of 0..100 on the parcel's {:.0f} m2", P.area_m2[p]),
              fmt::format("{}", *floor_area_m2));
     floor = far * P.area_m2[p];  // as [[rezone]] far = ... gives it in a full run
   }
@@ -736,14 +756,17 @@ std::string Session::scenario_toml() const {
     if (has_facility(m.city0, f.id)) continue;
     std::vector<std::string> cl;
     for (const auto& c : f.classes) cl.push_back(quoted(c));
-    o += fmt::format("\n[[add_facility]]\nyear = {}\nname = {}\nclasses = [{}]\n", year, quoted(f.name), fmt::join(cl, ", "));
+    o += fmt::format("\n[[add_facility]]\nyear = {}\nname = {}\nclasses = [{}]\n", year, quoted(f.name),
+                     fmt::join(cl, ", "));
     if (f.capacity >= 0) o += fmt::format("capacity = {}\n", toml_float(f.capacity));
-    o += fmt::format("x = {}\ny = {}\ncrs = {}\n", toml_float(f.location.x), toml_float(f.location.y), quoted(m.city.crs));
+    o += fmt::format("x = {}\ny = {}\ncrs = {}\n", toml_float(f.location.x), toml_float(f.location.y),
+                     quoted(m.city.crs));
   }
   for (const auto& f : m.city0.facilities)
     if (!has_facility(m.city, f.id)) o += fmt::format("\n[[remove_facility]]\nyear = {}\nid = {}\n", year, f.id);
   for (const auto& g : m.city.greenways) {
-    if (std::any_of(m.city0.greenways.begin(), m.city0.greenways.end(), [&](const city::Greenway& x) { return x.id == g.id; }))
+    if (std::any_of(m.city0.greenways.begin(), m.city0.greenways.end(),
+                    [&](const city::Greenway& x) { return x.id == g.id; }))
       continue;
     std::vector<std::string> pts;
     for (const auto& p : g.line) pts.push_back(toml_float(p.x) + " " + toml_float(p.y));
@@ -761,11 +784,15 @@ std::string Session::scenario_toml() const {
     auto add = [](std::vector<std::int64_t>& v, std::int64_t id) {
       if (std::find(v.begin(), v.end(), id) == v.end()) v.push_back(id);
     };
-    if (!present) add(to_all, r.id);
-    else if (r.drive && !drive) add(to_cars, r.id);
+    if (!present)
+      add(to_all, r.id);
+    else if (r.drive && !drive)
+      add(to_cars, r.id);
   }
-  if (!to_cars.empty()) o += fmt::format("\n[[close_road]]\nyear = {}\nroads = [{}]\nto = \"cars\"\n", year, fmt::join(to_cars, ", "));
-  if (!to_all.empty()) o += fmt::format("\n[[close_road]]\nyear = {}\nroads = [{}]\nto = \"all\"\n", year, fmt::join(to_all, ", "));
+  if (!to_cars.empty())
+    o += fmt::format("\n[[close_road]]\nyear = {}\nroads = [{}]\nto = \"cars\"\n", year, fmt::join(to_cars, ", "));
+  if (!to_all.empty())
+    o += fmt::format("\n[[close_road]]\nyear = {}\nroads = [{}]\nto = \"all\"\n", year, fmt::join(to_all, ", "));
   const auto &P = m.city.parcels, &P0 = m.city0.parcels;
   for (std::size_t p = 0; p < P.size(); ++p) {
     if (P.land_use[p] == P0.land_use[p] && P.floor_area_m2[p] == P0.floor_area_m2[p]) continue;

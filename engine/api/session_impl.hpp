@@ -54,7 +54,8 @@ struct Session::Impl {
     city::Facility facility;  // add/remove facility: the facility; its position in city.facilities
     std::size_t index = 0;
     city::Greenway greenway;
-    std::vector<std::pair<std::size_t, city::Road>> roads;  // close_road: its pieces as they were, by position, descending
+    std::vector<std::pair<std::size_t, city::Road>>
+        roads;  // close_road: its pieces as they were, by position, descending
     bool to_all = false;
     std::size_t parcel = 0;  // rezone: the parcel and its values before
     std::string land_use;
@@ -92,16 +93,20 @@ struct Session::Impl {
   void add_site(std::size_t k, SiteRec rec, std::vector<std::uint32_t>& changed);
   void remove_site(std::size_t k, std::size_t i, std::vector<std::uint32_t>& changed);
   // Adds / removes a facility (every class it serves); `index`: its position in city.facilities.
-  void insert_facility(const city::Facility& f, std::size_t index, const std::string& cls, std::vector<std::vector<std::uint32_t>>& changed);
+  void insert_facility(const city::Facility& f, std::size_t index, const std::string& cls,
+                       std::vector<std::vector<std::uint32_t>>& changed);
   void erase_facility(std::int64_t id, std::vector<std::vector<std::uint32_t>>& changed);
   // Rebuilds the walk and/or drive network from `city` and recomputes the classes on them.
   void rebuild(bool walk_net, bool drive_net);
   // Shares, tiers and indicators after the points in changed[k] changed; fills `delta`.
-  void refresh(const std::vector<std::vector<std::uint32_t>>& changed, bool sites_count_changed, const std::string& delta_cls);
+  void refresh(const std::vector<std::vector<std::uint32_t>>& changed, bool sites_count_changed,
+               const std::string& delta_cls);
   void refresh_all(const std::string& delta_cls);
   void apply_inverse(const Edit& e);
   void push(Edit e);
-  std::vector<std::vector<std::uint32_t>> no_change() const { return std::vector<std::vector<std::uint32_t>>(s.norms.size()); }
+  std::vector<std::vector<std::uint32_t>> no_change() const {
+    return std::vector<std::vector<std::uint32_t>>(s.norms.size());
+  }
 };
 
 // Networks and sites from a city, as the yearly loop builds them (sim::Simulation): used for a
@@ -111,6 +116,7 @@ struct Networks {
   graph::Parts walk_parts, drive_parts;
   std::vector<graph::EntryPoint> point_walk, point_drive;
 };
-Networks build_networks(const scenario::Scenario& s, const sim::Simulation& sim, const city::City& c, bool walk, bool drive);
+Networks build_networks(const scenario::Scenario& s, const sim::Simulation& sim, const city::City& c, bool walk,
+                        bool drive);
 
 }  // namespace ut::api

@@ -231,9 +231,10 @@ TEST_CASE("api: random edits and undos on the small city equal a recomputation a
   random_walk(s, 15, 20);
 }
 
-TEST_CASE("api: random edits and undos on central Chengdu equal a recomputation after every step, and the saved "
-          "scenario reproduces the final state",
-          "[api][chengdu][slow]") {
+TEST_CASE(
+    "api: random edits and undos on central Chengdu equal a recomputation after every step, and the saved "
+    "scenario reproduces the final state",
+    "[api][chengdu][slow]") {
   api::OpenOptions o;
   // A session does not re-solve traffic, nor derive a rezoning's dwelling units (the population
   // model's, in a full run): both off, so that the saved what-if's run compares in every value.
@@ -261,7 +262,8 @@ TEST_CASE("api: load_run reads the run's scenario file and overrides from its ma
   const std::string scenario = std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml";
   auto write = [&](const std::string& path) {
     std::ofstream(dir / "manifest.json") << R"({"engine": "urbantwin", "kind": "run", "years": [2024, 2025, 2026],
-      "inputs": [{"role": "scenario", "path": ")" << path << R"("}],
+      "inputs": [{"role": "scenario", "path": ")"
+                                         << path << R"("}],
       "overrides": [{"key": "traffic.enabled", "value": "false"}, {"key": "seed", "value": "7"}]})";
   };
   write(scenario);
@@ -302,7 +304,8 @@ TEST_CASE("api: docs/api.md's example runs on central Chengdu and its what-if ad
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("api: every kind of edit saved as a what-if gives, simulated from scratch, the session's values", "[api][chengdu]") {
+TEST_CASE("api: every kind of edit saved as a what-if gives, simulated from scratch, the session's values",
+          "[api][chengdu]") {
   api::OpenOptions o;
   // Population off: a rezoning's dwelling units are the population model's, derived in a full run
   // (a session keeps the year's units); residents come from the parcels layer in both.
@@ -330,11 +333,12 @@ TEST_CASE("api: every kind of edit saved as a what-if gives, simulated from scra
   const auto dir = std::filesystem::temp_directory_path() / ("ut-api-kinds-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   s.save_scenario(dir / "w.toml");
-  CHECK_THROWS_WITH(s.save_scenario(dir / "w.toml"), Catch::Contains("w.toml"));  // not over an earlier file without overwrite
+  CHECK_THROWS_WITH(s.save_scenario(dir / "w.toml"),
+                    Catch::Contains("w.toml"));  // not over an earlier file without overwrite
   s.save_scenario(dir / "w.toml", true);
   const auto toml = s.scenario_toml();
-  for (const char* key : {"[[add_facility]]", "capacity = 4321.5", "[[remove_facility]]", "[[add_greenway]]", "to = \"all\"",
-                          "to = \"cars\"", "[[rezone]]", "land_use = \"commercial\""})
+  for (const char* key : {"[[add_facility]]", "capacity = 4321.5", "[[remove_facility]]", "[[add_greenway]]",
+                          "to = \"all\"", "to = \"cars\"", "[[rezone]]", "land_use = \"commercial\""})
     CHECK(toml.find(key) != std::string::npos);
   auto fresh = api::Model::open(dir / "w.toml");
   const auto& y = fresh.step();
