@@ -347,7 +347,7 @@ TEST_CASE("api: every kind of edit saved as a what-if gives, simulated from scra
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("api: undo reaches back at most `history` edits; reset reverts them all; a removed facility comes back",
+TEST_CASE("api: undo reaches back at most `history` edits, reset reverts them all, a removed facility comes back",
           "[api]") {
   auto m = api::Model::from(test::api_scenario(), test::api_city());
   const auto y = m.step();
