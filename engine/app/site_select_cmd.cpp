@@ -5,11 +5,11 @@
 
 #include <chrono>
 
+#include "api/api.hpp"
 #include "app/common.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/staging.hpp"
-#include "gis_io/load.hpp"
 #include "gis_io/points.hpp"
 #include "output/run_dir.hpp"
 #include "output/site_select.hpp"
@@ -27,8 +27,9 @@ int cmd_site_select(const SiteSelectArgs& a) {
     bar.update(done, msg);
     done = next;
   };
-  const auto overrides = scenario_overrides(a.scenario, a.set, a.seed);
-  const auto s = scenario::load_scenario(a.scenario, overrides);
+  api::OpenOptions opts;
+  opts.overrides = scenario_overrides(a.scenario, a.set, a.seed);
+  const auto s = api::Model::load(a.scenario, opts);
   siting::Options o;
   o.cls = a.cls;
   siting::class_index(s, o.cls);  // an unknown class is refused before any work
@@ -52,12 +53,18 @@ int cmd_site_select(const SiteSelectArgs& a) {
   }
   core::Staging staging(output::site_select_output_spec(a.out, s, a.overwrite, extra));
   progress("loading layers", 0.05);
-  const auto city = gis_io::load_city(s);
+  auto model = api::Model::open(s);
+  const city::City& city = model.plan();
   if (o.from_layer)
     for (const auto& p : gis_io::read_points(src, city.crs, "--candidates"))
       o.layer_candidates.push_back({p.id, -1, p.xy});
   progress("simulating to the year and searching from every candidate", 0.95);
-  const auto r = siting::select(s, city, o);
+  const auto ts = std::chrono::steady_clock::now();
+  const int year = o.year == 0 ? s.base_year : o.year;
+  while (model.year() < year) model.step();
+  const double simulate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
+  auto r = siting::select_at(model.scenario(), city, model.simulation(), model.last(), o);
+  r.seconds_simulate = simulate_s;
   progress("writing " + a.out.string(), 1.0);
   output::write_site_select(staging, s, city, r, a.candidates);
   bar.finish();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include "core/error.hpp"
 #include "core/suggest.hpp"
@@ -54,8 +55,9 @@ std::size_t class_index(const scenario::Scenario& s, const std::string& cls) {
                          cls);
 }
 
-Result select(const scenario::Scenario& s, const city::City& plan, const Options& o) {
-  const core::Where where_file{s.file.string(), "", ""};
+namespace {
+// The options checked against the scenario; r's class, facility classes and year set.
+Result checked(const scenario::Scenario& s, const Options& o) {
   const std::size_t k = class_index(s, o.cls);
   const auto& norm = s.norms[k];
   Result r;
@@ -74,15 +76,31 @@ Result select(const scenario::Scenario& s, const city::City& plan, const Options
   if (o.count < 1)
     throw core::InputError(core::Where{s.file.string(), "", "option --count"}, "must be at least 1",
                            std::to_string(o.count));
+  return r;
+}
+}  // namespace
 
+Result select(const scenario::Scenario& s, const city::City& plan, const Options& o) {
+  checked(s, o);
   // The population and the sites of the year: the simulation run to it.
-  auto t = Clock::now();
+  const auto t = Clock::now();
   sim::Simulation simulation(s, plan);
   sim::YearResult y = simulation.step_base_year();
-  while (y.year < r.year) y = simulation.step_next_year();
-  r.seconds_simulate = since(t);
+  const int year = o.year == 0 ? s.base_year : o.year;
+  while (y.year < year) y = simulation.step_next_year();
+  Result r = select_at(s, plan, simulation, y, o);
+  r.seconds_simulate = since(t) - r.seconds_search - r.seconds_choose;
+  return r;
+}
 
-  t = Clock::now();
+Result select_at(const scenario::Scenario& s, const city::City& plan, const sim::Simulation& simulation,
+                 const sim::YearResult& y, const Options& o) {
+  Result r = checked(s, o);
+  if (y.year != r.year)
+    throw std::logic_error(fmt::format("siting::select_at: the simulation is at {}, the options ask for {}", y.year, r.year));
+  const std::size_t k = class_index(s, o.cls);
+  const auto& norm = s.norms[k];
+  auto t = Clock::now();
   const auto& in = simulation.access_input();
   const bool drive = norm.network == scenario::Network::drive;
   const graph::Graph& g = drive ? *in.drive : *in.walk;

@@ -12,6 +12,7 @@
 #include "geo/geometry.hpp"
 #include "scenario/scenario.hpp"
 #include "siting/covering.hpp"
+#include "sim/simulation.hpp"
 
 namespace ut::siting {
 
@@ -60,6 +61,12 @@ struct Result {
 // nearest suggested, a year outside the scenario, K < 1 or more than the candidates that can
 // serve anyone) throw core::InputError naming the option; `scenario` names the file in messages.
 Result select(const scenario::Scenario& s, const city::City& plan, const Options& o);
+
+// select() on a simulation already stepped to the options' year (`y`: that year's result), so
+// that a caller who opened the scenario through the engine API chooses without simulating again.
+// seconds_simulate is left 0 (the caller's).
+Result select_at(const scenario::Scenario& s, const city::City& plan, const sim::Simulation& simulation,
+                 const sim::YearResult& y, const Options& o);
 
 // The class's index in s.norms, or InputError naming --class with the nearest class suggested.
 std::size_t class_index(const scenario::Scenario& s, const std::string& cls);

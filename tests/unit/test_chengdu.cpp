@@ -9,7 +9,7 @@
 #include <fstream>
 #include <map>
 
-#include "gis_io/load.hpp"
+#include "api/api.hpp"
 #include "output/run_dir.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -29,12 +29,14 @@ struct Run {
 // Runs a bundled scenario from its base year to `last_year` (default: the base year only).
 Run run(const std::string& scenario_file, std::size_t threads = 2, int last_year = 0) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-  auto s = scenario::load_scenario(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/" + scenario_file);
-  s.end_year = last_year ? last_year : s.base_year;
-  const auto c = gis_io::load_city(s);
-  sim::Simulation simulation(s, c);
+  api::OpenOptions o;
+  if (last_year) o.until = last_year;
+  auto s = api::Model::load(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/" + scenario_file, o);
+  if (!last_year) s.end_year = s.base_year;
+  auto model = api::Model::open(std::move(s));
+  const auto& c = model.plan();
   Run r;
-  r.years = simulation.run();
+  r.years = model.run();
   r.year = r.years.back();
   for (const auto& i : r.year.indicators)
     if (i.value) r.ind[i.name] = *i.value;
@@ -219,12 +221,12 @@ TEST_CASE("Chengdu interventions take effect in their year: removed school, new 
          "polygon = \"POLYGON((412000 3394000, 413000 3394000, 413000 3395000, 412000 3395000, 412000 3394000))\"\n";
   }
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
-  const auto s = scenario::load_scenario(file);
-  const auto plan = gis_io::load_city(s);
+  auto model = api::Model::open(file);
+  const auto& s = model.scenario();
+  const auto& plan = model.plan();
   REQUIRE(s.rezones.size() == 1);
   REQUIRE(!plan.rezonings.at(0).parcels.empty());
-  sim::Simulation simulation(s, plan);
-  const auto years = simulation.run();
+  const auto years = model.run();
   REQUIRE(years.size() == 3);
   std::size_t ms = 0;
   while (s.norms[ms].name != "middle_school") ++ms;
@@ -246,7 +248,7 @@ TEST_CASE("Chengdu interventions take effect in their year: removed school, new 
   CHECK(has_road(years[2].traffic, added));
   CHECK(has_road(years[1].traffic, sixteen));
   CHECK(!has_road(years[2].traffic, sixteen));
-  const auto notes = simulation.notes();
+  const auto notes = model.simulation().notes();
   CHECK(std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.find("networks rebuilt in 2026") != std::string::npos; }));
   std::filesystem::remove(file);
 }
@@ -268,11 +270,7 @@ TEST_CASE("Chengdu: a greenway added from a layer acts like the same lines given
   wkt.end_year = layer.end_year = 2025;
   wkt.traffic.enabled = layer.traffic.enabled = false;
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 2);
-  auto last = [](const scenario::Scenario& s) {
-    const auto c = gis_io::load_city(s);
-    sim::Simulation simulation(s, c);
-    return indicators(simulation.run().back());
-  };
+  auto last = [](const scenario::Scenario& s) { return indicators(api::Model::open(s).run().back()); };
   const auto a = last(wkt), b = last(layer);
   CHECK(b.at("greenway_km") == Approx(a.at("greenway_km")).epsilon(1e-9));
   CHECK(b.at("greenway_access_pct") == a.at("greenway_access_pct"));
