@@ -11,12 +11,12 @@
 #include <stop_token>
 #include <thread>
 
+#include "api/api.hpp"
 #include "app/common.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/staging.hpp"
 #include "core/version.hpp"
-#include "gis_io/load.hpp"
 #include "output/run_dir.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/compliance.hpp"
@@ -162,30 +162,25 @@ std::string show(const std::optional<double>& v) {
 int cmd_run(const RunArgs& a, bool write) {
   const auto t0 = clock::now();
   const Common& ui = a.common;
-  const auto overrides = scenario_overrides(a.scenario, a.set, a.seed);
-  auto s = scenario::load_scenario(a.scenario, overrides);
-  if (a.until != 0) {
-    if (a.until < s.base_year || a.until > s.end_year)
-      throw core::InputError(core::Where{a.scenario.string(), "", "option --until"},
-                             fmt::format("must be a year the scenario simulates (base_year..end_year = {}..{})", s.base_year,
-                                         s.end_year),
-                             std::to_string(a.until));
-    s.end_year = a.until;
-  }
+  api::OpenOptions opts;
+  opts.overrides = scenario_overrides(a.scenario, a.set, a.seed);
+  if (a.until != 0) opts.until = a.until;
+  const scenario::Scenario loaded = api::Model::load(a.scenario, opts);
   // The output is checked (not an input, not someone else's folder, an earlier run only with
   // --overwrite, writable) and locked before any work, so a refused output costs nothing.
   std::optional<core::Staging> staging;
-  const auto out = a.out.empty() ? std::filesystem::path("runs") / s.name : a.out;
-  if (write) staging.emplace(output::run_output_spec(out, s, a.overwrite));
-  RunProgress progress(write ? "urbantwin run" : "urbantwin validate", ui.show_progress(), s.base_year, write ? s.end_year : s.base_year);
+  const auto out = a.out.empty() ? std::filesystem::path("runs") / loaded.name : a.out;
+  if (write) staging.emplace(output::run_output_spec(out, loaded, a.overwrite));
+  RunProgress progress(write ? "urbantwin run" : "urbantwin validate", ui.show_progress(), loaded.base_year,
+                       write ? loaded.end_year : loaded.base_year);
   progress.stage("loading layers");
-  const auto tl = clock::now();
-  const auto city = gis_io::load_city(s);
-  const double load_s = since(tl);
-  sim::Simulation sim(s, city);
-  sim.set_phase_observer([&](const std::string& phase) { progress.phase(phase); });
+  auto model = api::Model::open(loaded);
+  const scenario::Scenario& s = model.scenario();
+  const city::City& city = model.plan();
+  const sim::Simulation& sim = model.simulation();
+  model.set_phase_observer([&](const std::string& phase) { progress.phase(phase); });
   progress.stage("building networks");
-  sim.build_networks();
+  model.build_networks();
   if (!write) {
     progress.finish();
     const auto& st = sim.network_stats();
@@ -212,11 +207,11 @@ int cmd_run(const RunArgs& a, bool write) {
   }
   std::vector<sim::YearResult> years;
   progress.year_started(s.base_year, true);
-  years.push_back(sim.step_base_year());
+  years.push_back(model.step());
   progress.year_done(years.back());
-  while (years.back().year < s.end_year) {
+  while (!model.done()) {
     progress.year_started(years.back().year + 1, false);
-    years.push_back(sim.step_next_year());
+    years.push_back(model.step());
     progress.year_done(years.back());
   }
   output::RunInfo info;
@@ -224,7 +219,7 @@ int cmd_run(const RunArgs& a, bool write) {
               : a.keep == "parcels"  ? output::Keep::parcels
                                      : output::Keep::full;
   info.threads = a.threads;
-  info.phase_seconds.emplace_back("load", load_s);
+  info.phase_seconds.emplace_back("load", model.load_seconds());
   for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
   info.notes = sim.notes();
   info.network = sim.network_stats();

@@ -20,15 +20,6 @@ namespace {
 
 using snap::kParcelM;
 using snap::kSiteM;
-using snap::kParkGateM;
-using snap::kParkGateStepM;
-
-bool serves(const city::Facility& f, const scenario::Norm& n) {
-  for (const auto& c : f.classes)
-    for (const auto& s : n.sources)
-      if (c == s) return f.shape.empty() || f.area_m2 >= n.min_area_m2;
-  return false;
-}
 
 }  // namespace
 
@@ -224,57 +215,14 @@ void Simulation::refresh_sites() {
   std::size_t serving_total = 0;
   for (std::size_t k = 0; k < scenario_.norms.size(); ++k) {
     const auto& n = scenario_.norms[k];
-    coverage::ClassInput ci;
     const bool drive = n.network == scenario::Network::drive;
-    const graph::EdgeLocator& loc = drive ? drive_loc : walk_loc;
-    ci.spec.name = n.name;
-    ci.spec.network = drive ? coverage::Network::drive : coverage::Network::walk;
-    ci.spec.bound = search_bound(n);
-    ci.spec.sfca = n.sfca;
-    ci.spec.catchment = static_cast<std::uint32_t>(std::llround(n.catchment_m * 10));
-    std::size_t serving = 0;  // facilities of the class, attached or not
-    auto unattached = [&](std::int64_t id, bool blocked) {
-      ++stats_.sites_unattached;
-      site_gaps_[k].ids.push_back(id);
-      site_gaps_[k].blocked += blocked ? 1 : 0;
-    };
-    for (const auto& f : city_.facilities) {
-      if (!serves(f, n)) continue;
-      ++serving;
-      coverage::Site site;
-      site.capacity = f.capacity >= 0 ? f.capacity : n.default_capacity;
-      bool blocked = false;
-      // Point sites enter where they stand; area sites (parks, campuses) by gates along their
-      // boundary wherever a path passes close by.
-      const std::vector<geo::Point> gates = f.shape.empty() ? std::vector<geo::Point>{f.location}
-                                                            : geo::boundary_samples(f.shape, kParkGateStepM);
-      const double reach_m = f.shape.empty() ? kSiteM : kParkGateM;
-      for (const auto& p : gates) {
-        const graph::EntryPoint e = loc.attach(p, reach_m, barriers_.get());
-        if (e.edge != graph::kUnreached) site.entries.push_back(e);
-        else blocked |= e.blocked;
-      }
-      if (site.entries.empty()) {
-        unattached(f.id, blocked);
-        continue;
-      }
-      ci.sites.push_back(std::move(site));
-    }
-    for (const auto& s : n.sources) {
-      if (s != "greenway") continue;
-      // Greenways are part of the walk network: each vertex is an entry where it meets a usable part.
-      for (const auto& gw : city_.greenways) {
-        ++serving;
-        coverage::Site site;
-        for (const auto& p : gw.line)
-          if (auto e = loc.attach(p, 1.0, nullptr); e.edge != graph::kUnreached) site.entries.push_back(e);
-        if (!site.entries.empty()) ci.sites.push_back(std::move(site));
-        else unattached(gw.id, false);
-      }
-    }
-    if (ci.sites.empty()) no_data_.emplace_back(n.name, serving);
-    serving_total += serving;
-    in.classes.push_back(std::move(ci));
+    ClassSites cs = class_sites(n, city_, drive ? drive_loc : walk_loc, barriers_.get());
+    stats_.sites_unattached += cs.unattached.size();
+    site_gaps_[k].ids = std::move(cs.unattached);
+    site_gaps_[k].blocked = cs.blocked;
+    if (cs.input.sites.empty()) no_data_.emplace_back(n.name, cs.serving);
+    serving_total += cs.serving;
+    in.classes.push_back(std::move(cs.input));
   }
   no_facilities_ = serving_total == 0;
 }
@@ -513,26 +461,7 @@ YearResult Simulation::step_next_year() {
 
 // Per parcel and class: served residents, share, median cost and mean supply over its home
 // points; per point and parcel: the tiers (docs/access.md, "Shares").
-void Simulation::aggregate(YearResult& y) const {
-  const auto& norms = scenario_.norms;
-  const auto within = within_threshold(norms, y.coverage);
-  const std::size_t np = homes_.parcels();
-  y.parcel_coverage.assign(norms.size(), {});
-  for (std::size_t k = 0; k < norms.size(); ++k) {
-    auto& pc = y.parcel_coverage[k];
-    const auto& cr = y.coverage.classes[k];
-    pc.share = parcel_share(homes_, y.point_residents, within[k], &pc.served);
-    pc.cost = parcel_median(homes_, y.point_residents, cr.cost);
-    if (!cr.supply.empty()) pc.supply = parcel_mean(homes_, y.point_residents, cr.supply);
-  }
-  auto tiers = tier_flags(norms, within, y.sites, homes_.size());
-  for (int t = 0; t < 3; ++t) {
-    const auto i = static_cast<std::size_t>(t);
-    y.point_tier_ok[t] = std::move(tiers.ok[i]);
-    y.tier_share[t] = parcel_share(homes_, y.point_residents, y.point_tier_ok[t], &y.tier_served[t]);
-    if (!tiers.has_data[i]) y.tier_share[t].assign(np, 0.0);
-  }
-}
+void Simulation::aggregate(YearResult& y) const { sim::aggregate(scenario_.norms, homes_, y); }
 
 // Who cannot be served and why, for the notes: residents with no usable street within reach,
 // residents on network parts that have no site of a class, sites that could not be attached.

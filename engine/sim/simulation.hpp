@@ -147,6 +147,13 @@ class Simulation {
   // the year's point facilities are (snap::kSiteM, barriers, usable parts): an added facility at
   // one of the points gets these entries. A point with no street within reach gets none.
   std::vector<coverage::Site> attach_points(std::size_t k, const std::vector<geo::Point>& points) const;
+  // The city as it stands in the year last stepped (after its interventions and rezonings), its
+  // networks' usable parts and the barriers home points and sites attach across (an edit
+  // session starts from these).
+  const city::City& city() const { return city_; }
+  const graph::Parts& walk_parts() const { return walk_parts_; }
+  const graph::Parts& drive_parts() const { return drive_parts_; }
+  const geo::SegmentIndex* barriers() const { return barriers_.get(); }
   // Wall seconds per phase, summed over the years so far, in the order phases first ran.
   const std::vector<std::pair<std::string, double>>& phase_seconds() const { return seconds_; }
   std::vector<std::string> notes() const;

@@ -19,7 +19,8 @@ declare -A allowed=(
   [output]="core geo graph city homes scenario models sim siting gis_io output"
   [batch]="core scenario gis_io output batch"
   [report]="core gis_io batch report"
-  [app]="core geo graph city homes scenario models sim siting gis_io output tntp batch report app"
+  [api]="core geo graph city homes scenario models sim gis_io output api"
+  [app]="core geo graph city homes scenario models sim siting gis_io output tntp batch report api app"
 )
 status=0
 for mod in "${!allowed[@]}"; do
