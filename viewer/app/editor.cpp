@@ -21,7 +21,7 @@ Editor::Editor(live::Live& live, render::CityScene& scene, render::Hud& hud, ren
 std::vector<std::pair<std::string, std::string>> Editor::menu_items(const LiveSettings& s) {
   std::vector<std::pair<std::string, std::string>> items;
   for (const auto& o : s.offers) items.emplace_back(o.zh, o.en);
-  if (s.greenway) items.emplace_back("绿道 (在地图上拖动)", "greenway: drag");
+  if (s.greenway) items.emplace_back("绿道", "greenway (drag)");
   return items;
 }
 

@@ -153,7 +153,7 @@ bool probe_point(const geo::MultiPolygon& shape, const geo::Point& anchor, const
         }
     return in && edge >= 12;
   };
-  for (const double r : {0.0, 45.0, 60.0, 80.0, 35.0})
+  for (const double r : {0.0, 70.0, 90.0, 110.0, 60.0})
     for (int k = 0; k < 16; ++k) {
       const double x = anchor.x + r * std::cos(k * M_PI / 8), y = anchor.y + r * std::sin(k * M_PI / 8);
       if (std::hypot(x - avoid.x, y - avoid.y) >= clear_m && inside(x, y)) {
@@ -615,7 +615,8 @@ struct Kiosk : public osgGA::GUIEventHandler {
 // Exhibition test events (`--script FILE`, headless only): one per line, `SECOND ACTION ARGS`, at
 // that tour second: `tap_parcel ID` (a tap on the block's roof), `choose CLASS` (its menu button;
 // `greenway` for the greenway button), `undo` (the undo button), `drag_parcels ID ID` (a drag
-// from one block to another), `probe ID LABEL` (record the block's pixel and expected colour).
+// from one block to another), `probe ID LABEL` (record the block's pixel and expected colour),
+// `shot FILE.png` (write the frame).
 struct ScriptEvent {
   double t = 0;
   std::string action;
@@ -639,11 +640,11 @@ std::vector<ScriptEvent> load_script(const fs::path& file) {
     }
     ls >> e.action;
     for (std::string w; ls >> w;) e.args.push_back(w);
-    static const std::map<std::string, std::size_t> arity = {{"tap_parcel", 1}, {"choose", 1}, {"undo", 0}, {"drag_parcels", 2}, {"probe", 2}};
+    static const std::map<std::string, std::size_t> arity = {{"tap_parcel", 1}, {"choose", 1}, {"undo", 0}, {"drag_parcels", 2}, {"probe", 2}, {"shot", 1}};
     const auto it = arity.find(e.action);
     if (it == arity.end() || it->second != e.args.size())
       throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""},
-                             "must be tap_parcel ID, choose CLASS, undo, drag_parcels ID ID or probe ID LABEL", "\"" + line + "\"");
+                             "must be tap_parcel ID, choose CLASS, undo, drag_parcels ID ID, probe ID LABEL or shot FILE.png", "\"" + line + "\"");
     if (!out.empty() && e.t < out.back().t)
       throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""}, "seconds must not decrease", std::to_string(e.t));
     out.push_back(std::move(e));
@@ -876,7 +877,7 @@ int exhibition(const Args& a) {
             avoid = {c.x - r.origin.x, c.y - r.origin.y};
           }
           geo::Point at = r.parcel_anchor[p];
-          rec["clear_of_marks"] = probe_point(r.parcel_shape[p], r.parcel_anchor[p], avoid, 40, at);
+          rec["clear_of_marks"] = probe_point(r.parcel_shape[p], r.parcel_anchor[p], avoid, 60, at);
           render::project(*v.getCamera(), osg::Vec3d(at.x, at.y, r.parcel_height[p]), w, h, x, y);
           const int px = static_cast<int>(std::floor(x)), py = static_cast<int>(std::floor(y));
           const unsigned char* d = img && px >= 0 && py >= 0 && px < w && py < h ? img->data(px, h - 1 - py) : nullptr;
@@ -905,6 +906,17 @@ int exhibition(const Args& a) {
         const std::size_t b = e.args[0] == "greenway" ? editor->greenway_button() : editor->offer_button(e.args[0]);
         if (b != viewer::Editor::npos) tap_button(b);
         rec["button"] = b == viewer::Editor::npos ? nlohmann::json() : nlohmann::json(b);
+      } else if (e.action == "shot" && !probed) {
+        // The frame as a PNG (documentation pictures), through a temporary sibling and a rename.
+        osg::ref_ptr<osg::Image> img = win.capture(now);
+        probed = true;
+        if (img) {
+          core::Staging stage(e.args[0], core::Staging::Kind::file);
+          const fs::path tmp_png = stage.temp().string() + ".png";
+          if (!osgDB::writeImageFile(*img, tmp_png.string())) throw std::runtime_error("cannot write " + tmp_png.string() + " (osgdb_png plugin)");
+          fs::rename(tmp_png, stage.temp());
+          stage.commit();
+        }
       } else if (e.action == "undo" && menu) {
         tap_button(editor->undo_button());
       } else if (e.action == "drag_parcels") {
@@ -983,6 +995,7 @@ int exhibition(const Args& a) {
   if (!a.stats.empty()) std::ofstream(a.stats) << j.dump(2) << "\n";
   if (headless) {
     j.erase("actions");
+    j.erase("probes");
     fmt::print("{}\n", j.dump());
   }
   return 0;

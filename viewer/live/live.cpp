@@ -147,7 +147,8 @@ std::string Live::delta_text(const api::Delta& d) const {
     static const std::vector<std::tuple<const char*, const char*, const char*>> names = {
         {"kindergarten", "幼儿园", "a kindergarten"},   {"elderly_care", "养老设施", "elderly care"}, {"primary_school", "小学", "a primary school"},
         {"middle_school", "初中", "a middle school"},    {"health", "社区卫生服务站", "a clinic"},     {"metro", "地铁站", "a metro station"},
-        {"park", "公园", "a park"},                      {"green", "绿地", "green space"},            {"fire", "消防站", "a fire station"}};
+        {"park", "公园", "a park"},                      {"green", "绿地", "green space"},            {"fire", "消防站", "a fire station"},
+        {"greenway", "绿道", "a greenway"}};
     for (const auto& [k, zh, en] : names)
       if (d.class_name == k) return {zh, en};
     return {d.class_name, d.class_name};

@@ -545,7 +545,8 @@ void CityScene::add_facility_mark(const std::string& cls, double x, double y) {
   if (slot >= facility_marks_.size()) return;
   auto& g = *facility_marks_[slot];
   auto* v = static_cast<osg::Vec3Array*>(g.getVertexArray());
-  const float fx = static_cast<float>(x), fy = static_cast<float>(y), s = 15, h = 40;
+  // Larger than the mapped sites' columns (30 m): a visitor must see where their edit stands.
+  const float fx = static_cast<float>(x), fy = static_cast<float>(y), s = 30, h = 90;
   const osg::Vec3 p[8] = {{fx - s, fy - s, 0}, {fx + s, fy - s, 0}, {fx + s, fy + s, 0}, {fx - s, fy + s, 0},
                           {fx - s, fy - s, h}, {fx + s, fy - s, h}, {fx + s, fy + s, h}, {fx - s, fy + s, h}};
   const int faces[5][4] = {{4, 5, 6, 7}, {0, 1, 5, 4}, {1, 2, 6, 5}, {2, 3, 7, 6}, {3, 0, 4, 7}};
@@ -566,13 +567,13 @@ void CityScene::add_greenway_mark(double x0, double y0, double x1, double y1) {
   auto& g = *greenway_marks_[slot];
   auto* v = static_cast<osg::Vec3Array*>(g.getVertexArray());
   const double len = std::hypot(x1 - x0, y1 - y0);
-  const double nx = len > 0 ? -(y1 - y0) / len * 6 : 0, ny = len > 0 ? (x1 - x0) / len * 6 : 0;  // 12 m wide
+  const double nx = len > 0 ? -(y1 - y0) / len * 14 : 0, ny = len > 0 ? (x1 - x0) / len * 14 : 0;  // 28 m wide
   const osg::Vec3 a(static_cast<float>(x0 + nx), static_cast<float>(y0 + ny), 0.8f), b(static_cast<float>(x0 - nx), static_cast<float>(y0 - ny), 0.8f);
   const osg::Vec3 c(static_cast<float>(x1 - nx), static_cast<float>(y1 - ny), 0.8f), d(static_cast<float>(x1 + nx), static_cast<float>(y1 + ny), 0.8f);
   unsigned k = 0;
   for (const auto& p : {a, b, c, a, c, d}) (*v)[k++] = p;
   v->dirty();
-  (*static_cast<osg::Vec4Array*>(g.getColorArray()))[0] = rgba({0, 200, 90});
+  (*static_cast<osg::Vec4Array*>(g.getColorArray()))[0] = rgba({60, 240, 120});
   g.getColorArray()->dirty();
   g.dirtyBound();
   marks_sw_->setValue(static_cast<unsigned>(2 * slot + 1), true);
