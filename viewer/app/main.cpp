@@ -358,6 +358,47 @@ int snapshot(const Args& a) {
   return 0;
 }
 
+// Test events (`--script FILE` with --frames; the exhibition, and the desk for tap_parcel, choose,
+// undo (Ctrl+Z there) and save (key S)): one per line, `SECOND ACTION ARGS`, at
+// that tour second: `tap_parcel ID` (a tap on the block's roof), `choose CLASS` (its menu button;
+// `greenway` for the greenway button), `undo` (the undo button), `drag_parcels ID ID` (a drag
+// from one block to another), `probe ID LABEL` (record the block's pixel and expected colour),
+// `shot FILE.png` (write the frame).
+struct ScriptEvent {
+  double t = 0;
+  std::string action;
+  std::vector<std::string> args;
+};
+
+std::vector<ScriptEvent> load_script(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw core::InputError(core::Where{file.string(), "", ""}, "the script file must exist", "missing");
+  std::vector<ScriptEvent> out;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (const auto h = line.find('#'); h != std::string::npos) line.erase(h);
+    std::istringstream ls(line);
+    ScriptEvent e;
+    if (!(ls >> e.t)) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""}, "must start with a tour second", "\"" + line + "\"");
+    }
+    ls >> e.action;
+    for (std::string w; ls >> w;) e.args.push_back(w);
+    static const std::map<std::string, std::size_t> arity = {{"tap_parcel", 1}, {"choose", 1}, {"undo", 0}, {"drag_parcels", 2}, {"probe", 2}, {"shot", 1}, {"save", 0}};
+    const auto it = arity.find(e.action);
+    if (it == arity.end() || it->second != e.args.size())
+      throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""},
+                             "must be tap_parcel ID, choose CLASS, undo, drag_parcels ID ID, probe ID LABEL, shot FILE.png or save (desk)", "\"" + line + "\"");
+    if (!out.empty() && e.t < out.back().t)
+      throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""}, "seconds must not decrease", std::to_string(e.t));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 // The desk's "save as scenario" file: the --save-as path, else the first free whatif-<n>.toml
 // next to the run directory (never an existing file: an input may lie there).
 fs::path next_whatif(const fs::path& run) {
@@ -547,7 +588,56 @@ int interactive(const Args& a) {
     desk->live = lv.get();
   }
   v.addEventHandler(desk);
-  const int rc = v.run();
+  int rc = 0;
+  if (!a.script.empty()) {
+    // Test hook: the script's events at a fixed 30 frames a second, through the event queue, in a
+    // window under Xvfb; then the program ends.
+    if (a.frames <= 0) throw core::InputError(core::Where{"", "", "--script"}, "is a test hook: it needs --frames", "");
+    const auto script = load_script(a.script);
+    v.getEventQueue()->getCurrentEventState()->setInputRange(0, 0, static_cast<float>(w), static_cast<float>(h));
+    v.getEventQueue()->getCurrentEventState()->setMouseYOrientation(osgGA::GUIEventAdapter::Y_INCREASING_DOWNWARDS);
+    v.realize();
+    std::size_t next = 0;
+    auto tap_at = [&](double x, double y) {
+      v.getEventQueue()->mouseButtonPress(static_cast<float>(x), static_cast<float>(y), 1);
+      v.getEventQueue()->mouseButtonRelease(static_cast<float>(x), static_cast<float>(y), 1);
+    };
+    for (int f = 0; f < a.frames && !v.done(); ++f) {
+      const double t = f / 30.0;
+      while (next < script.size() && script[next].t < t + 1.0 / 60) {
+        const auto& e = script[next++];
+        if (lv) lv->wait();
+        if (e.action == "tap_parcel") {
+          const auto& r = *shown->a;
+          const auto it = std::find(r.parcel_id.begin(), r.parcel_id.end(), std::stoll(e.args[0]));
+          double x = 0, y = 0;
+          if (it != r.parcel_id.end()) {
+            const auto p = static_cast<std::size_t>(it - r.parcel_id.begin());
+            if (render::project(*v.getCamera(), osg::Vec3d(r.parcel_anchor[p].x, r.parcel_anchor[p].y, r.parcel_height[p]), w, h, x, y))
+              tap_at(std::floor(x) + 0.5, std::floor(y) + 0.5);
+          }
+        } else if (e.action == "choose" && editor) {
+          const std::size_t b = e.args[0] == "greenway" ? editor->greenway_button() : editor->offer_button(e.args[0]);
+          if (b != viewer::Editor::npos) {
+            const auto [bx, by] = menu->centre(b);
+            tap_at(bx, h - by);
+          }
+        } else if (e.action == "undo") {
+          auto* state = v.getEventQueue()->getCurrentEventState();
+          state->setModKeyMask(osgGA::GUIEventAdapter::MODKEY_LEFT_CTRL);
+          v.getEventQueue()->keyPress('z');
+          v.getEventQueue()->keyRelease('z');
+          state->setModKeyMask(0);
+        } else if (e.action == "save") {
+          v.getEventQueue()->keyPress('S');
+        }
+      }
+      v.frame(t);
+    }
+    if (editor) fmt::print("{}\n", nlohmann::json{{"edits", editor->edits()}, {"status", menu->status()}}.dump());
+  } else {
+    rc = v.run();
+  }
   if (lv && lv->state() == live::Live::State::failed) fmt::print(stderr, "urbantwin-viewer: live edits were not available: {}\n", lv->error());
   return rc;
 }
@@ -611,46 +701,6 @@ struct Kiosk : public osgGA::GUIEventHandler {
     }
   }
 };
-
-// Exhibition test events (`--script FILE`, headless only): one per line, `SECOND ACTION ARGS`, at
-// that tour second: `tap_parcel ID` (a tap on the block's roof), `choose CLASS` (its menu button;
-// `greenway` for the greenway button), `undo` (the undo button), `drag_parcels ID ID` (a drag
-// from one block to another), `probe ID LABEL` (record the block's pixel and expected colour),
-// `shot FILE.png` (write the frame).
-struct ScriptEvent {
-  double t = 0;
-  std::string action;
-  std::vector<std::string> args;
-};
-
-std::vector<ScriptEvent> load_script(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw core::InputError(core::Where{file.string(), "", ""}, "the script file must exist", "missing");
-  std::vector<ScriptEvent> out;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (const auto h = line.find('#'); h != std::string::npos) line.erase(h);
-    std::istringstream ls(line);
-    ScriptEvent e;
-    if (!(ls >> e.t)) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""}, "must start with a tour second", "\"" + line + "\"");
-    }
-    ls >> e.action;
-    for (std::string w; ls >> w;) e.args.push_back(w);
-    static const std::map<std::string, std::size_t> arity = {{"tap_parcel", 1}, {"choose", 1}, {"undo", 0}, {"drag_parcels", 2}, {"probe", 2}, {"shot", 1}};
-    const auto it = arity.find(e.action);
-    if (it == arity.end() || it->second != e.args.size())
-      throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""},
-                             "must be tap_parcel ID, choose CLASS, undo, drag_parcels ID ID, probe ID LABEL or shot FILE.png", "\"" + line + "\"");
-    if (!out.empty() && e.t < out.back().t)
-      throw core::InputError(core::Where{file.string(), fmt::format("line {}", n), ""}, "seconds must not decrease", std::to_string(e.t));
-    out.push_back(std::move(e));
-  }
-  return out;
-}
 
 int key_code(const std::string& name, const fs::path& file) {
   static const std::map<std::string, int> keys = {{"F9", osgGA::GUIEventAdapter::KEY_F9}, {"F10", osgGA::GUIEventAdapter::KEY_F10},
@@ -929,15 +979,16 @@ int exhibition(const Args& a) {
       }
       actions.push_back(rec);
     }
-    // Soak hook: a visitor acts every N frames (a tap on a block and a class, a greenway, or
-    // undo) for 30 actions, then leaves; the idle time reverts their edits; then the next one.
+    // Soak hook: a visitor acts every N frames (a tap on a block, then a class or undo) for 30
+    // actions, then leaves; the idle time reverts their edits; then the next one.
     if (headless && a.edit_every > 0 && editor && frames > 0) {
       const long cycle = 30 * a.edit_every + static_cast<long>(tour.idle_seconds * 30) + 60;
       const long in = frames % cycle;
       if (in < 30 * a.edit_every && in % a.edit_every <= 1) {
         wait_live();
         const long k = visitor_actions / 2;  // the action's number (two steps: tap, then the button)
-        const int kind = static_cast<int>(k % 5);
+        // add, add, undo, add, undo, undo: at most two edits at a time, each answered.
+        const bool undo = k % 6 == 2 || k % 6 >= 4;
         if (in % a.edit_every == 0) {
           // A block near the middle of the screen, clear of the menu: one of the visible ones, in turn.
           const auto& r = current->run();
@@ -949,7 +1000,7 @@ int exhibition(const Args& a) {
             break;
           }
         } else if (menu->open()) {
-          if (kind == 4) tap_button(editor->undo_button());
+          if (undo) tap_button(editor->undo_button());
           else tap_button(static_cast<std::size_t>(k % static_cast<long>(tour.live.offers.size())));
         }
         ++visitor_actions;
