@@ -32,7 +32,7 @@ s = json.load(open(sys.argv[1]))
 print("exhibition:", s)
 assert s["frames"] == 10000, s
 l = s["live"]
-assert l["state"] == "ready" and l["visitor_resets"] >= 3 and l["edits_answered"] >= 80, l
+assert l["state"] == "ready" and l["visitor_resets"] >= 3 and l["edits_answered"] >= 50, l
 assert s["rss_measured_from_frame"] > 0 and s["rss_growth_pct"] < 5, s
 PY
 # 7. A visitor's touch pauses the tour for idle_seconds (45 s = 1,350 frames at the fixed 30 frames

@@ -805,7 +805,8 @@ int exhibition(const Args& a) {
   double stop_started = 0;
   bool restart_stop = false;
   long rss_start = 0, rss_frame = 0;
-  std::vector<long> rss_per_tour;  // at the end of each completed tour
+  std::vector<long> rss_per_tour;   // at the end of each completed tour
+  std::vector<long> rss_per_reset;  // headless: at each visitor's reset
   double frame_sum = 0;
   long frames = 0, tours = 0;
   // Test records: what each scripted action did, the probed pixels, the edits' times.
@@ -853,6 +854,7 @@ int exhibition(const Args& a) {
         restart_stop = true;
         ++resets;
         if (a.edit_every > 0 && resets == 1) rss_start = rss_kib(), rss_frame = frames;
+        if (headless) rss_per_reset.push_back(rss_kib());
       } else if (editor) {
         editor->close_menu();
       }
@@ -1010,9 +1012,9 @@ int exhibition(const Args& a) {
     if (!probed) v.frame(now);
     const double frame_s = seconds_since(f0);
     frame_sum += frame_s;
-    if (editor && editor->last_seconds() > 0) {
+    if (editor && editor->last_seconds() > 0 && headless) {
       // An edit was answered in this frame: the frame (the tap's event, the session's answer, the
-      // recolour and the render) is the tap-to-recoloured-frame time.
+      // recolour and the render) is the tap-to-recoloured-frame time (recorded in tests only).
       edit_ms.push_back(1000 * frame_s);
       if (!actions.empty() && !actions.back().contains("frame_ms"))
         actions.back()["frame_ms"] = 1000 * frame_s, actions.back()["edit_ms"] = 1000 * editor->last_seconds(),
@@ -1033,7 +1035,8 @@ int exhibition(const Args& a) {
   if (lv) {
     j["live"] = {{"state", lv->ready() ? "ready" : lv->state() == live::Live::State::failed ? "failed" : "opening"}, {"error", lv->error()},
                  {"open_seconds", lv->open_seconds()}, {"year", lv->year()}, {"budget", tour.live.budget}, {"taps", kiosk->taps},
-                 {"edits_answered", edit_ms.size()}, {"visitor_resets", resets}, {"visitor_actions", visitor_actions}};
+                 {"edits_answered", edit_ms.size()}, {"visitor_resets", resets}, {"visitor_actions", visitor_actions},
+                 {"rss_kib_after_each_reset", rss_per_reset}};
     if (!edit_ms.empty()) {
       std::vector<double> s = edit_ms;
       std::sort(s.begin(), s.end());
