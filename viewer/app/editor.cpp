@@ -146,7 +146,14 @@ void Editor::answer(const std::string& action) {
   }
   live_.to_run(d.parcels_changed, changed_);
   if (full) {
-    scene_.show(ind, live_.year());  // the run's values and the indicator's range, legend
+    try {
+      scene_.show(ind, live_.year());  // the run's values and the indicator's range, legend
+    } catch (const std::exception&) {
+      // The run lacks the indicator (an older run): keep what is shown; a visitor's edit must
+      // never end the show.
+      ind = scene_.indicator();
+      if (!live_.values(ind, values_)) return say(live_.delta_text(d));
+    }
     scene_.set_all_values(values_);  // then the session's
     hud_.update(scene_);
     editing_ = true;

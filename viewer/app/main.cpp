@@ -657,6 +657,15 @@ struct Kiosk : public osgGA::GUIEventHandler {
   double press_x = 0, press_y = 0;
   long taps = 0;
   bool handle(const osgGA::GUIEventAdapter& ea, osgGA::GUIActionAdapter& aa) override {
+    try {
+      return handle_input(ea, aa);
+    } catch (const std::exception& e) {
+      // Whatever a visitor does, the show goes on (the reason is on stderr for the operator).
+      fmt::print(stderr, "urbantwin-viewer: a visitor's input was ignored: {}\n", e.what());
+      return true;
+    }
+  }
+  bool handle_input(const osgGA::GUIEventAdapter& ea, osgGA::GUIActionAdapter& aa) {
     double x = 0, y = 0;
     switch (ea.getEventType()) {
       case osgGA::GUIEventAdapter::KEYDOWN:
