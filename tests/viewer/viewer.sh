@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The viewer under Xvfb (Mesa): snapshots of a fixture run (Chengdu 2024-2026) checked pixel by
 # pixel against their sidecars; recolouring by year; the difference of a run with itself; Chinese
-# glyphs; home points; bad inputs (mode "fast", test viewer.xvfb); the exhibition tour for 10,000 frames with
-# flat memory, touch and keys (mode "soak", test viewer.exhibition_soak, label soak).
+# glyphs; home points; live edits (a scripted visitor: tap, choose, undo, idle reset, pixel checks); bad
+# inputs (mode "fast", test viewer.xvfb); the exhibition tour for 10,000 frames with a visitor's edit every 50
+# frames and flat memory, touch and keys (mode "soak", test viewer.exhibition_soak, label soak).
 set -euo pipefail
 ut=$1 viewer=$2 check=$3 src=$4 mode=${5:-fast}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -17,18 +18,22 @@ top=(--camera top --layers parcels --samples 2000)
 
 if [ "$mode" = soak ]; then
 # 6. The exhibition tour (the bundled one, its runs named as siblings) for 10,000 frames
-#    off-screen: resident memory grows by less than 5 % after warm-up.
+#    off-screen with a visitor's action every 50 frames (a tap on a block and a class from the edit
+#    menu, or undo; 30 actions, then the visitor leaves and the idle time reverts the edits; then
+#    the next visitor): resident memory grows by less than 5 % from the first visitor's reset (the
+#    session, the menu and the edit marks exist by then) to the end.
 for r in community-services upzoning-metro greenway-links; do
   "$ut" run "$sc/whatif-$r.toml" --until 2026 --out "$runs/chengdu-center-$r" --quiet
 done
-v "$base" --exhibition "$src/scenarios/tours/chengdu-center.toml" --frames 10000 --size 320x240 --stats "$tmp/tour.json" > /dev/null
+v "$base" --exhibition "$src/scenarios/tours/chengdu-center.toml" --frames 10000 --size 640x360 --edit-every 50 --stats "$tmp/tour.json" > /dev/null
 python3 - "$tmp/tour.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 print("exhibition:", s)
 assert s["frames"] == 10000, s
-assert s["tours_completed"] >= 1, s
-assert s["rss_growth_pct"] < 5, s
+l = s["live"]
+assert l["state"] == "ready" and l["visitor_resets"] >= 3 and l["edits_answered"] >= 50, l
+assert s["rss_measured_from_frame"] > 0 and s["rss_growth_pct"] < 5, s
 PY
 # 7. A visitor's touch pauses the tour for idle_seconds (45 s = 1,350 frames at the fixed 30 frames
 #    a second), then it resumes; Escape does nothing; the operator's exit key ends it.
@@ -41,7 +46,7 @@ print("touch:", t, "keys:", k)
 assert t["frames_paused_by_input"] == 1350 and t["tour_resumed"] == 1 and t["frames"] == 2000, t
 assert k["ended_by_exit_key"] and 5 * 30 + 30 <= k["frames"] <= 5 * 30 + 33, k  # Escape at 5 s ignored, F12 at 6 s
 PY
-echo "viewer soak: 10,000-frame exhibition tour with flat memory; touch pauses, keys"
+echo "viewer soak: 10,000-frame exhibition tour with live edits every 50 frames and flat memory; touch pauses, keys"
 exit 0
 fi
 "$ut" run "$sc/whatif-community-services.toml" --until 2026 --out "$runs/chengdu-center-community-services" --quiet
@@ -70,6 +75,7 @@ inside = [q for q in j['parcels'] if not q['may_be_hidden'] and q['margin_px'] >
 p = inside[len(inside) // 3]
 print(p['parcel_id'], p['x'], p['y'])")
 v "$base" --snapshot "$tmp/pick.png" "${top[@]}" --pick "$px,$py" > /dev/null
+v "$base" --snapshot "$tmp/kg.png" "${top[@]}" --indicator share_kindergarten --size 1280x720 > /dev/null
 python3 - "$tmp/pick.json" "$pid" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))["pick"]
@@ -79,6 +85,80 @@ PY
 # Desk mode starts and keeps running (stopped after 6 s by timeout: exit 124, not a crash).
 set +e; timeout 6 xvfb-run -a -s "-screen 0 1280x1024x24" "$viewer" "$base" --size 640x480; rc=$?; set -e
 [ $rc = 124 ] || fail "desk mode ended with $rc within 6 s"
+
+# Live what-ifs in the exhibition (a scripted visitor on a one-stop tour, top camera, 1280x720):
+# a tap on a block with few residents near a kindergarten, "kindergarten" from the menu, undo, the
+# same again, then the visitor leaves (idle 3 s). The block's roof pixel shows the colour of the
+# run's value, then of the value the edit session reports (another colour), the run's again after
+# undo and after the idle reset.
+read -r lpid < <(python3 -c "
+import json; j = json.load(open('$tmp/kg.json'))
+c = [q for q in j['parcels'] if not q['may_be_hidden'] and q['margin_px'] >= 14 and q['value'] is not None and q['value'] < 0.3
+     and 200 <= q['x'] <= 900 and 150 <= q['y'] <= 520]
+c.sort(key=lambda q: -q['margin_px'])
+print(c[0]['parcel_id'])")
+cat > "$tmp/live-tour.toml" <<TOML
+idle_seconds = 3
+exit_key = "F12"
+[live]
+budget = 2
+[[stop]]
+camera = "top"
+indicator = "share_kindergarten"
+seconds = 60
+TOML
+cat > "$tmp/live.script" <<SCRIPT
+0.5 probe $lpid before
+1.0 tap_parcel $lpid
+1.2 choose kindergarten
+1.4 probe $lpid added
+1.6 undo
+1.8 probe $lpid undone
+2.0 tap_parcel $lpid
+2.2 choose kindergarten
+2.4 probe $lpid added_again
+7.0 probe $lpid after_idle_reset
+SCRIPT
+v "$base" --exhibition "$tmp/live-tour.toml" --frames 220 --size 1280x720 --script "$tmp/live.script" --stats "$tmp/live.json" > /dev/null
+python3 - "$tmp/live.json" "$tmp/kg.json" "$lpid" <<'PY'
+import json, math, sys
+s, snap, pid = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+assert s["live"]["state"] == "ready", s["live"]
+pr = {p["label"]: p for p in s["probes"]}
+assert set(pr) == {"before", "added", "undone", "added_again", "after_idle_reset"}, list(pr)
+ref = next(q for q in snap["parcels"] if q["parcel_id"] == pid)
+def entry(v):  # the viewer's index_of on the fixed 0-1 range of shares
+    return 255 if v is None else int(math.floor(min(max(v, 0.0), 1.0) * 254 + 0.5))
+for k, p in pr.items():
+    assert not p["may_be_hidden"] and p["clear_of_marks"] and p["indicator"] == "share_kindergarten" and p["year"] == 2026, p
+    assert p["pixel_rgb"] == p["expected_rgb"], (k, p)  # the pixel is the colour of the value shown
+b = pr["before"]
+assert b["expected_rgb"] == ref["rgb"] and abs(b["value"] - ref["value"]) < 1e-6 and not b["editing"], (b, ref)
+for k in ("added", "added_again"):
+    a = pr[k]
+    assert a["editing"] and a["edits"] == 1, a
+    assert a["session_value"] == a["value"] and entry(a["session_value"]) == a["entry"], a  # the session's value, coloured
+    assert a["entry"] != b["entry"] and a["pixel_rgb"] != b["pixel_rgb"], (a, b)      # another colour than the run's
+for k in ("undone", "after_idle_reset"):
+    u = pr[k]
+    assert u["pixel_rgb"] == b["pixel_rgb"] and u["entry"] == b["entry"], (k, u, b)
+assert pr["undone"]["edits"] == 0 and pr["undone"]["session_value"] == b["value"], pr["undone"]
+assert not pr["after_idle_reset"]["editing"] and pr["after_idle_reset"]["edits"] == 0, pr["after_idle_reset"]
+assert s["live"]["visitor_resets"] == 1 and s["tour_resumed"] == 1, s
+adds = [a for a in s["actions"] if a["action"] == "choose"]
+assert len(adds) == 2 and all(a["residents_newly_served"] > 0 and "幼儿园" in a["message"] and "kindergarten" in a["message"] for a in adds), adds
+print("live edits:", {k: (p["value"], p["entry"], p["pixel_rgb"]) for k, p in pr.items()}, "tap to frame ms:", [round(a["frame_ms"], 1) for a in adds])
+PY
+
+# Live edits at the desk (a scripted mouse and keyboard in a window under Xvfb): a click on the
+# block, "kindergarten" from the menu, Ctrl+Z, the same again, S: the edits are saved as a what-if
+# scenario next to the run (whatif-1.toml), dated to the year shown, which urbantwin accepts.
+printf '1.0 tap_parcel %s\n1.2 choose kindergarten\n1.4 undo\n1.6 tap_parcel %s\n1.8 choose kindergarten\n2.0 save\n' "$lpid" "$lpid" > "$tmp/desk.script"
+v "$base" --camera top --script "$tmp/desk.script" --frames 75 > "$tmp/desk.out"
+grep -q '"edits":1' "$tmp/desk.out" || fail "desk edits: $(cat "$tmp/desk.out")"
+[ -s "$runs/whatif-1.toml" ] || fail "desk: save as scenario wrote no whatif-1.toml: $(cat "$tmp/desk.out")"
+grep -q 'kindergarten' "$runs/whatif-1.toml" && grep -q '2026' "$runs/whatif-1.toml" || fail "whatif-1.toml lacks the edit: $(cat "$runs/whatif-1.toml")"
+"$ut" validate "$runs/whatif-1.toml" > /dev/null || fail "urbantwin validate refuses the saved what-if"
 
 # 2. Another year recolours exactly the parcels whose colour entry changed: kindergartens open in
 #    2026 in the what-if, so the shares of the parcels near them change, most others do not.
@@ -131,6 +211,11 @@ expect2 "layer parcels" "$tmp/empty" --snapshot "$tmp/x.png"
 expect2 "must be one of: overview" "$base" --snapshot "$tmp/x.png" --camera nowhere
 expect2 "must name a parcel_id of the run" "$base" --snapshot "$tmp/x.png" --focus 99999999,300
 expect2 "must list parcels, links, greenways, facilities, homes" "$base" --snapshot "$tmp/x.png" --layers parcels,houses
+# A tour offering a class the run does not have, or a bad budget, is refused before the show.
+printf 'idle_seconds = 5\n[live]\nbudget = 3\n[[live.offer]]\nclass = "school"\nzh = "学校"\nen = "school"\n[[stop]]\nseconds = 5\n' > "$tmp/bad-offer.toml"
+expect2 "must name a coverage class of the run" "$base" --exhibition "$tmp/bad-offer.toml" --frames 5 --size 160x120
+printf '[live]\nbudget = 0\n[[stop]]\nseconds = 5\n' > "$tmp/bad-budget.toml"
+expect2 "key live.budget" "$base" --exhibition "$tmp/bad-budget.toml" --frames 5 --size 160x120
 # A damaged run directory (one parcel-year row deleted) is refused, not shown with a hole.
 cp -r "$base" "$tmp/holed"
 sqlite3 "$tmp/holed/outputs.gpkg" "delete from parcel_years where fid = (select min(fid) from parcel_years where year = 2025)"

@@ -18,12 +18,30 @@ struct Stop {
   std::string caption_zh, caption_en;
 };
 
+// A class a visitor may add (the edit menu's buttons), with its bilingual label.
+struct Offer {
+  std::string cls;  // a coverage class of the run (manifest `classes`)
+  std::string zh, en;
+};
+
+// Live what-ifs (the `[live]` table): visitors tap a block and add a facility or draw a greenway.
+struct LiveSettings {
+  bool enabled = true;
+  int budget = 5;          // edits a visitor may have at once (also the session's undo history)
+  bool greenway = true;    // a drag draws a greenway
+  std::vector<Offer> offers = {{"kindergarten", "幼儿园", "kindergarten"},
+                               {"health", "社区卫生服务站", "clinic"},
+                               {"elderly_care", "养老", "elderly care"},
+                               {"green", "小公园", "small park"}};
+};
+
 struct Tour {
   std::filesystem::path file;
   std::string title_zh, title_en;
   double idle_seconds = 45;   // back to the tour after this long without input
   std::string exit_key = "F12";  // the operator's exit key (the only key that ends the program)
   std::vector<Stop> stops;
+  LiveSettings live;
 };
 
 // Throws core::InputError naming the file, key and value.

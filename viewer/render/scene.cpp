@@ -95,7 +95,7 @@ Rgb facility_colour(const std::string& cls) {
                                                {"middle_school", {166, 86, 40}}, {"health", {247, 129, 191}},
                                                {"elderly_care", {152, 78, 163}}, {"metro", {55, 126, 184}},
                                                {"fire_station", {200, 0, 0}},    {"park", {77, 175, 74}},
-                                               {"green_space", {127, 201, 127}}};
+                                               {"green_space", {127, 201, 127}}, {"green", {127, 201, 127}}};
   auto it = c.find(cls);
   return it == c.end() ? Rgb{90, 90, 90} : it->second;
 }
@@ -122,7 +122,8 @@ CityScene::CityScene(const run_data::RunData& run, const run_data::RunData* othe
   build_greenways();
   build_facilities();
   build_homes();
-  for (auto* s : {parcels_sw_.get(), links_sw_.get(), greenways_sw_.get(), facilities_sw_.get(), homes_sw_.get()}) root_->addChild(s);
+  marks_sw_ = new osg::Switch;
+  for (auto* s : {parcels_sw_.get(), links_sw_.get(), greenways_sw_.get(), facilities_sw_.get(), homes_sw_.get(), marks_sw_.get()}) root_->addChild(s);
 }
 
 void CityScene::build_ground() {
@@ -489,6 +490,107 @@ std::vector<float> CityScene::series(std::size_t parcel) const {
   return out;
 }
 
+void CityScene::set_values(const std::vector<std::size_t>& parcels, const std::vector<float>& values) {
+  unsigned char* px = value_image_->data();
+  for (const std::size_t p : parcels) {
+    if (p >= shown_.size()) continue;
+    shown_[p] = values[p];
+    px[p] = entries_[p] = index_of(shown_[p], range_);
+  }
+  value_image_->dirty();
+}
+
+void CityScene::set_all_values(const std::vector<float>& values) {
+  unsigned char* px = value_image_->data();
+  for (std::size_t p = 0; p < shown_.size(); ++p) {
+    shown_[p] = values[p];
+    px[p] = entries_[p] = index_of(shown_[p], range_);
+  }
+  value_image_->dirty();
+}
+
+namespace {
+
+osg::Geometry* mark_geometry(bool greenway) {
+  osg::ref_ptr<osg::Geometry> g = new osg::Geometry;
+  g->setVertexArray(new osg::Vec3Array(greenway ? 6u : 30u));
+  osg::ref_ptr<osg::Vec4Array> c = new osg::Vec4Array(1);
+  g->setColorArray(c, osg::Array::BIND_OVERALL);
+  g->addPrimitiveSet(new osg::DrawArrays(GL_TRIANGLES, 0, greenway ? 6 : 30));
+  g->setUseDisplayList(false);
+  g->setUseVertexBufferObjects(true);
+  g->setDataVariance(osg::Object::DYNAMIC);
+  return g.release();
+}
+
+}  // namespace
+
+void CityScene::reserve_marks(std::size_t capacity) {
+  while (facility_marks_.size() < capacity) {
+    for (const bool gw : {false, true}) {
+      osg::ref_ptr<osg::Geode> geode = new osg::Geode;
+      osg::ref_ptr<osg::Geometry> g = mark_geometry(gw);
+      geode->addDrawable(g);
+      unlit(geode);
+      if (gw) overlay(geode, 2);
+      marks_sw_->addChild(geode, false);
+      (gw ? greenway_marks_ : facility_marks_).push_back(g);
+    }
+  }
+}
+
+void CityScene::add_facility_mark(const std::string& cls, double x, double y) {
+  const std::size_t slot = mark_stack_.size();
+  mark_stack_.push_back({false, slot});
+  if (slot >= facility_marks_.size()) return;
+  auto& g = *facility_marks_[slot];
+  auto* v = static_cast<osg::Vec3Array*>(g.getVertexArray());
+  // Larger than the mapped sites' columns (30 m): a visitor must see where their edit stands.
+  const float fx = static_cast<float>(x), fy = static_cast<float>(y), s = 30, h = 90;
+  const osg::Vec3 p[8] = {{fx - s, fy - s, 0}, {fx + s, fy - s, 0}, {fx + s, fy + s, 0}, {fx - s, fy + s, 0},
+                          {fx - s, fy - s, h}, {fx + s, fy - s, h}, {fx + s, fy + s, h}, {fx - s, fy + s, h}};
+  const int faces[5][4] = {{4, 5, 6, 7}, {0, 1, 5, 4}, {1, 2, 6, 5}, {2, 3, 7, 6}, {3, 0, 4, 7}};
+  unsigned k = 0;
+  for (const auto& f : faces)
+    for (int i : {0, 1, 2, 0, 2, 3}) (*v)[k++] = p[f[i]];
+  v->dirty();
+  (*static_cast<osg::Vec4Array*>(g.getColorArray()))[0] = rgba(facility_colour(cls));
+  g.getColorArray()->dirty();
+  g.dirtyBound();
+  marks_sw_->setValue(static_cast<unsigned>(2 * slot), true);
+}
+
+void CityScene::add_greenway_mark(double x0, double y0, double x1, double y1) {
+  const std::size_t slot = mark_stack_.size();
+  mark_stack_.push_back({true, slot});
+  if (slot >= greenway_marks_.size()) return;
+  auto& g = *greenway_marks_[slot];
+  auto* v = static_cast<osg::Vec3Array*>(g.getVertexArray());
+  const double len = std::hypot(x1 - x0, y1 - y0);
+  const double nx = len > 0 ? -(y1 - y0) / len * 14 : 0, ny = len > 0 ? (x1 - x0) / len * 14 : 0;  // 28 m wide
+  const osg::Vec3 a(static_cast<float>(x0 + nx), static_cast<float>(y0 + ny), 0.8f), b(static_cast<float>(x0 - nx), static_cast<float>(y0 - ny), 0.8f);
+  const osg::Vec3 c(static_cast<float>(x1 - nx), static_cast<float>(y1 - ny), 0.8f), d(static_cast<float>(x1 + nx), static_cast<float>(y1 + ny), 0.8f);
+  unsigned k = 0;
+  for (const auto& p : {a, b, c, a, c, d}) (*v)[k++] = p;
+  v->dirty();
+  (*static_cast<osg::Vec4Array*>(g.getColorArray()))[0] = rgba({60, 240, 120});
+  g.getColorArray()->dirty();
+  g.dirtyBound();
+  marks_sw_->setValue(static_cast<unsigned>(2 * slot + 1), true);
+}
+
+void CityScene::pop_mark() {
+  if (mark_stack_.empty()) return;
+  const auto [gw, slot] = mark_stack_.back();
+  mark_stack_.pop_back();
+  if (slot < facility_marks_.size()) marks_sw_->setValue(static_cast<unsigned>(2 * slot + (gw ? 1 : 0)), false);
+}
+
+void CityScene::clear_marks() {
+  mark_stack_.clear();
+  marks_sw_->setAllChildrenOff();
+}
+
 std::size_t CityScene::drawables() const {
   std::size_t n = 1;  // ground
   if (layers_.parcels) n += 1;
@@ -498,6 +600,7 @@ std::size_t CityScene::drawables() const {
   if (layers_.facilities)
     for (unsigned i = 0; i < facilities_sw_->getNumChildren(); ++i) n += facilities_sw_->getValue(i);
   if (homes_shown()) n += 2;
+  for (unsigned i = 0; i < marks_sw_->getNumChildren(); ++i) n += marks_sw_->getValue(i);
   return n;
 }
 

@@ -59,6 +59,22 @@ class CityScene {
   bool homes_shown() const;
   std::size_t homes_key() const { return homes_key_; }
 
+  // Live edits: new values for some parcels of the shown indicator (values in parcel order; only
+  // the listed parcels' texels are rewritten), or for all of them. The range stays the shown
+  // indicator's; nothing is rebuilt.
+  void set_values(const std::vector<std::size_t>& parcels, const std::vector<float>& values);
+  void set_all_values(const std::vector<float>& values);
+
+  // Marks of the live edits: an added facility (a column coloured by class) or a drawn greenway
+  // (a straight ribbon), local coordinates. `capacity` slots of each are made once (the visitor's
+  // budget); a mark beyond them is not drawn. pop_mark removes the newest (undo); clear_marks all.
+  void reserve_marks(std::size_t capacity);
+  void add_facility_mark(const std::string& cls, double x, double y);
+  void add_greenway_mark(double x0, double y0, double x1, double y1);
+  void pop_mark();
+  void clear_marks();
+  std::size_t marks() const { return mark_stack_.size(); }
+
   const run_data::RunData& run() const { return run_; }
   std::size_t triangles() const { return triangles_; }
   std::size_t drawables() const;  // draw calls of the 3D scene (one per visible drawable)
@@ -82,6 +98,9 @@ class CityScene {
   Layers layers_;
   std::size_t triangles_ = 0;
   std::size_t homes_key_ = std::string::npos;
+  osg::ref_ptr<osg::Switch> marks_sw_;
+  std::vector<osg::ref_ptr<osg::Geometry>> facility_marks_, greenway_marks_;
+  std::vector<std::pair<bool, std::size_t>> mark_stack_;  // (greenway, slot), oldest first
 
   void build_parcels();
   void build_links();

@@ -116,4 +116,10 @@ osg::ref_ptr<osg::Image> Window::capture() {
   return grab_->image;
 }
 
+osg::ref_ptr<osg::Image> Window::capture(double time) {
+  grab_->armed = true;
+  viewer_->frame(time);
+  return grab_->image;
+}
+
 }  // namespace ut::render

@@ -40,6 +40,8 @@ class Window {
   int height() const { return height_; }
   // Renders one frame and returns its pixels (RGBA, rows bottom-up as OpenGL reads them).
   osg::ref_ptr<osg::Image> capture();
+  // The same at a given frame time (the exhibition's fixed clock).
+  osg::ref_ptr<osg::Image> capture(double time);
 
  private:
   osg::ref_ptr<osgViewer::Viewer> viewer_;

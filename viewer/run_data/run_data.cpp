@@ -132,6 +132,7 @@ RunData load(const fs::path& dir) {
         // The engine's thresholds: radius in decimetres, the drive budget in tenths of a second.
         rule.threshold = drive ? std::llround(c.value("drive_budget_min", 0.0) * 600) : std::llround(c.value("radius_m", 0.0) * 10);
         rule.no_data = c.value("no_data", false);
+        r.classes.push_back({rule.name, c.value("tier_min", 0), c.value("radius_m", 0.0), c.value("drive_budget_min", 0.0)});
         rules.push_back(std::move(rule));
       }
     r.scenario = m.value("scenario", "");

@@ -41,6 +41,14 @@ struct HomePoints {
   std::size_t key_for(const std::string& indicator) const;
 };
 
+// How a class is within reach (manifest.json `classes`): for the live edits' bilingual messages.
+struct ClassReach {
+  std::string name;
+  int tier_min = 0;      // the life-circle tier (5, 10, 15 minutes) the class belongs to; 0: none
+  double radius_m = 0;   // walk radius (walk classes)
+  double drive_min = 0;  // drive budget (drive classes)
+};
+
 struct RunData {
   std::filesystem::path dir;
   std::string scenario, attribution;
@@ -63,6 +71,7 @@ struct RunData {
   std::vector<int> greenway_from;              // -1: always
   std::vector<Facility> facilities;
   HomePoints homes;
+  std::vector<ClassReach> classes;  // manifest order (the norms' order)
 
   std::size_t year_index(int year) const;         // throws InputError for a year the run lacks
   std::size_t indicator_index(const std::string& name) const;  // throws InputError with the choices
