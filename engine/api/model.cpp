@@ -9,6 +9,7 @@
 #include "api/api.hpp"
 #include "api/session_impl.hpp"
 #include "core/error.hpp"
+#include "core/sha256.hpp"
 #include "gis_io/load.hpp"
 
 namespace ut::api {
@@ -69,10 +70,13 @@ scenario::Scenario Model::load_run(const std::filesystem::path& run_dir, const O
     throw core::InputError(core::Where{where, "", "kind"},
                            "must be the manifest of an urbantwin run (\"kind\": \"run\")", "");
   std::filesystem::path file;
+  std::string sha;
   if (m.contains("inputs") && m["inputs"].is_array())
     for (const auto& e : m["inputs"])
-      if (e.is_object() && e.value("role", "") == "scenario" && e.contains("path") && e["path"].is_string())
+      if (e.is_object() && e.value("role", "") == "scenario" && e.contains("path") && e["path"].is_string()) {
         file = e["path"].get<std::string>();
+        sha = e.value("sha256", "");
+      }
   if (file.empty())
     throw core::InputError(core::Where{where, "", "inputs"}, "must name the run's scenario file (role \"scenario\")",
                            "");
@@ -81,6 +85,10 @@ scenario::Scenario Model::load_run(const std::filesystem::path& run_dir, const O
     throw core::InputError(core::Where{where, "", "inputs"},
                            "the scenario file the run was made from must still exist (its layers are read again)",
                            file.string());
+  // Reopened, the scenario must be the one the run was made from.
+  if (!sha.empty() && core::sha256_file(file) != sha)
+    throw core::InputError(core::Where{file.string(), "", "sha256"},
+                           "must be unchanged since the run (its SHA-256 in " + where + ")", "changed");
   // The run's overrides, then the caller's (load() applies `set` and `seed` before `overrides`,
   // so the caller's are converted here to keep that order).
   OpenOptions ordered;

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "api/api.hpp"
+#include "core/sha256.hpp"
 #include "api_check.hpp"
 #include "core/error.hpp"
 #include "scenario/scenario.hpp"
@@ -260,10 +261,10 @@ TEST_CASE("api: load_run reads the run's scenario file and overrides from its ma
   const auto dir = std::filesystem::temp_directory_path() / ("ut-api-run-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string scenario = std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml";
-  auto write = [&](const std::string& path) {
+  auto write = [&](const std::string& path, const std::string& sha = "") {
     std::ofstream(dir / "manifest.json") << R"({"engine": "urbantwin", "kind": "run", "years": [2024, 2025, 2026],
       "inputs": [{"role": "scenario", "path": ")"
-                                         << path << R"("}],
+                                         << path << R"(", "sha256": ")" << sha << R"("}],
       "overrides": [{"key": "traffic.enabled", "value": "false"}, {"key": "seed", "value": "7"}]})";
   };
   write(scenario);
@@ -273,6 +274,11 @@ TEST_CASE("api: load_run reads the run's scenario file and overrides from its ma
   CHECK(!s.traffic.enabled);
   CHECK(s.end_year == 2026);
   CHECK(s.file == scenario);
+  // The scenario file must be the one the run was made from (its SHA-256 in the manifest).
+  write(scenario, core::sha256_file(scenario));
+  CHECK(api::Model::load_run(dir).seed == 7);
+  write(scenario, std::string(64, '0'));
+  CHECK_THROWS_WITH(api::Model::load_run(dir), Catch::Contains("baseline.toml") && Catch::Contains("unchanged since the run"));
   write(scenario + ".gone");
   CHECK_THROWS_WITH(api::Model::load_run(dir), Catch::Contains("manifest.json") && Catch::Contains("must still exist"));
   std::filesystem::remove_all(dir);

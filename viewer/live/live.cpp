@@ -5,12 +5,9 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "core/error.hpp"
-#include "core/sha256.hpp"
 
 namespace ut::live {
 
@@ -40,31 +37,9 @@ void Live::wait() const {
 // The run's scenario as it was run: the scenario file manifest.json names (unchanged since, by its
 // SHA-256) with the run's overrides, simulated up to the edited year.
 api::Model Live::open_scenario() const {
-  const fs::path manifest = run_.dir / "manifest.json";
-  nlohmann::json m;
-  try {
-    std::ifstream in(manifest);
-    m = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw core::InputError(core::Where{manifest.string(), "", ""}, "must be the JSON manifest urbantwin run writes", e.what());
-  }
-  fs::path file;
-  std::string sha;
-  if (const auto in = m.find("inputs"); in != m.end() && in->is_array())
-    for (const auto& i : *in)
-      if (i.is_object() && i.value("role", "") == "scenario") file = i.value("path", ""), sha = i.value("sha256", "");
-  if (file.empty()) throw core::InputError(core::Where{manifest.string(), "", "inputs"}, "must name the run's scenario file (role scenario)", "none");
-  if (!fs::is_regular_file(file))
-    throw core::InputError(core::Where{manifest.string(), "", "inputs[scenario].path"}, "live edits need the run's scenario file where it was", file.string());
-  if (core::sha256_file(file) != sha)
-    throw core::InputError(core::Where{file.string(), "", "sha256"}, "live edits need the run's scenario file unchanged since the run (its SHA-256 in manifest.json)",
-                           "changed");
   api::OpenOptions o;
-  if (const auto ov = m.find("overrides"); ov != m.end() && ov->is_array())
-    for (const auto& x : *ov)
-      if (x.is_object()) o.overrides.push_back({x.value("key", ""), x.value("value", ""), "manifest.json overrides"});
   o.until = year_;
-  return api::Model::open(file, o);
+  return api::Model::open_run(run_.dir, o);  // the run's scenario file, unchanged, with its overrides
 }
 
 void Live::open() {
