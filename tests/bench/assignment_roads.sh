@@ -7,6 +7,7 @@
 #   and there are exactly 2 links (one per direction) per segment of the primary lines;
 # - cars still travel: the volumes sum to more than zero (zone connectors reach the cross from
 #   every zone over the residential streets), although no residential street carries a link;
+# - 1 and 2 threads give identical indicators;
 # - without the key, residential streets are links too (the default network is every drivable road);
 # - a class that is not drivable (footway) or not a road class at all: exit 2, naming the key
 #   and the value.
@@ -20,7 +21,9 @@ with_key() {  # scenario with [traffic] assignment_roads = $1
   grep -q '^assignment_roads' "$tmp/c/$2.toml" || fail "no [traffic] table in the tiny scenario"
 }
 with_key '["primary"]' arterial
-"$ut" run "$tmp/c/arterial.toml" --out "$tmp/ra" --until 2024 --quiet
+"$ut" run "$tmp/c/arterial.toml" --out "$tmp/ra" --until 2024 --quiet --threads 2
+"$ut" run "$tmp/c/arterial.toml" --out "$tmp/ra1" --until 2024 --quiet --threads 1 --keep indicators
+cmp -s "$tmp/ra/indicators.csv" "$tmp/ra1/indicators.csv" || fail "indicators differ between 1 and 2 threads"
 "$ut" run "$tmp/c/scenario.toml" --out "$tmp/rd" --until 2024 --quiet
 q() { ogrinfo -ro -q "$1" -sql "$2" | sed -n 's/^ *[a-z_]* ([A-Za-z0-9]*) = //p'; }
 primary_ids=$(q "$tmp/c/city.gpkg" "SELECT road_id AS v FROM roads WHERE class = 'primary'" | sort -u)
