@@ -241,7 +241,8 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
   };
   if (const toml::table* t = r.table(root, "", "traffic", false)) {
     r.check_keys(*t, "traffic", {"enabled", "zone_size_m", "daily_trips_per_resident", "peak_hour_share", "car_occupancy",
-                                 "assignment_gap", "feedback_iterations", "warm_start", "close_roads"});
+                                 "assignment_gap", "feedback_iterations", "warm_start", "close_roads",
+                                 "assignment_roads"});
     auto& tr = s.traffic;
     auto& trips = s.profile.trips;  // the profile's trip rates, set for this run
     const std::string p = "traffic.";
@@ -261,6 +262,18 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
         const auto v = (*a)[i].value<std::int64_t>();
         if (!v || !(*a)[i].is_integer()) r.fail(fmt::format("{}close_roads[{}]", p, i + 1), "must be an integer road id", Reader::show((*a)[i]));
         tr.close_roads.push_back(*v);
+      }
+    }
+    // Checked against the road classes (built-in and the scenario's) by sim, which knows them.
+    if (const toml::node* n = t->get("assignment_roads")) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr || a->empty())
+        r.fail(p + "assignment_roads", "must be a non-empty array of road class names", Reader::show(*n));
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const auto v = (*a)[i].value<std::string>();
+        if (!v || !(*a)[i].is_string())
+          r.fail(fmt::format("{}assignment_roads[{}]", p, i + 1), "must be a road class name", Reader::show((*a)[i]));
+        tr.assignment_roads.push_back(*v);
       }
     }
   }

@@ -128,6 +128,8 @@ struct TrafficSpec {
   int feedback_iterations = 3;            // skims <-> demand loops (method of successive averages)
   bool warm_start = true;                 // start each assignment from the last one's bushes
   std::vector<std::int64_t> close_roads;  // road ids closed to cars in this scenario
+  // Road classes of the car assignment network (docs/traffic.md); empty: every drivable road.
+  std::vector<std::string> assignment_roads;
 };
 
 // Where residents live inside their parcel and how they reach the street (docs/access.md).

@@ -7,10 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <queue>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
+#include "city/road_rules.hpp"
 #include "core/error.hpp"
 #include "graph/dijkstra.hpp"
 #include "models/traffic/assign.hpp"
@@ -82,22 +85,82 @@ void Simulation::traffic_phase(YearResult& y) {
     }
   }
 
-  // --- Assignment network: zone nodes 0..Z-1 (never passed through), then the drive graph's nodes.
+  // --- Which road classes the assignment network keeps (traffic.assignment_roads; empty: all).
+  std::set<std::string> keep_class;
+  for (std::size_t i = 0; i < tr.assignment_roads.size(); ++i) {
+    const std::string& c = tr.assignment_roads[i];
+    const auto custom = scenario_.road_classes.find(c);
+    const bool drivable = custom != scenario_.road_classes.end()
+                              ? custom->second.drive
+                              : city::known_road_classes().count(c) != 0 && city::drive_by_class(c);
+    if (!drivable)
+      throw core::InputError(core::Where{scenario_.file.string(), "", fmt::format("traffic.assignment_roads[{}]", i + 1)},
+                             "must be a drivable road class (a built-in one or one of [road_classes])", c);
+    keep_class.insert(c);
+  }
+  const bool aggregated = !keep_class.empty();
+
+  // --- Assignment network: zone nodes 0..Z-1 (never passed through), then the network's nodes:
+  // every drive-graph node, or (aggregated) the nodes of the largest connected part of the kept
+  // classes' links, in drive-graph order.
   std::vector<std::size_t> drive_road;  // drive-graph input line -> road index (city::drive_graph's order)
   for (std::size_t r = 0; r < city_.roads.size(); ++r)
     if (city_.roads[r].drive) drive_road.push_back(r);
+  const auto road_of = [&](std::uint32_t e) -> const city::Road& { return city_.roads[drive_road[drive_.edge_line[e]]]; };
+  const auto drivable_edge = [&](std::uint32_t e) { return drive_main_[e] && !closed.count(road_of(e).id); };
+  const auto nd = static_cast<std::uint32_t>(drive_.node_count());
+  std::vector<std::uint32_t> node_id(nd), node_drive(nd);  // drive node <-> network node (kUnreached: not in it)
+  std::vector<bool> keep_edge(drive_.edge_count(), true);
+  if (!aggregated) {
+    for (std::uint32_t n = 0; n < nd; ++n) node_id[n] = node_drive[n] = n;
+  } else {
+    std::vector<std::uint32_t> parent(nd);
+    for (std::uint32_t n = 0; n < nd; ++n) parent[n] = n;
+    auto find = [&](std::uint32_t n) {
+      while (parent[n] != n) n = parent[n] = parent[parent[n]];
+      return n;
+    };
+    std::vector<bool> touched(nd, false);
+    for (std::uint32_t e = 0; e < drive_.edge_count(); ++e) {
+      keep_edge[e] = drivable_edge(e) && keep_class.count(road_of(e).road_class) != 0;
+      if (!keep_edge[e]) continue;
+      touched[drive_.edge_u[e]] = touched[drive_.edge_v[e]] = true;
+      const std::uint32_t a = find(drive_.edge_u[e]), b = find(drive_.edge_v[e]);
+      if (a != b) parent[std::max(a, b)] = std::min(a, b);
+    }
+    std::vector<std::uint32_t> size(nd, 0);
+    std::uint32_t best = graph::kUnreached, best_size = 0;  // the largest part; ties: the lowest node
+    for (std::uint32_t n = 0; n < nd; ++n)
+      if (touched[n] && ++size[find(n)] > best_size) {
+        best_size = size[find(n)];
+        best = find(n);
+      }
+    if (best == graph::kUnreached) {
+      std::string names;
+      for (const auto& c : tr.assignment_roads) names += (names.empty() ? "" : ", ") + c;
+      throw core::InputError(core::Where{scenario_.file.string(), "", "traffic.assignment_roads"},
+                             "must name at least one class of a drivable road of the roads layer", names);
+    }
+    node_drive.clear();
+    for (std::uint32_t n = 0; n < nd; ++n) {
+      node_id[n] = touched[n] && find(n) == best ? static_cast<std::uint32_t>(node_drive.size()) : graph::kUnreached;
+      if (node_id[n] != graph::kUnreached) node_drive.push_back(n);
+    }
+    for (std::uint32_t e = 0; e < drive_.edge_count(); ++e)
+      keep_edge[e] = keep_edge[e] && node_id[drive_.edge_u[e]] != graph::kUnreached;
+  }
   std::vector<traffic::LinkRow> rows;
   for (std::uint32_t e = 0; e < drive_.edge_count(); ++e) {
-    const auto& road = city_.roads[drive_road[drive_.edge_line[e]]];
-    if (closed.count(road.id) || !drive_main_[e]) continue;
+    const auto& road = road_of(e);
+    if (closed.count(road.id) || !drive_main_[e] || !keep_edge[e]) continue;
     const bool twoway = drive_.edge_cost_fwd[e] != graph::kUnreached && drive_.edge_cost_bwd[e] != graph::kUnreached;
     const double lanes = twoway ? std::max(1.0, std::floor(road.lanes / 2.0)) : std::max(1, road.lanes);
     for (int dir = 0; dir < 2; ++dir) {
       const std::uint32_t c = dir == 0 ? drive_.edge_cost_fwd[e] : drive_.edge_cost_bwd[e];
       if (c == graph::kUnreached) continue;
       traffic::LinkRow r;
-      r.tail = nz + (dir == 0 ? drive_.edge_u[e] : drive_.edge_v[e]);
-      r.head = nz + (dir == 0 ? drive_.edge_v[e] : drive_.edge_u[e]);
+      r.tail = nz + node_id[dir == 0 ? drive_.edge_u[e] : drive_.edge_v[e]];
+      r.head = nz + node_id[dir == 0 ? drive_.edge_v[e] : drive_.edge_u[e]];
       r.capacity = lanes * lane_capacity(scenario_, road.road_class);
       r.length = drive_.edge_len_dm[e] / 1e4;  // km
       r.fft = c / 600.0;                       // minutes
@@ -109,10 +172,12 @@ void Simulation::traffic_phase(YearResult& y) {
     }
   }
   const std::size_t road_links = rows.size();
-  // Zone connectors: to both ends of each member parcel's street edge, costed by the drive along
-  // the edge (constant cost).
-  {
-    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, double>> conn;  // (zone, node) -> (out, in) minutes
+  // Zone connectors, (zone, network node) -> (out, in) minutes, constant cost. Every drivable
+  // street: to both ends of each member parcel's street edge, costed by the drive along the edge.
+  // Aggregated: from each member parcel to the network node nearest to it by car on the whole drive
+  // graph (and from the network node nearest to it), costed by that drive at free-flow speed.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, double>> conn;
+  if (!aggregated) {
     for (std::size_t p = 0; p < np; ++p) {
       const auto& e = parcel_drive_[p];
       if (e.edge == graph::kUnreached) continue;
@@ -125,22 +190,102 @@ void Simulation::traffic_phase(YearResult& y) {
         if (from[k] != graph::kUnreached) it->second.second = std::min(it->second.second, (from[k] + e.leg) / 600.0);
       }
     }
-    for (const auto& [key, t] : conn) {
-      for (int dir = 0; dir < 2; ++dir) {
-        const double m = dir == 0 ? t.first : t.second;
-        if (!std::isfinite(m)) continue;
-        traffic::LinkRow r;
-        r.tail = dir == 0 ? key.first : nz + key.second;
-        r.head = dir == 0 ? nz + key.second : key.first;
-        r.fft = m;
-        r.b = 0;
-        r.capacity = 1e9;
-        r.type = 3;
-        rows.push_back(r);
+  } else {
+    // Arcs of the open drive graph in CSR, forward (by tail) and reverse (by head).
+    struct Csr {
+      std::vector<std::uint32_t> offset, other, cost;
+    };
+    auto build = [&](bool reverse) {
+      Csr g;
+      g.offset.assign(nd + 1, 0);
+      auto each = [&](auto&& f) {
+        for (std::uint32_t e = 0; e < drive_.edge_count(); ++e) {
+          if (!drivable_edge(e)) continue;
+          const std::uint32_t u = drive_.edge_u[e], v = drive_.edge_v[e];
+          if (drive_.edge_cost_fwd[e] != graph::kUnreached) f(reverse ? v : u, reverse ? u : v, drive_.edge_cost_fwd[e]);
+          if (drive_.edge_cost_bwd[e] != graph::kUnreached) f(reverse ? u : v, reverse ? v : u, drive_.edge_cost_bwd[e]);
+        }
+      };
+      each([&](std::uint32_t from, std::uint32_t, std::uint32_t) { ++g.offset[from + 1]; });
+      for (std::uint32_t n = 0; n < nd; ++n) g.offset[n + 1] += g.offset[n];
+      g.other.resize(g.offset[nd]);
+      g.cost.resize(g.offset[nd]);
+      std::vector<std::uint32_t> fill(g.offset.begin(), g.offset.end() - 1);
+      each([&](std::uint32_t from, std::uint32_t to, std::uint32_t c) {
+        g.other[fill[from]] = to;
+        g.cost[fill[from]++] = c;
+      });
+      return g;
+    };
+    // From every network node at once: each drive node's cost to (reverse) or from its nearest
+    // network node, ties to the lower node, so the result does not depend on the order of search.
+    auto nearest = [&](const Csr& g, std::vector<std::uint64_t>& dist, std::vector<std::uint32_t>& owner) {
+      dist.assign(nd, UINT64_MAX);
+      owner.assign(nd, graph::kUnreached);
+      using Item = std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>;  // cost, owner, node
+      std::priority_queue<Item, std::vector<Item>, std::greater<>> heap;
+      for (std::uint32_t n : node_drive) {
+        dist[n] = 0;
+        owner[n] = node_id[n];
+        heap.emplace(0, node_id[n], n);
+      }
+      while (!heap.empty()) {
+        const auto [d, o, n] = heap.top();
+        heap.pop();
+        if (d != dist[n] || o != owner[n]) continue;
+        for (std::uint32_t a = g.offset[n]; a < g.offset[n + 1]; ++a) {
+          const std::uint32_t m = g.other[a];
+          const std::uint64_t dm = d + g.cost[a];
+          if (dm < dist[m] || (dm == dist[m] && o < owner[m])) {
+            dist[m] = dm;
+            owner[m] = o;
+            heap.emplace(dm, o, m);
+          }
+        }
+      }
+    };
+    std::vector<std::uint64_t> d_to, d_from;
+    std::vector<std::uint32_t> o_to, o_from;
+    nearest(build(true), d_to, o_to);
+    nearest(build(false), d_from, o_from);
+    for (std::size_t p = 0; p < np; ++p) {
+      const auto& e = parcel_drive_[p];
+      if (e.edge == graph::kUnreached) continue;
+      const std::uint32_t nodes[2] = {drive_.edge_u[e.edge], drive_.edge_v[e.edge]};
+      const std::uint32_t to[2] = {e.point_to_u, e.point_to_v}, from[2] = {e.u_to_point, e.v_to_point};
+      std::pair<std::uint64_t, std::uint32_t> best_to{UINT64_MAX, graph::kUnreached}, best_from = best_to;
+      for (int k = 0; k < 2; ++k) {
+        const std::uint32_t n = nodes[k];
+        if (to[k] != graph::kUnreached && d_to[n] != UINT64_MAX)
+          best_to = std::min(best_to, std::make_pair(to[k] + e.leg + d_to[n], o_to[n]));
+        if (from[k] != graph::kUnreached && d_from[n] != UINT64_MAX)
+          best_from = std::min(best_from, std::make_pair(from[k] + e.leg + d_from[n], o_from[n]));
+      }
+      if (best_to.second != graph::kUnreached) {
+        auto [it, fresh] = conn.try_emplace({zone_of[p], best_to.second}, traffic::kInf, traffic::kInf);
+        it->second.first = std::min(it->second.first, static_cast<double>(best_to.first) / 600.0);
+      }
+      if (best_from.second != graph::kUnreached) {
+        auto [it, fresh] = conn.try_emplace({zone_of[p], best_from.second}, traffic::kInf, traffic::kInf);
+        it->second.second = std::min(it->second.second, static_cast<double>(best_from.first) / 600.0);
       }
     }
   }
-  traffic::Network net = traffic::make_network(scenario_.name + "-drive", nz + static_cast<std::uint32_t>(drive_.node_count()), nz, nz, rows);
+  for (const auto& [key, t] : conn) {
+    for (int dir = 0; dir < 2; ++dir) {
+      const double m = dir == 0 ? t.first : t.second;
+      if (!std::isfinite(m)) continue;
+      traffic::LinkRow r;
+      r.tail = dir == 0 ? key.first : nz + key.second;
+      r.head = dir == 0 ? nz + key.second : key.first;
+      r.fft = m;
+      r.b = 0;
+      r.capacity = 1e9;
+      r.type = 3;
+      rows.push_back(r);
+    }
+  }
+  traffic::Network net = traffic::make_network(scenario_.name + "-drive", nz + static_cast<std::uint32_t>(node_drive.size()), nz, nz, rows);
   const std::uint32_t nl = net.link_count();
 
   // --- Skims that do not change with congestion: walk/bike, transit.
@@ -299,7 +444,7 @@ void Simulation::traffic_phase(YearResult& y) {
     out.time_ff_min.push_back(net.fft[a]);
     out.time_min.push_back(net.travel_time(a, x));
     out.length_m.push_back(net.length[a] * 1000);
-    out.line.push_back({drive_.node_xy[net.tail[a] - nz], drive_.node_xy[net.head[a] - nz]});
+    out.line.push_back({drive_.node_xy[node_drive[net.tail[a] - nz]], drive_.node_xy[node_drive[net.head[a] - nz]]});
     vh += x * net.travel_time(a, x);
     vh0 += x * net.fft[a];
     vkm += x * net.length[a];
