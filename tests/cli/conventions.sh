@@ -45,7 +45,7 @@ has_bar() {
   grep -qaE "$2: +[0-9]+% \[" "$1" || fail "$1: no progress bar of '$2': $(head -c 300 "$1" | tr '\r' '|')"
   grep -qaE "$2: +[0-9]+% \[[^]]*\] .*left" "$1" || fail "$1: the bar of '$2' shows no time left"
   [ "$(tr -cd '\r' < "$1" | wc -c)" -ge 2 ] || fail "$1: the bar is not redrawn in place (no \\r)"
-  tr '\r' '\n' < "$1" | grep -qaE "$2: 100% \[=+\] done in" || fail "$1: the bar of '$2' does not end at 100 %"
+  tr '\r' '\n' < "$1" | grep -qaE "$2: 100% \[=+\] done in" || fail "$1: the bar of '$2' does not end at 100 %: $(tr '\r' '\n' < "$1" | tail -3)"
 }
 no_bar() {  # no_bar FILE LABEL
   if grep -qaE "[0-9]+% \[" "$1" || grep -qa $'\r' "$1"; then fail "$1: a progress bar without a terminal: $(head -c 200 "$1")"; fi
