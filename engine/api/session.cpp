@@ -179,6 +179,24 @@ void Session::Impl::ensure_index(std::size_t k) {
   c.indexed = true;
 }
 
+// 2SFCA: adds (sign +1) or removes (-1) one site's contributions to its class's exact sums.
+void Session::Impl::shift_supply(std::size_t k, const coverage::Site& site, int sign, std::vector<std::uint32_t>& changed) {
+  Cls& c = cls[k];
+  const auto& reach = net(k).site_reach();
+  const auto& spec = sim.access_input().classes[k].spec;
+  auto& supply = y.coverage.classes[k].supply;
+  const auto ball = reach.points_within(site, spec.catchment);
+  site_contributions(site, site_demand(ball, y.point_residents, spec.catchment), ball, spec.catchment,
+                     [&](std::uint32_t p, std::int64_t add) {
+                       c.acc[p] += sign * add;
+                       const double v = supply_of(c.acc[p]);
+                       if (v != supply[p]) {
+                         supply[p] = v;
+                         changed.push_back(p);
+                       }
+                     });
+}
+
 void Session::Impl::add_site(std::size_t k, SiteRec rec, std::vector<std::uint32_t>& changed) {
   ensure_index(k);
   Cls& c = cls[k];
@@ -192,19 +210,7 @@ void Session::Impl::add_site(std::size_t k, SiteRec rec, std::vector<std::uint32
       changed.push_back(p);
     }
   }
-  if (spec.sfca) {
-    auto& supply = y.coverage.classes[k].supply;
-    const auto ball = reach.points_within(rec.site, spec.catchment);
-    site_contributions(rec.site, site_demand(ball, y.point_residents, spec.catchment), ball, spec.catchment,
-                       [&](std::uint32_t p, std::int64_t add) {
-                         c.acc[p] += add;
-                         const double v = supply_of(c.acc[p]);
-                         if (v != supply[p]) {
-                           supply[p] = v;
-                           changed.push_back(p);
-                         }
-                       });
-  }
+  if (spec.sfca) shift_supply(k, rec.site, +1, changed);
   c.sites.push_back(std::move(rec));
   ++y.sites[k];
 }
@@ -229,19 +235,7 @@ void Session::Impl::remove_site(std::size_t k, std::size_t i, std::vector<std::u
       changed.push_back(p);
     }
   }
-  if (spec.sfca) {
-    auto& supply = y.coverage.classes[k].supply;
-    const auto ball = reach.points_within(rec.site, spec.catchment);
-    site_contributions(rec.site, site_demand(ball, y.point_residents, spec.catchment), ball, spec.catchment,
-                       [&](std::uint32_t p, std::int64_t add) {
-                         c.acc[p] -= add;
-                         const double v = supply_of(c.acc[p]);
-                         if (v != supply[p]) {
-                           supply[p] = v;
-                           changed.push_back(p);
-                         }
-                       });
-  }
+  if (spec.sfca) shift_supply(k, rec.site, -1, changed);
 }
 
 void Session::Impl::insert_facility(const city::Facility& f, std::size_t index, const std::string& delta_cls,

@@ -92,6 +92,7 @@ struct Session::Impl {
   // changed are appended to `changed`.
   void add_site(std::size_t k, SiteRec rec, std::vector<std::uint32_t>& changed);
   void remove_site(std::size_t k, std::size_t i, std::vector<std::uint32_t>& changed);
+  void shift_supply(std::size_t k, const coverage::Site& site, int sign, std::vector<std::uint32_t>& changed);
   // Adds / removes a facility (every class it serves); `index`: its position in city.facilities.
   void insert_facility(const city::Facility& f, std::size_t index, const std::string& cls,
                        std::vector<std::vector<std::uint32_t>>& changed);
