@@ -97,6 +97,19 @@ c = [q for q in j['parcels'] if not q['may_be_hidden'] and q['margin_px'] >= 14 
      and 200 <= q['x'] <= 900 and 150 <= q['y'] <= 520]
 c.sort(key=lambda q: -q['margin_px'])
 print(c[0]['parcel_id'])")
+# Two blocks to draw a greenway between: far apart, and the line between them well clear of the
+# tapped block (its roof pixel is probed after the greenway too).
+read -r ga gb < <(python3 -c "
+import json, math; j = json.load(open('$tmp/kg.json'))
+q = {p['parcel_id']: p for p in j['parcels']}; t = q[$lpid]
+c = [p for p in j['parcels'] if not p['may_be_hidden'] and p['margin_px'] >= 14 and 200 <= p['x'] <= 900 and 150 <= p['y'] <= 520]
+def away(a, b):  # distance of the tapped block from the segment a-b, in pixels
+    ax, ay, bx, by = a['x'], a['y'], b['x'], b['y']; L = (bx - ax) ** 2 + (by - ay) ** 2
+    u = max(0.0, min(1.0, ((t['x'] - ax) * (bx - ax) + (t['y'] - ay) * (by - ay)) / L))
+    return math.hypot(t['x'] - ax - u * (bx - ax), t['y'] - ay - u * (by - ay))
+best = max(((a, b) for a in c for b in c if math.hypot(a['x'] - b['x'], a['y'] - b['y']) >= 250), key=lambda ab: away(*ab))
+assert away(*best) >= 150, away(*best)
+print(best[0]['parcel_id'], best[1]['parcel_id'])")
 cat > "$tmp/live-tour.toml" <<TOML
 idle_seconds = 3
 exit_key = "F12"
@@ -117,20 +130,28 @@ cat > "$tmp/live.script" <<SCRIPT
 2.0 tap_parcel $lpid
 2.2 choose kindergarten
 2.4 probe $lpid added_again
-7.0 probe $lpid after_idle_reset
+2.6 tap_parcel $lpid
+2.8 choose greenway
+3.0 drag_parcels $ga $gb
+3.4 probe $lpid greenway_drawn
+3.6 tap_parcel $lpid
+3.8 choose kindergarten
+4.0 probe $lpid budget_used
+8.0 probe $lpid after_idle_reset
 SCRIPT
-v "$base" --exhibition "$tmp/live-tour.toml" --frames 220 --size 1280x720 --script "$tmp/live.script" --stats "$tmp/live.json" > /dev/null
+v "$base" --exhibition "$tmp/live-tour.toml" --frames 260 --size 1280x720 --script "$tmp/live.script" --stats "$tmp/live.json" > /dev/null
 python3 - "$tmp/live.json" "$tmp/kg.json" "$lpid" <<'PY'
 import json, math, sys
 s, snap, pid = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
 assert s["live"]["state"] == "ready", s["live"]
 pr = {p["label"]: p for p in s["probes"]}
-assert set(pr) == {"before", "added", "undone", "added_again", "after_idle_reset"}, list(pr)
+assert set(pr) == {"before", "added", "undone", "added_again", "greenway_drawn", "budget_used", "after_idle_reset"}, list(pr)
 ref = next(q for q in snap["parcels"] if q["parcel_id"] == pid)
 def entry(v):  # the viewer's index_of on the fixed 0-1 range of shares
     return 255 if v is None else int(math.floor(min(max(v, 0.0), 1.0) * 254 + 0.5))
 for k, p in pr.items():
-    assert not p["may_be_hidden"] and p["clear_of_marks"] and p["indicator"] == "share_kindergarten" and p["year"] == 2026, p
+    shown = "share_greenway" if k in ("greenway_drawn", "budget_used") else "share_kindergarten"  # an edit shows its class
+    assert not p["may_be_hidden"] and p["clear_of_marks"] and p["indicator"] == shown and p["year"] == 2026, p
     assert p["pixel_rgb"] == p["expected_rgb"], (k, p)  # the pixel is the colour of the value shown
 b = pr["before"]
 assert b["expected_rgb"] == ref["rgb"] and abs(b["value"] - ref["value"]) < 1e-6 and not b["editing"], (b, ref)
@@ -144,8 +165,17 @@ for k in ("undone", "after_idle_reset"):
     assert u["pixel_rgb"] == b["pixel_rgb"] and u["entry"] == b["entry"], (k, u, b)
 assert pr["undone"]["edits"] == 0 and pr["undone"]["session_value"] == b["value"], pr["undone"]
 assert not pr["after_idle_reset"]["editing"] and pr["after_idle_reset"]["edits"] == 0, pr["after_idle_reset"]
+# A drag in greenway mode is the second edit (answered: the walk network rebuilt); the budget of 2
+# is then used up, so a third edit is refused with the visitor told why, and the block keeps the
+# colour of the kindergarten added before.
+drag = [a for a in s["actions"] if a["action"] == "drag_parcels"]
+assert len(drag) == 1 and "frame_ms" in drag[0] and drag[0]["parcels_changed"] > 0, drag
+g, bu = pr["greenway_drawn"], pr["budget_used"]
+assert g["edits"] == 2 and bu["edits"] == 2 and "all 2 edits used" in bu["status"] and "已用完" in bu["status"], (g, bu)
+assert "+" in g["status"] and "greenway" in g["status"] and "绿道" in g["status"], g
+assert bu["pixel_rgb"] == g["pixel_rgb"] and bu["session_value"] == g["session_value"], (bu, g)
 assert s["live"]["visitor_resets"] == 1 and s["tour_resumed"] == 1, s
-adds = [a for a in s["actions"] if a["action"] == "choose"]
+adds = [a for a in s["actions"] if a["action"] == "choose" and a["args"] == ["kindergarten"] and "frame_ms" in a]
 assert len(adds) == 2 and all(a["residents_newly_served"] > 0 and "幼儿园" in a["message"] and "kindergarten" in a["message"] for a in adds), adds
 print("live edits:", {k: (p["value"], p["entry"], p["pixel_rgb"]) for k, p in pr.items()}, "tap to frame ms:", [round(a["frame_ms"], 1) for a in adds])
 PY

@@ -956,6 +956,7 @@ int exhibition(const Args& a) {
           rec["may_be_hidden"] = (menu && menu->covers(px, py)) || py < 52 || py > h - 130;
           rec["editing"] = editor && editor->editing();
           rec["edits"] = editor ? editor->edits() : 0;
+          rec["status"] = menu ? menu->status() : std::string();
           if (lv && lv->ready() && current == edit_shown->scene.get()) {
             std::vector<float> sv;
             if (lv->values(current->indicator(), sv))
