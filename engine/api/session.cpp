@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <fstream>
 
 #include "api/api.hpp"
 #include "api/session_impl.hpp"
@@ -123,6 +124,7 @@ Session::Impl::Impl(const scenario::Scenario& scen, const sim::Simulation& simul
     for (std::size_t i = 0; i < cs.input.sites.size(); ++i)
       cls[k].sites.push_back({cs.site_id[i], cs.greenway[i] != 0, next_uid++, std::move(cs.input.sites[i])});
   }
+  uid0 = next_uid;
   facility_base = 900000000;
   for (const auto& f : sim.city().facilities) facility_base = std::max(facility_base, f.id + 1);
   greenway_base = 900000000;
@@ -132,6 +134,10 @@ Session::Impl::Impl(const scenario::Scenario& scen, const sim::Simulation& simul
   for (std::size_t p = 0; p < h.parcels(); ++p)
     for (std::uint32_t i = h.offset[p]; i < h.offset[p + 1]; ++i) point_parcel[i] = static_cast<std::uint32_t>(p);
   for (const auto& shape : city.parcels.shape) parcel_box.push_back(geo::bbox(shape));
+  for (const auto& b : parcel_box) {
+    city_box.add({b.min_x, b.min_y});
+    city_box.add({b.max_x, b.max_y});
+  }
   far.assign(city.parcels.size(), std::nan(""));
   city0 = city;
   y0 = y;
@@ -252,8 +258,8 @@ void Session::Impl::insert_facility(const city::Facility& f, std::size_t index, 
   refresh(changed, count_changed, delta_cls);
 }
 
-void Session::Impl::erase_facility(std::int64_t id, Changed& changed) {
-  std::string delta_cls;
+void Session::Impl::erase_facility(std::int64_t id, const std::string& cls_of_delta, Changed& changed) {
+  std::string delta_cls = cls_of_delta;
   bool count_changed = false;
   for (std::size_t k = 0; k < s.norms.size(); ++k)
     for (std::size_t i = 0; i < cls[k].sites.size(); ++i)
@@ -422,8 +428,7 @@ void Session::Impl::apply_inverse(const Edit& e) {
   Changed changed = no_change();
   switch (e.kind) {
     case Edit::add_facility:
-      erase_facility(e.facility.id, changed);
-      delta.class_name = e.cls;
+      erase_facility(e.facility.id, e.cls, changed);
       break;
     case Edit::remove_facility:
       insert_facility(e.facility, e.index, e.cls, changed);
@@ -472,11 +477,18 @@ Session::~Session() = default;
 int Session::year() const { return impl_->y.year; }
 const std::vector<std::string>& Session::classes() const { return impl_->names; }
 std::size_t Session::parcels() const { return impl_->city.parcels.size(); }
-std::int64_t Session::parcel_id(std::size_t i) const { return impl_->city.parcels.id.at(i); }
-geo::Point Session::parcel_centroid(std::size_t i) const { return impl_->city.parcels.centroid.at(i); }
+std::int64_t Session::parcel_id(std::size_t i) const {
+  if (i >= parcels()) refuse("parcel index", fmt::format("must be below the session's {} parcels", parcels()), std::to_string(i));
+  return impl_->city.parcels.id[i];
+}
+geo::Point Session::parcel_centroid(std::size_t i) const {
+  if (i >= parcels()) refuse("parcel index", fmt::format("must be below the session's {} parcels", parcels()), std::to_string(i));
+  return impl_->city.parcels.centroid[i];
+}
 
 std::optional<std::size_t> Session::parcel_at(geo::Point p) const {
   const auto& m = *impl_;
+  if (!finite(p)) return std::nullopt;
   for (std::size_t i = 0; i < m.parcel_box.size(); ++i) {
     const auto& b = m.parcel_box[i];
     if (p.x < b.min_x || p.x > b.max_x || p.y < b.min_y || p.y > b.max_y) continue;
@@ -485,10 +497,12 @@ std::optional<std::size_t> Session::parcel_at(geo::Point p) const {
   return std::nullopt;
 }
 
-void Session::Impl::push(Edit e) {
+EditId Session::Impl::push(Edit e) {
+  const EditId id = e.id;
   edits.push_back(std::move(e));
   ++applied;
-  if (edits.size() > history) edits.pop_front();  // stays applied; no longer undoable
+  if (edits.size() > history) edits.pop_front();  // stays applied; no longer undoable (history 0: none is)
+  return id;
 }
 
 EditId Session::add_facility(const std::string& cls, geo::Point at, double capacity) {
@@ -500,6 +514,10 @@ EditId Session::add_facility(const std::string& cls, geo::Point at, double capac
     refuse("add_facility class", "must be a class served by facilities (greenways are lines, not sites)", cls);
   if (!finite(at))
     refuse("add_facility point", "must be a finite point in the scenario's CRS", fmt::format("{}, {}", at.x, at.y));
+  if (const auto& b = m.city_box; at.x < b.min_x - scenario::limits::kMaxMarginM || at.x > b.max_x + scenario::limits::kMaxMarginM ||
+                                  at.y < b.min_y - scenario::limits::kMaxMarginM || at.y > b.max_y + scenario::limits::kMaxMarginM)
+    refuse("add_facility point", fmt::format("must lie within {:g} km of the parcels", scenario::limits::kMaxMarginM / 1000),
+           fmt::format("{}, {}", at.x, at.y));
   if (!(capacity >= 0 && capacity <= scenario::limits::kMaxCapacity))
     refuse("add_facility capacity",
            fmt::format("must be 0 (the class's default) .. {:g}", scenario::limits::kMaxCapacity),
@@ -529,8 +547,7 @@ EditId Session::add_facility(const std::string& cls, geo::Point at, double capac
   e.cls = cls;
   e.facility = f;
   e.index = m.city.facilities.size() - 1;
-  m.push(std::move(e));
-  return m.edits.back().id;
+  return m.push(std::move(e));
 }
 
 std::optional<std::int64_t> Session::added_facility_id(EditId id) const {
@@ -552,11 +569,10 @@ EditId Session::remove_facility(std::int64_t facility_id) {
   e.facility = m.city.facilities[index];
   e.index = index;
   Changed changed = m.no_change();
-  m.erase_facility(facility_id, changed);
+  m.erase_facility(facility_id, "", changed);
   e.cls = m.delta.class_name;
   e.id = m.next_id++;
-  m.push(std::move(e));
-  return m.edits.back().id;
+  return m.push(std::move(e));
 }
 
 EditId Session::add_greenway(const geo::LineString& line) {
@@ -568,6 +584,14 @@ EditId Session::add_greenway(const geo::LineString& line) {
       refuse("add_greenway line", "must have finite coordinates in the scenario's CRS",
              fmt::format("{}, {}", p.x, p.y));
   if (geo::length(line) <= 0) refuse("add_greenway line", "must have a non-zero length", "0 m");
+  {
+    const auto& b = m.city_box;
+    const double e = scenario::limits::kMaxMarginM;
+    for (const auto& p : line)
+      if (p.x < b.min_x - e || p.x > b.max_x + e || p.y < b.min_y - e || p.y > b.max_y + e)
+        refuse("add_greenway line", fmt::format("must lie within {:g} km of the parcels", e / 1000),
+               fmt::format("{}, {}", p.x, p.y));
+  }
   city::Greenway g;
   g.id = m.greenway_base;
   for (const auto& x : m.city.greenways) g.id = std::max(g.id, x.id + 1);
@@ -576,7 +600,13 @@ EditId Session::add_greenway(const geo::LineString& line) {
   g.line = line;
   g.origin = "scenario";
   m.city.greenways.push_back(g);
-  m.rebuild(true, false);
+  try {
+    m.rebuild(true, false);
+  } catch (...) {
+    m.city.greenways.pop_back();  // all or nothing: the session stays as it was
+    m.rebuild(true, false);
+    throw;
+  }
   std::string cls;
   for (std::size_t k = 0; k < m.s.norms.size() && cls.empty(); ++k)
     for (const auto& src : m.s.norms[k].sources)
@@ -587,8 +617,7 @@ EditId Session::add_greenway(const geo::LineString& line) {
   e.id = m.next_id++;
   e.cls = cls;
   e.greenway = g;
-  m.push(std::move(e));
-  return m.edits.back().id;
+  return m.push(std::move(e));
 }
 
 EditId Session::close_road(std::int64_t road_id, bool to_all) {
@@ -619,8 +648,7 @@ EditId Session::close_road(std::int64_t road_id, bool to_all) {
   m.refresh_all("");
   m.delta.traffic_stale = true;
   e.id = m.next_id++;
-  m.push(std::move(e));
-  return m.edits.back().id;
+  return m.push(std::move(e));
 }
 
 EditId Session::rezone(std::int64_t parcel_id, const std::string& land_use, std::optional<double> floor_area_m2) {
@@ -664,16 +692,14 @@ EditId Session::rezone(std::int64_t parcel_id, const std::string& land_use, std:
   m.delta = {};
   m.delta.parcels_changed = {p};
   e.id = m.next_id++;
-  m.push(std::move(e));
-  return m.edits.back().id;
+  return m.push(std::move(e));
 }
 
 bool Session::undo() {
   auto& m = *impl_;
   if (m.edits.empty()) return false;
-  const Impl::Edit e = std::move(m.edits.back());
+  m.apply_inverse(m.edits.back());  // popped only once reverted: a failure leaves the edit undoable
   m.edits.pop_back();
-  m.apply_inverse(e);
   --m.applied;
   return true;
 }
@@ -685,6 +711,7 @@ void Session::reset() {
   m.walk = m.walk0;
   m.drive = m.drive0;
   m.cls = m.cls0;
+  m.next_uid = m.uid0;
   m.y = m.y0;
   m.edits.clear();
   m.applied = 0;
@@ -750,7 +777,9 @@ std::string Session::scenario_toml() const {
     if (has_facility(m.city0, f.id)) continue;
     std::vector<std::string> cl;
     for (const auto& c : f.classes) cl.push_back(quoted(c));
-    o += fmt::format("\n[[add_facility]]\nyear = {}\nname = {}\nclasses = [{}]\n", year, quoted(f.name),
+    // With its session id: the ids the loader gives metro stations (after every [[add_facility]]
+    // without one) stay what [[remove_facility]] entries name.
+    o += fmt::format("\n[[add_facility]]\nyear = {}\nid = {}\nname = {}\nclasses = [{}]\n", year, f.id, quoted(f.name),
                      fmt::join(cl, ", "));
     if (f.capacity >= 0) o += fmt::format("capacity = {}\n", toml_float(f.capacity));
     o += fmt::format("x = {}\ny = {}\ncrs = {}\n", toml_float(f.location.x), toml_float(f.location.y),
@@ -799,6 +828,17 @@ std::string Session::scenario_toml() const {
 
 void Session::save_scenario(const std::filesystem::path& out, bool overwrite) const {
   const std::string text = scenario_toml();
+  // Replaced only when it is an earlier what-if of an edit session (never another file of the
+  // user's, whatever `overwrite` says).
+  if (overwrite && std::filesystem::exists(out)) {
+    std::ifstream in(out);
+    std::string first;
+    std::getline(in, first);
+    if (first.rfind("# What-if written by an edit session", 0) != 0)
+      throw core::OutputError(core::Where{out.string(), "", "save_scenario"},
+                              "may replace only an earlier what-if saved by an edit session (its first line says so)",
+                              first.substr(0, 80));
+  }
   core::Staging staging(core::Staging::Spec{out, core::Staging::Kind::file, "scenario", overwrite,
                                             output::scenario_inputs(impl_->s), "save_scenario"});
   staging.write_and_commit([&](const std::filesystem::path& tmp) { core::write_file(tmp, text); });

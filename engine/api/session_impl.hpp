@@ -75,10 +75,13 @@ struct Session::Impl {
   std::deque<Edit> edits;
   std::size_t applied = 0;  // edits in effect (edits may have dropped the oldest)
   EditId next_id = 1;
-  std::uint32_t next_uid = 0;
+  // Site uids: a rebuild renumbers its classes' sites from here; reset() goes back to uid0 (the
+  // count after the start), so however many visitors come, the uids stay far from wrapping.
+  std::uint32_t next_uid = 0, uid0 = 0;
   std::int64_t facility_base = 0, greenway_base = 0;
   std::vector<std::uint32_t> point_parcel;
   std::vector<geo::BBox> parcel_box;
+  geo::BBox city_box;  // of every parcel: edits must lie within limits::kMaxMarginM of it
   std::vector<double> far;  // per parcel: the floor-area ratio a rezone set (NaN: none), written as [[rezone]] far
   Delta delta;
 
@@ -96,7 +99,8 @@ struct Session::Impl {
   // Adds / removes a facility (every class it serves); `index`: its position in city.facilities.
   void insert_facility(const city::Facility& f, std::size_t index, const std::string& cls,
                        std::vector<std::vector<std::uint32_t>>& changed);
-  void erase_facility(std::int64_t id, std::vector<std::vector<std::uint32_t>>& changed);
+  // delta_cls: the class whose residents the delta counts (empty: the first class it served).
+  void erase_facility(std::int64_t id, const std::string& delta_cls, std::vector<std::vector<std::uint32_t>>& changed);
   // Rebuilds the walk and/or drive network from `city` and recomputes the classes on them.
   void rebuild(bool walk_net, bool drive_net);
   // Shares, tiers and indicators after the points in changed[k] changed; fills `delta`.
@@ -104,7 +108,7 @@ struct Session::Impl {
                const std::string& delta_cls);
   void refresh_all(const std::string& delta_cls);
   void apply_inverse(const Edit& e);
-  void push(Edit e);
+  EditId push(Edit e);  // the edit's id
   std::vector<std::vector<std::uint32_t>> no_change() const {
     return std::vector<std::vector<std::uint32_t>>(s.norms.size());
   }

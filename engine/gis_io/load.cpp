@@ -826,7 +826,7 @@ void resolve_interventions(const scenario::Scenario& s, const geo::BBox& allowed
     const Where w{file, "", "key " + add.key};
     check_classes(s, add.classes, w);
     city::Facility f;
-    f.id = next_facility++;
+    f.id = add.id ? *add.id : next_facility++;
     f.name = add.name;
     f.classes = add.classes;
     f.capacity = add.capacity;
@@ -848,6 +848,14 @@ void resolve_interventions(const scenario::Scenario& s, const geo::BBox& allowed
       f.location = scenario_point(st.x, st.y, line.crs, c.crs, allowed, w);
       c.facilities.push_back(std::move(f));
     }
+  }
+  // An explicit [[add_facility]] id must be new: not a layer's, another entry's or a station's.
+  for (const auto& add : s.add_facilities) {
+    if (!add.id) continue;
+    if (std::count_if(c.facilities.begin(), c.facilities.end(), [&](const city::Facility& f) { return f.id == *add.id; }) > 1)
+      throw InputError(Where{file, "", "key " + add.key + ".id"},
+                       "must differ from every other facility id (the facilities layer's, other entries', metro stations')",
+                       std::to_string(*add.id));
   }
   for (const auto& rm : s.remove_facilities) {
     bool found = false;

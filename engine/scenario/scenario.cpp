@@ -408,9 +408,14 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
     return out;
   };
   array_of_tables("add_facility", [&](const toml::table& t, const std::string& k, const std::string& p) {
-    r.check_keys(t, k, {"year", "name", "classes", "capacity", "x", "y", "crs"});
+    r.check_keys(t, k, {"year", "name", "classes", "capacity", "x", "y", "crs", "id"});
     AddFacility f;
     f.key = k;
+    if (const toml::node* n = t.get("id")) {
+      if (!n->is_integer() || n->as_integer()->get() < 1)
+        r.fail(p + "id", "must be a positive integer facility id", Reader::show(*n));
+      f.id = n->as_integer()->get();
+    }
     f.year = year_of(t, p);
     f.name = r.str(t, p, "name", true);
     f.classes = r.strings(t, p, "classes", true);

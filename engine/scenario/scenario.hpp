@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct AddFacility {
   double capacity = -1;
   double x = 0, y = 0;
   std::string crs;  // of x, y
+  // The facility's id when the file names one (what-ifs saved by an edit session do, so that the
+  // ids other entries refer to stay what they were); otherwise the next free one.
+  std::optional<std::int64_t> id;
 };
 
 struct RemoveFacility {

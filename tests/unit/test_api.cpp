@@ -6,7 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <cmath>
 #include <random>
+
+#include <fmt/format.h>
 
 #include "api/api.hpp"
 #include "core/sha256.hpp"
@@ -382,4 +385,54 @@ TEST_CASE("api: undo reaches back at most `history` edits, reset reverts them al
   CHECK(s.undo());
   CHECK(s.sites(0) == 1);
   CHECK(test::first_difference(s.result(), y).empty());
+}
+
+TEST_CASE("api: a failed greenway changes nothing; history 0 keeps no undo; undo of a two-class facility counts its own class",
+          "[api]") {
+  auto m = api::Model::from(test::api_scenario(), test::api_city());
+  const auto y = m.step();
+  auto s = m.session();
+  // Too far from the city for a walk network (its segment index would need 1e8 cells): refused,
+  // and the session is exactly as before (no greenway left behind in the city or a saved what-if).
+  const auto greenways = s.city().greenways.size();
+  const auto text = s.scenario_toml();
+  CHECK_THROWS_WITH(s.add_greenway({{0, 0}, {1.2e6, 0}}), Catch::Contains("add_greenway line") && Catch::Contains("within 50 km"));
+  CHECK_THROWS_WITH(s.add_facility("kindergarten", {0, -9e5}), Catch::Contains("within 50 km"));
+  CHECK(s.city().greenways.size() == greenways);
+  CHECK(s.scenario_toml() == text);
+  CHECK(s.edit_count() == 0);
+  CHECK(test::first_difference(s.result(), y).empty());
+  s.add_greenway({{0, 400}, {400, 400}});
+  CHECK(test::first_difference(s.result(), s.recomputed()).empty());
+  // Parcel accessors: an index out of range is bad input; a point that is not finite is on no parcel.
+  CHECK_THROWS_AS(s.parcel_id(s.parcels()), core::InputError);
+  CHECK_THROWS_AS(s.parcel_centroid(s.parcels() + 5), core::InputError);
+  CHECK(!s.parcel_at({std::nan(""), 100}).has_value());
+  // An added facility is saved with its session id, so the ids the loader gives metro stations
+  // (after every [[add_facility]] without one) stay those [[remove_facility]] entries name.
+  const auto e = s.add_facility("kindergarten", {1100, 195});
+  REQUIRE(s.added_facility_id(e).has_value());
+  CHECK(s.scenario_toml().find(fmt::format("id = {}\n", *s.added_facility_id(e))) != std::string::npos);
+
+  // History 0: every edit stays applied, none can be undone, the values are still exact.
+  auto m0 = api::Model::from(test::api_scenario(), test::api_city());
+  m0.step();
+  auto s0 = m0.session(0);
+  const auto e0 = s0.add_facility("kindergarten", {1100, 195});
+  CHECK(e0 > 0);
+  CHECK(s0.edit_count() == 1);
+  CHECK(!s0.undo());
+  CHECK(test::first_difference(s0.result(), s0.recomputed()).empty());
+
+  // A small park (class green) also counts for the park class when it is large enough; whatever
+  // it serves, undoing it takes back exactly the residents its adding reported for green.
+  auto m1 = api::Model::from(test::api_scenario(), test::api_city());
+  m1.step();
+  auto s1 = m1.session();
+  s1.add_facility("green", {500, 395});
+  const auto added = s1.last_delta();
+  CHECK(added.class_name == "green");
+  REQUIRE(s1.undo());
+  CHECK(s1.last_delta().class_name == "green");
+  CHECK(s1.last_delta().residents_newly_served == -added.residents_newly_served);
 }

@@ -450,6 +450,16 @@ struct Desk : public osgGA::GUIEventHandler {
   }
 
   bool handle(const osgGA::GUIEventAdapter& ea, osgGA::GUIActionAdapter& aa) override {
+    try {
+      return handle_input(ea, aa);
+    } catch (const std::exception& e) {
+      // An edit that fails (out of memory in a rebuild, say) is reported, never ends the desk.
+      if (menu) menu->set_status(fmt::format("未完成 not done: {}", e.what()).substr(0, 200));
+      fmt::print(stderr, "urbantwin-viewer: an input was ignored: {}\n", e.what());
+      return true;
+    }
+  }
+  bool handle_input(const osgGA::GUIEventAdapter& ea, osgGA::GUIActionAdapter& aa) {
     auto* view = dynamic_cast<osgViewer::View*>(&aa);
     if (ea.getEventType() == osgGA::GUIEventAdapter::FRAME) {
       if (editor) editor->poll();
@@ -1133,6 +1143,10 @@ int main(int argc, char** argv) {
   try {
     if (a.check_font) return check_font(a);
     if (a.run.empty()) throw core::InputError(core::Where{"", "", "run_dir"}, "a run directory is required", "");
+    // "runs/x/" (a shell's completion) names the run, not a folder inside it: its siblings (the
+    // tour's runs, the desk's whatif-<n>.toml) are then found next to it.
+    a.run = a.run.lexically_normal();
+    if (a.run.filename().empty()) a.run = a.run.parent_path();
     if (!a.snapshot.empty()) return snapshot(a);
     if (!a.exhibition.empty()) return exhibition(a);
     return interactive(a);

@@ -27,6 +27,9 @@ Live::Live(const run_data::RunData& run, int year, std::size_t history_limit) : 
 }
 
 Live::~Live() {
+  // The operator's exit key while the session opens: the opening stops after the year it is
+  // stepping (a few seconds), not after every year up to the shown one.
+  cancel_.store(true);
   if (thread_.joinable()) thread_.join();
 }
 
@@ -49,7 +52,10 @@ void Live::open() {
     if (year_ < model->base_year() || year_ > model->end_year())
       throw core::InputError(core::Where{(run_.dir / "scenario.toml").string(), "", "year"}, "the edited year must be a year of the scenario",
                              std::to_string(year_));
-    while (model->year() < year_) model->step();
+    while (model->year() < year_) {
+      if (cancel_.load()) throw std::runtime_error("the viewer closed while the session was opening");
+      model->step();
+    }
     auto session = std::make_unique<api::Session>(model->session(history_limit_));
     if (session->year() != year_) throw std::logic_error("the session is not of the shown year");
     // The run's parcels by id; the session's parcels in its own order.

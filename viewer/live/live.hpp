@@ -31,8 +31,10 @@ class Live {
 
   State state() const { return state_.load(); }
   bool ready() const { return state() == State::ready; }
-  const std::string& error() const { return error_; }  // when failed: the reason (an InputError's message)
-  double open_seconds() const { return open_s_; }       // when ready
+  // When failed: the reason (an InputError's message); empty while opening (the opening thread
+  // writes it before it publishes the state).
+  const std::string& error() const { return state() == State::opening ? none_ : error_; }
+  double open_seconds() const { return state() == State::opening ? 0 : open_s_; }  // when ready
   int year() const { return year_; }
   // Blocks until the session is ready or failed (tests with a fixed clock).
   void wait() const;
@@ -62,7 +64,9 @@ class Live {
   int year_;
   std::size_t history_limit_;
   std::atomic<State> state_{State::opening};
+  std::atomic<bool> cancel_{false};  // the viewer is closing: stop opening after the year being stepped
   std::string error_;
+  inline static const std::string none_;
   double open_s_ = 0;
   std::unique_ptr<api::Model> model_;
   std::unique_ptr<api::Session> session_;
