@@ -84,8 +84,8 @@ struct Scratch {
   bool shifted = false;                // some flow was shifted since enter_flows()
   std::vector<std::uint32_t> new_used;
   std::vector<double> new_flow;
-  // rebuild buffers
-  std::vector<std::uint8_t> keep;  // per arc of the bush being updated
+  // bush update buffers (the r_ ones: the new bush, then copied into it)
+  std::vector<std::uint8_t> keep;  // per arc of a merge of the bush being updated: kept
   std::vector<std::uint32_t> perm, new_pos, new_off, new_fill;
   std::vector<std::uint32_t> a_head, a_link, a_tail, a_order;
   std::vector<std::uint32_t> r_link, r_tail, r_xhead, r_xlink, r_xtail, r_used, r_used_x;
