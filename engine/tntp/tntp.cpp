@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -74,16 +75,24 @@ struct Ctx {
 
 // A number a double holds exactly enough to compute with: finite, and 0 or normal (subnormal
 // numbers such as 1e-320 carry almost no precision and turn into inf when divided by or raised).
-double to_double(const Ctx& cx, std::string_view tok, const std::string& field) {
+// `field` names the field, or is a function that makes its name (called only for a message).
+template <class Field>
+double to_double(const Ctx& cx, std::string_view tok, const Field& field) {
   double v = 0;
   const char* b = tok.data();
   const char* e = tok.data() + tok.size();
   if (!tok.empty() && *b == '+') ++b;
   auto [p, ec] = std::from_chars(b, e, v);
+  const auto name = [&]() -> std::string {
+    if constexpr (std::is_invocable_v<const Field&>)
+      return field();
+    else
+      return field;
+  };
   if (p != e || (ec != std::errc() && ec != std::errc::result_out_of_range))
-    cx.fail(field, "must be a finite number", tok);
+    cx.fail(name(), "must be a finite number", tok);
   if (ec != std::errc() || !std::isfinite(v) || (v != 0 && !std::isnormal(v)))
-    cx.fail(field,
+    cx.fail(name(),
             "must be a finite number, 0 or of magnitude between 2.2250738585072014e-308 and 1.7976931348623157e+308 "
             "(no inf, nan or subnormal numbers)",
             tok);
@@ -361,7 +370,8 @@ traffic::Demand read_trips(const std::filesystem::path& file, const traffic::Net
   scan_entries(lines, cx, zones, [&](std::int64_t origin, std::string_view dtok, std::string_view vtok) {
     const std::int64_t dest = to_int(cx, dtok, "destination");
     if (dest < 1 || dest > zones) cx.fail("destination", "must be a zone between 1 and " + std::to_string(zones), dtok);
-    const double v = to_double(cx, vtok, trips_field(origin, dest));
+    // The field's name is made only for a message (not for each of a large table's entries).
+    const double v = to_double(cx, vtok, [&] { return trips_field(origin, dest); });
     if (v < 0) cx.fail(trips_field(origin, dest), "demand must be >= 0", vtok);
     if (seen_dest[static_cast<std::size_t>(dest - 1)] == origin)
       cx.fail("destination", "each destination is listed once per origin", dtok);

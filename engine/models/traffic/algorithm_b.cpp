@@ -44,13 +44,16 @@ struct Bush {
   // other position has at least one incoming arc (its shortest-path predecessor is never dropped).
   // Arcs are numbered: arc p (1 <= p < size()) is position p's first incoming arc, with link[p];
   // arc size()+e is extra arc e, a further incoming arc of position extra_head[e] (ascending, so
-  // a position's arcs are its first arc, then its extras in order). Neither the node at a position
-  // nor an arc's tail is stored: the node is the head of its first arc's link, and a tail position
-  // comes from the node -> position map that Scratch::enter() fills for the bush being worked on.
-  // Flows are stored only for arcs whose flow is not zero: on Berlin Center 0.4 million of 11.1
-  // million arcs carry any flow of their origin (most of a bush is its shortest-path tree).
-  std::vector<std::uint32_t> link;                    // per position: its first arc's link (link[0] unused)
-  std::vector<std::uint32_t> extra_head, extra_link;  // per extra arc
+  // a position's arcs are its first arc, then its extras in order). Each arc stores its link and
+  // its tail's position, so that the label passes need no node -> position map; the node at a
+  // position is not stored (it is the head of its first arc's link), and the passes that look
+  // nodes up (the bush update, the exact labels, the warm start) fill that map for the bush being
+  // worked on (Scratch::enter_map()). Flows are stored only for arcs whose flow is not zero: on
+  // Berlin Center 0.4 million of 11.1 million arcs carry any flow of their origin (most of a bush
+  // is its shortest-path tree).
+  std::vector<std::uint32_t> link;  // per position: its first arc's link (link[0] unused)
+  std::vector<std::uint32_t> tail;  // per position: its first arc's tail position (tail[0] unused)
+  std::vector<std::uint32_t> extra_head, extra_link, extra_tail;  // per extra arc
   std::vector<std::uint32_t> used;                    // the arcs with a flow other than zero, ascending
   std::vector<double> used_flow;                      // their flows (this origin's)
   std::vector<std::uint32_t> dest_pos;  // positions of this origin's destinations, in the demand's order (its trips)
@@ -61,44 +64,44 @@ struct Bush {
   std::size_t size() const { return link.size(); }
   std::size_t arc_count() const { return link.empty() ? 0 : link.size() - 1 + extra_link.size(); }
   std::uint32_t link_of(std::uint32_t a) const { return a < link.size() ? link[a] : extra_link[a - link.size()]; }
+  std::uint32_t tail_of(std::uint32_t a) const { return a < tail.size() ? tail[a] : extra_tail[a - tail.size()]; }
   std::uint32_t node_at(const Network& net, std::size_t p) const { return p == 0 ? origin : net.head[link[p]]; }
 };
 
 struct Scratch {
   SpWorkspace sp;
   std::vector<std::int32_t> pos;     // per node: position in the current bush, -1 otherwise
-  std::vector<std::uint8_t> mark;    // per link: in the current bush
   std::vector<double> lmin, lmax;    // per position
   std::vector<std::uint32_t> pmin, pmax;  // per position: arc of the min / max predecessor
   std::vector<std::uint32_t> seg_min, seg_max;
   std::vector<double> node_flow;
-  // The bush being worked on (enter() .. leave()): per position, where its extras start; per arc,
-  // its flow (0 where it has none; all 0 outside enter() .. leave()).
+  // The bush being worked on: per arc, its flow (enter_flows() .. leave_flows(); 0 where it has
+  // none, all 0 outside); per position, where its extras start (enter_map() .. leave_map(), with
+  // `pos`).
   std::vector<std::uint32_t> xoff;
   std::vector<double> fl, fl2;
-  std::vector<std::uint32_t> touched;  // arcs that may have gained flow since enter()
+  std::vector<std::uint32_t> touched;  // arcs without flow at enter_flows() that gained some since
+  bool shifted = false;                // some flow was shifted since enter_flows()
   std::vector<std::uint32_t> new_used;
   std::vector<double> new_flow;
-  // rebuild buffers
-  std::vector<std::uint8_t> keep;  // per arc of the bush being updated
+  // bush update buffers (the r_ ones: the new bush, then copied into it)
+  std::vector<std::uint8_t> keep;  // per arc of a merge of the bush being updated: kept
   std::vector<std::uint32_t> perm, new_pos, new_off, new_fill;
   std::vector<std::uint32_t> a_head, a_link, a_tail, a_order;
+  std::vector<std::uint32_t> r_link, r_tail, r_xhead, r_xlink, r_xtail, r_used, r_used_x;
+  std::vector<double> r_flow, r_flow_x;
 
   void size_for(const Network& net) {
     pos.assign(net.node_count, -1);
-    mark.assign(net.link_count(), 0);
     lmin.resize(net.node_count);
     lmax.resize(net.node_count);
     pmin.resize(net.node_count);
     pmax.resize(net.node_count);
   }
 
-  std::uint32_t tail(const Network& net, const Bush& b, std::uint32_t a) const {
-    return static_cast<std::uint32_t>(pos[net.tail[b.link_of(a)]]);
-  }
-
-  void enter(const Network& net, const Bush& b) {
-    const std::size_t nb = b.size(), na = nb + b.extra_link.size();
+  // The node -> position map of bush b, and where each position's extras start.
+  void enter_map(const Network& net, const Bush& b) {
+    const std::size_t nb = b.size();
     for (std::size_t p = 0; p < nb; ++p) pos[b.node_at(net, p)] = static_cast<std::int32_t>(p);
     if (b.extra_head.empty()) {
       xoff.assign(nb + 1, 0);
@@ -110,50 +113,72 @@ struct Scratch {
         xoff[p] = static_cast<std::uint32_t>(e);
       }
     }
+  }
+  void leave_map(const Network& net, const Bush& b) {
+    if (b.size() * 4 >= pos.size())  // most nodes: one sequential fill beats a random write each
+      std::fill(pos.begin(), pos.end(), -1);
+    else
+      for (std::size_t p = 0; p < b.size(); ++p) pos[b.node_at(net, p)] = -1;
+  }
+
+  // Bush b's flows, per arc, into fl.
+  void enter_flows(const Bush& b) {
+    const std::size_t na = b.size() + b.extra_link.size();
     if (fl.size() < na) fl.resize(na, 0.0);
     if (fl2.size() < na) fl2.resize(na, 0.0);
     for (std::size_t i = 0; i < b.used.size(); ++i) fl[b.used[i]] = b.used_flow[i];
     touched.clear();
+    shifted = false;
   }
-
-  // Stores fl back into the bush's used arcs (the arcs used before, or touched since enter()).
-  void store(Bush& b) {
-    if (touched.empty()) return;  // no shift since enter()
-    const std::size_t na = b.size() + b.extra_link.size();
-    new_used.clear();
-    new_flow.clear();
-    if (touched.size() * 8 >= na) {  // many shifts: one scan over the arcs
-      for (std::size_t a = 1; a < na; ++a)
-        if (fl[a] != 0) {
-          new_used.push_back(static_cast<std::uint32_t>(a));
-          new_flow.push_back(fl[a]);
-        }
-    } else {  // few: merge the sorted touched arcs into the used ones
-      std::sort(touched.begin(), touched.end());
-      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-      std::size_t i = 0, j = 0;
-      while (i < b.used.size() || j < touched.size()) {
-        std::uint32_t a;
-        if (j == touched.size() || (i < b.used.size() && b.used[i] < touched[j]))
-          a = b.used[i++];
-        else {
-          a = touched[j++];
-          if (i < b.used.size() && b.used[i] == a) ++i;
-        }
-        if (fl[a] != 0) {
-          new_used.push_back(a);
-          new_flow.push_back(fl[a]);
-        }
-      }
-    }
-    b.used.assign(new_used.begin(), new_used.end());  // into the bush's own capacity
-    b.used_flow.assign(new_flow.begin(), new_flow.end());
-    touched.clear();
-  }
-
-  void leave(const Network& net, const Bush& b) {
+  void leave_flows(const Bush& b) {
     for (std::uint32_t a : b.used) fl[a] = 0;
-    for (std::size_t p = 0; p < b.size(); ++p) pos[b.node_at(net, p)] = -1;
+  }
+
+  // Stores fl back into the bush's used arcs, and clears it (as leave_flows()). The arcs with flow
+  // now are among those used before and those that gained flow since enter_flows() (`touched`).
+  void store_and_leave(Bush& b) {
+    if (!shifted) {
+      leave_flows(b);
+      return;
+    }
+    shifted = false;
+    std::size_t k = 0;
+    if (touched.empty()) {  // only the used arcs' flows changed: compact them in place
+      for (std::size_t i = 0; i < b.used.size(); ++i) {
+        const std::uint32_t a = b.used[i];
+        const double f = fl[a];
+        fl[a] = 0;
+        b.used[k] = a;
+        b.used_flow[k] = f;
+        k += f != 0 ? 1 : 0;
+      }
+      b.used.resize(k);
+      b.used_flow.resize(k);
+      return;
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    const std::size_t nu = b.used.size(), nt = touched.size();
+    new_used.resize(nu + nt);
+    new_flow.resize(nu + nt);
+    std::size_t i = 0, j = 0;
+    while (i < nu || j < nt) {  // merge the two ascending lists
+      std::uint32_t a;
+      if (j == nt || (i < nu && b.used[i] < touched[j])) {
+        a = b.used[i++];
+      } else {
+        a = touched[j++];
+        if (i < nu && b.used[i] == a) ++i;
+      }
+      const double f = fl[a];
+      fl[a] = 0;
+      new_used[k] = a;
+      new_flow[k] = f;
+      k += f != 0 ? 1 : 0;
+    }
+    b.used.assign(new_used.begin(), new_used.begin() + static_cast<std::ptrdiff_t>(k));  // into the bush's own capacity
+    b.used_flow.assign(new_flow.begin(), new_flow.begin() + static_cast<std::ptrdiff_t>(k));
+    touched.clear();
   }
 };
 
@@ -184,8 +209,10 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   const std::size_t nb = order.size();
   for (std::uint32_t p = 0; p < nb; ++p) s.pos[order[p]] = static_cast<std::int32_t>(p);
   b.link.assign(nb, kNone);
+  b.tail.assign(nb, kNone);
   b.extra_head.clear();
   b.extra_link.clear();
+  b.extra_tail.clear();
   std::vector<std::uint32_t> tree_arc(nb, kNone);
   for (std::uint32_t p = 1; p < nb; ++p) {
     const std::uint32_t v = order[p];
@@ -199,18 +226,21 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
       std::uint32_t arc;
       if (first) {
         b.link[p] = a;
+        b.tail[p] = static_cast<std::uint32_t>(s.pos[u]);
         arc = p;
         first = false;
       } else {
         arc = static_cast<std::uint32_t>(nb + b.extra_link.size());
         b.extra_head.push_back(p);
         b.extra_link.push_back(a);
+        b.extra_tail.push_back(static_cast<std::uint32_t>(s.pos[u]));
       }
       if (tree) tree_arc[p] = arc;
     }
   }
   b.extra_head.shrink_to_fit();  // kept for the whole solve: no slack from push_back
   b.extra_link.shrink_to_fit();
+  b.extra_tail.shrink_to_fit();
   double total = 0;
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
   b.eps = 1e-12 * total;
@@ -231,7 +261,7 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
     const double f = s.node_flow[p];
     if (f == 0) continue;
     tree_flow[p] = f;
-    s.node_flow[static_cast<std::size_t>(s.pos[net.tail[b.link_of(tree_arc[p])]])] += f;
+    s.node_flow[b.tail_of(tree_arc[p])] += f;
   }
   b.used.clear();
   b.used_flow.clear();
@@ -244,72 +274,134 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   for (std::uint32_t v : order) s.pos[v] = -1;
 }
 
+[[noreturn]] void no_label(const Network& net, const Bush& b, std::size_t p, double best) {
+  detail::not_finite(net,
+                     "the shortest path label of node " + std::to_string(net.node_label[b.node_at(net, p)]) +
+                         " from origin " + std::to_string(net.node_label[b.origin]),
+                     best);
+}
+
 // Shortest (all arcs) and longest (arcs with flow) labels over the bush, in topological order.
 // Returns the largest label difference at a node. A node without a finite shortest label (a cost
 // or label became inf or nan) ends the assignment with an error: every later step relies on it.
-// The bush must be entered (s.enter()).
+// The bush's flows must be entered (s.enter_flows()). Most positions have a single arc (on Berlin
+// Center all but a few thousand of 11 million): they take a path without data-dependent
+// branches; the values are the same as the general path's, which serves the merges.
 double labels(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
-  const std::size_t nb = b.size();
+  const std::size_t nb = b.size(), nx = b.extra_head.size();
   const double eps = b.eps;
-  s.lmin[0] = s.lmax[0] = 0;
-  s.pmin[0] = s.pmax[0] = kNone;
+  double* lmin = s.lmin.data();
+  double* lmax = s.lmax.data();
+  std::uint32_t* pmin = s.pmin.data();
+  std::uint32_t* pmax = s.pmax.data();
+  const double* fl = s.fl.data();
+  const std::uint32_t* link = b.link.data();
+  const std::uint32_t* tail = b.tail.data();
+  lmin[0] = lmax[0] = 0;
+  pmin[0] = pmax[0] = kNone;
   double excess = 0;
+  std::size_t e = 0;                                   // the next extra arc
+  std::size_t merge = nx > 0 ? b.extra_head[0] : nb;  // the next position with extra arcs
   for (std::size_t p = 1; p < nb; ++p) {
+    const std::uint32_t a = static_cast<std::uint32_t>(p);
+    if (p != merge) {  // one arc: it is both the shortest and the longest predecessor
+      const double ca = c[link[p]];
+      const double mn = lmin[tail[p]] + ca;
+      const double mx = lmax[tail[p]] + ca;
+      if (!(mn < kInf)) no_label(net, b, p, kInf);
+      const bool used = fl[p] > eps;
+      lmin[p] = mn;
+      lmax[p] = used ? mx : mn;
+      pmin[p] = pmax[p] = a;
+      excess = std::max(excess, used ? mx - mn : 0.0);
+      continue;
+    }
     double best = kInf, worst = -kInf;
     std::uint32_t bp = kNone, wp = kNone;
-    auto arc = [&](std::uint32_t a, std::uint32_t l) {
+    auto arc = [&](std::uint32_t x, std::uint32_t l, std::uint32_t t) {
       const double ca = c[l];
-      const std::uint32_t t = static_cast<std::uint32_t>(s.pos[net.tail[l]]);
-      const double vmin = s.lmin[t] + ca;
+      const double vmin = lmin[t] + ca;
       if (vmin < best) {
         best = vmin;
-        bp = a;
+        bp = x;
       }
-      if (s.fl[a] > eps) {
-        const double vmax = s.lmax[t] + ca;
+      if (fl[x] > eps) {
+        const double vmax = lmax[t] + ca;
         if (vmax > worst) {
           worst = vmax;
-          wp = a;
+          wp = x;
         }
       }
     };
-    arc(static_cast<std::uint32_t>(p), b.link[p]);
-    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) arc(static_cast<std::uint32_t>(nb + e), b.extra_link[e]);
-    if (bp == kNone)
-      detail::not_finite(net,
-                         "the shortest path label of node " + std::to_string(net.node_label[b.node_at(net, p)]) +
-                             " from origin " + std::to_string(net.node_label[b.origin]),
-                         best);
-    s.lmin[p] = best;
-    s.pmin[p] = bp;
+    arc(a, link[p], tail[p]);
+    for (; e < nx && b.extra_head[e] == p; ++e)
+      arc(static_cast<std::uint32_t>(nb + e), b.extra_link[e], b.extra_tail[e]);
+    merge = e < nx ? b.extra_head[e] : nb;
+    if (bp == kNone) no_label(net, b, p, best);
+    lmin[p] = best;
+    pmin[p] = bp;
     if (wp == kNone) {
-      s.lmax[p] = best;
-      s.pmax[p] = bp;
+      lmax[p] = best;
+      pmax[p] = bp;
     } else {
-      s.lmax[p] = worst;
-      s.pmax[p] = wp;
+      lmax[p] = worst;
+      pmax[p] = wp;
       excess = std::max(excess, worst - best);
     }
   }
   return excess;
 }
 
-// labels() on a bush that is not entered.
-double labels_of(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
-  s.enter(net, b);
-  const double excess = labels(net, b, c, s);
-  s.leave(net, b);
-  return excess;
+// The shortest labels (s.lmin) and predecessor arcs (s.pmin) of labels() alone, bit for bit the
+// same; the flows are not needed.
+void shortest_labels(const Network& net, const Bush& b, const std::vector<double>& c, Scratch& s) {
+  const std::size_t nb = b.size(), nx = b.extra_head.size();
+  double* lmin = s.lmin.data();
+  std::uint32_t* pmin = s.pmin.data();
+  const std::uint32_t* link = b.link.data();
+  const std::uint32_t* tail = b.tail.data();
+  lmin[0] = 0;
+  pmin[0] = kNone;
+  std::size_t e = 0;
+  std::size_t merge = nx > 0 ? b.extra_head[0] : nb;
+  for (std::size_t p = 1; p < nb; ++p) {
+    if (p != merge) {
+      const double mn = lmin[tail[p]] + c[link[p]];
+      if (!(mn < kInf)) no_label(net, b, p, kInf);
+      lmin[p] = mn;
+      pmin[p] = static_cast<std::uint32_t>(p);
+      continue;
+    }
+    double best = kInf;
+    std::uint32_t bp = kNone;
+    auto arc = [&](std::uint32_t x, std::uint32_t l, std::uint32_t t) {
+      const double vmin = lmin[t] + c[l];
+      if (vmin < best) {
+        best = vmin;
+        bp = x;
+      }
+    };
+    arc(static_cast<std::uint32_t>(p), link[p], tail[p]);
+    for (; e < nx && b.extra_head[e] == p; ++e)
+      arc(static_cast<std::uint32_t>(nb + e), b.extra_link[e], b.extra_tail[e]);
+    merge = e < nx ? b.extra_head[e] : nb;
+    if (bp == kNone) no_label(net, b, p, best);
+    lmin[p] = best;
+    pmin[p] = bp;
+  }
 }
 
 // One flow-update pass over a bush: labels, then a Newton shift at every node (in reverse
-// topological order) whose longest used path differs from its shortest.
+// topological order) whose longest used path differs from its shortest. Only a merge (a position
+// with extra arcs) can have different predecessors, so only the merges are visited.
 void update_flows_entered(Bush& b, State& st, Scratch& s) {
   const Network& net = st.net;
   b.excess = labels(net, b, st.c, s);
   if (b.excess <= 0) return;
   auto& fl = s.fl;
-  for (std::size_t p = b.size(); p-- > 1;) {
+  for (std::size_t x = b.extra_head.size(); x-- > 0;) {
+    const std::size_t p = b.extra_head[x];
+    if (x > 0 && b.extra_head[x - 1] == p) continue;  // each merge once, at its first extra arc
     if (s.pmin[p] == s.pmax[p]) continue;
     if (!(s.lmax[p] > s.lmin[p])) continue;
     // Walk both segments back to where they diverge; positions decrease along each.
@@ -318,16 +410,16 @@ void update_flows_entered(Bush& b, State& st, Scratch& s) {
     std::uint32_t am = s.pmin[p], aM = s.pmax[p];
     s.seg_min.push_back(am);
     s.seg_max.push_back(aM);
-    std::uint32_t i = s.tail(net, b, am), j = s.tail(net, b, aM);
+    std::uint32_t i = b.tail_of(am), j = b.tail_of(aM);
     while (i != j) {
       if (i > j) {
         am = s.pmin[i];
         s.seg_min.push_back(am);
-        i = s.tail(net, b, am);
+        i = b.tail_of(am);
       } else {
         aM = s.pmax[j];
         s.seg_max.push_back(aM);
-        j = s.tail(net, b, aM);
+        j = b.tail_of(aM);
       }
     }
     double cmin = 0, dsum = 0, cmax = 0, fmin = kInf;
@@ -351,9 +443,10 @@ void update_flows_entered(Bush& b, State& st, Scratch& s) {
     double delta = dsum > 0 ? diff / dsum : fmin;
     const bool all = delta >= fmin;
     if (all) delta = fmin;
+    s.shifted = true;
     for (std::uint32_t a : s.seg_min) {
+      if (fl[a] == 0) s.touched.push_back(a);
       fl[a] += delta;
-      s.touched.push_back(a);
       const std::uint32_t l = b.link_of(a);
       st.x[l] += delta;
       st.refresh(l);
@@ -369,49 +462,77 @@ void update_flows_entered(Bush& b, State& st, Scratch& s) {
 }
 
 void update_flows(Bush& b, State& st, Scratch& s) {
-  s.enter(st.net, b);
+  s.enter_flows(b);
   update_flows_entered(b, st, s);
-  s.store(b);
-  s.leave(st.net, b);
+  s.store_and_leave(b);
 }
 
-// Bush update (see the file comment). Reads link costs only.
-void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scratch& s) {
-  const std::size_t nb = b.size();
+// The network's forward star, for the bush update: per out-edge e (net.out_link order), the head
+// node of its link, and the link's cost at the current flows (filled each iteration).
+struct Star {
+  std::vector<std::uint32_t> head;
+  std::vector<double> cost;
+  explicit Star(const Network& net) : head(net.out_link.size()), cost(net.out_link.size()) {
+    for (std::size_t e = 0; e < head.size(); ++e) head[e] = net.head[net.out_link[e]];
+  }
+  void set_costs(const Network& net, const std::vector<double>& c) {
+    for (std::size_t e = 0; e < cost.size(); ++e) cost[e] = c[net.out_link[e]];
+  }
+};
+
+// Bush update (see the file comment). Reads link costs only (c, and the same costs in star order).
+void update_bush(const Network& net, Bush& b, const std::vector<double>& c, const Star& star, Scratch& s) {
+  const std::size_t nb = b.size(), nx = b.extra_head.size(), na = nb + nx;
   const std::uint32_t o = b.origin;
-  s.enter(net, b);
+  s.enter_flows(b);
+  s.enter_map(net, b);
   // Shortest labels over all arcs: their tree arcs are kept even without flow.
-  labels(net, b, c, s);
-  const std::size_t na = nb + b.extra_link.size();
+  shortest_labels(net, b, c, s);
+  const double* fl = s.fl.data();
+  const std::uint32_t* pmin = s.pmin.data();
+  const std::uint32_t* link = b.link.data();
+  const std::uint32_t* tail = b.tail.data();
+  double* lmax = s.lmax.data();
+  // The kept arcs: those with flow, and the tree arcs. A position with one arc keeps it (it is its
+  // tree arc), so only a merge's arcs can be dropped: `keep` is filled for those only.
   auto& keep = s.keep;
-  keep.assign(na, 0);
-  std::size_t kept = 0;
-  auto consider = [&](std::size_t p, std::uint32_t a) {
-    if (s.fl[a] > b.eps || s.pmin[p] == a) {
-      keep[a] = 1;
-      ++kept;
-    }
-  };
-  for (std::size_t p = 1; p < nb; ++p) {
-    consider(p, static_cast<std::uint32_t>(p));
-    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) consider(p, static_cast<std::uint32_t>(nb + e));
+  if (keep.size() < na) keep.resize(na);
+  std::size_t dropped = 0;
+  for (std::size_t x = 0; x < nx;) {
+    const std::uint32_t p = b.extra_head[x];
+    auto consider = [&](std::uint32_t a) {
+      const bool k = fl[a] > b.eps || pmin[p] == a;
+      keep[a] = k ? 1 : 0;
+      dropped += k ? 0 : 1;
+    };
+    consider(p);
+    for (; x < nx && b.extra_head[x] == p; ++x) consider(static_cast<std::uint32_t>(nb + x));
   }
   // Longest labels over the kept arcs (every node keeps at least its tree arc).
-  s.lmax[0] = 0;
-  for (std::size_t p = 1; p < nb; ++p) {
-    double worst = -kInf;
-    auto arc = [&](std::uint32_t a) {
-      if (keep[a]) {
-        const std::uint32_t l = b.link_of(a);
-        worst = std::max(worst, s.lmax[static_cast<std::size_t>(s.pos[net.tail[l]])] + c[l]);
+  lmax[0] = 0;
+  {
+    std::size_t e = 0, merge = nx > 0 ? b.extra_head[0] : nb;
+    for (std::size_t p = 1; p < nb; ++p) {
+      if (p != merge) {
+        lmax[p] = lmax[tail[p]] + c[link[p]];
+        continue;
       }
-    };
-    arc(static_cast<std::uint32_t>(p));
-    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) arc(static_cast<std::uint32_t>(nb + e));
-    s.lmax[p] = worst;
+      double worst = -kInf;
+      if (keep[p]) worst = std::max(worst, lmax[tail[p]] + c[link[p]]);
+      for (; e < nx && b.extra_head[e] == p; ++e)
+        if (keep[nb + e]) worst = std::max(worst, lmax[b.extra_tail[e]] + c[b.extra_link[e]]);
+      merge = e < nx ? b.extra_head[e] : nb;
+      lmax[p] = worst;
+    }
   }
-  for (std::size_t a = 1; a < na; ++a)
-    if (keep[a]) s.mark[b.link_of(static_cast<std::uint32_t>(a))] = 1;
+  // A kept arc of position pj with link l (a dropped one may come back as a new arc).
+  auto kept_arc = [&](std::uint32_t pj, std::uint32_t l) {
+    if (s.xoff[pj] == s.xoff[pj + 1]) return link[pj] == l;
+    if (link[pj] == l && keep[pj]) return true;
+    for (std::uint32_t e = s.xoff[pj]; e < s.xoff[pj + 1]; ++e)
+      if (b.extra_link[e] == l && keep[nb + e]) return true;
+    return false;
+  };
   // New arcs: (head position, link, tail position).
   s.a_head.clear();
   s.a_link.clear();
@@ -419,23 +540,21 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   for (std::size_t q = 0; q < nb; ++q) {
     const std::uint32_t i = b.node_at(net, q);
     if (!net.passable(i, o)) continue;
-    const double ui = s.lmax[q];
+    const double ui = lmax[q];
     for (std::uint32_t e = net.out_offset[i]; e < net.out_offset[i + 1]; ++e) {
-      const std::uint32_t l = net.out_link[e];
-      if (s.mark[l]) continue;
-      const std::int32_t pj = s.pos[net.head[l]];
+      const std::int32_t pj = s.pos[star.head[e]];
       if (pj <= 0) continue;  // the origin, or unreachable
-      if (ui + c[l] < s.lmax[static_cast<std::size_t>(pj)]) {
+      if (ui + star.cost[e] < lmax[pj] && !kept_arc(static_cast<std::uint32_t>(pj), net.out_link[e])) {
         s.a_head.push_back(static_cast<std::uint32_t>(pj));
-        s.a_link.push_back(l);
+        s.a_link.push_back(net.out_link[e]);
         s.a_tail.push_back(static_cast<std::uint32_t>(q));
       }
     }
   }
-  for (std::size_t a = 1; a < na; ++a)
-    if (keep[a]) s.mark[b.link_of(static_cast<std::uint32_t>(a))] = 0;
-  if (kept == na - 1 && s.a_link.empty()) {
-    s.leave(net, b);
+  const std::size_t added = s.a_link.size();
+  if (dropped == 0 && added == 0) {
+    s.leave_flows(b);
+    s.leave_map(net, b);
     return;
   }
 
@@ -443,8 +562,8 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   auto& perm = s.perm;  // new position -> old position
   perm.resize(nb);
   std::iota(perm.begin(), perm.end(), 0u);
-  if (!s.a_link.empty())
-    std::stable_sort(perm.begin() + 1, perm.end(), [&](std::uint32_t x, std::uint32_t y) { return s.lmax[x] < s.lmax[y]; });
+  if (added > 0)
+    std::stable_sort(perm.begin() + 1, perm.end(), [lmax](std::uint32_t x, std::uint32_t y) { return lmax[x] < lmax[y]; });
   auto& np = s.new_pos;  // old position -> new position
   np.resize(nb);
   for (std::uint32_t q = 0; q < nb; ++q) np[perm[q]] = q;
@@ -455,53 +574,80 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, Scra
   for (std::size_t q = 0; q < nb; ++q) off[q + 1] += off[q];
   auto& fill = s.new_fill;
   fill.assign(off.begin(), off.end() - 1);
-  s.a_order.resize(s.a_head.size());
-  for (std::uint32_t k = 0; k < s.a_head.size(); ++k) s.a_order[fill[s.a_head[k]]++] = k;
+  s.a_order.resize(added);
+  for (std::uint32_t k = 0; k < added; ++k) s.a_order[fill[s.a_head[k]]++] = k;
 
-  // Each new position's arcs: its kept arcs (old order), then its new arcs; the first is its first arc.
-  std::size_t extras = kept + s.a_link.size() - (nb - 1);
-  std::vector<std::uint32_t> link(nb, kNone), xhead, xlink, used, used_x;
-  std::vector<double> flow, flow_x;
-  xhead.reserve(extras);
-  xlink.reserve(extras);
+  // Each new position's arcs: its kept arcs (old order), then its new arcs; the first is its first
+  // arc. Built in the scratch buffers, then copied into the bush's own vectors (no allocation when
+  // their sizes do not grow).
+  auto& nlink = s.r_link;
+  auto& ntail = s.r_tail;
+  auto& xhead = s.r_xhead;
+  auto& xlink = s.r_xlink;
+  auto& xtail = s.r_xtail;
+  auto& used = s.r_used;
+  auto& used_x = s.r_used_x;
+  auto& flow = s.r_flow;
+  auto& flow_x = s.r_flow_x;
+  nlink.resize(nb);
+  ntail.resize(nb);
+  nlink[0] = ntail[0] = kNone;
+  xhead.clear();
+  xlink.clear();
+  xtail.clear();
+  used.clear();
+  used_x.clear();
+  flow.clear();
+  flow_x.clear();
   for (std::uint32_t q = 1; q < nb; ++q) {
     const std::uint32_t p = perm[q];
     bool first = true;
-    auto put = [&](std::uint32_t l, double f) {
-      std::uint32_t at;
+    auto put = [&](std::uint32_t l, std::uint32_t t, double f) {
       if (first) {
-        link[q] = l;
+        nlink[q] = l;
+        ntail[q] = t;
         first = false;
         if (f != 0) {
           used.push_back(q);
           flow.push_back(f);
         }
       } else {
-        at = static_cast<std::uint32_t>(xlink.size());
+        const auto at = static_cast<std::uint32_t>(xlink.size());
         xhead.push_back(q);
         xlink.push_back(l);
+        xtail.push_back(t);
         if (f != 0) {
           used_x.push_back(static_cast<std::uint32_t>(nb) + at);
           flow_x.push_back(f);
         }
       }
     };
-    auto old = [&](std::uint32_t a) {
-      if (keep[a]) put(b.link_of(a), s.fl[a] > b.eps ? s.fl[a] : 0.0);
-    };
-    old(p);
-    for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) old(static_cast<std::uint32_t>(nb + e));
-    for (std::uint32_t k = off[p]; k < off[p + 1]; ++k) put(s.a_link[s.a_order[k]], 0.0);
+    if (s.xoff[p] == s.xoff[p + 1]) {
+      put(link[p], np[tail[p]], fl[p] > b.eps ? fl[p] : 0.0);
+    } else {
+      auto old = [&](std::uint32_t a) {
+        if (keep[a]) put(b.link_of(a), np[b.tail_of(a)], fl[a] > b.eps ? fl[a] : 0.0);
+      };
+      old(p);
+      for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) old(static_cast<std::uint32_t>(nb + e));
+    }
+    for (std::uint32_t k = off[p]; k < off[p + 1]; ++k) {
+      const std::uint32_t n = s.a_order[k];
+      put(s.a_link[n], np[s.a_tail[n]], 0.0);
+    }
   }
-  used.insert(used.end(), used_x.begin(), used_x.end());
-  flow.insert(flow.end(), flow_x.begin(), flow_x.end());
-  s.leave(net, b);
+  s.leave_flows(b);
+  s.leave_map(net, b);
   for (auto& dp : b.dest_pos) dp = np[dp];
-  b.link.swap(link);
-  b.extra_head.swap(xhead);
-  b.extra_link.swap(xlink);
-  b.used.swap(used);
-  b.used_flow.swap(flow);
+  b.link.assign(nlink.begin(), nlink.end());
+  b.tail.assign(ntail.begin(), ntail.end());
+  b.extra_head.assign(xhead.begin(), xhead.end());
+  b.extra_link.assign(xlink.begin(), xlink.end());
+  b.extra_tail.assign(xtail.begin(), xtail.end());
+  b.used.assign(used.begin(), used.end());
+  b.used.insert(b.used.end(), used_x.begin(), used_x.end());
+  b.used_flow.assign(flow.begin(), flow.end());
+  b.used_flow.insert(b.used_flow.end(), flow_x.begin(), flow_x.end());
 }
 
 // Warm start: origin `k`'s new demand spread over its bush from an earlier solve. In reverse
@@ -512,8 +658,9 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
                Scratch& s) {
   const std::uint32_t o = dm.origin[k];
   const std::size_t nb = b.size();
-  s.enter(net, b);
-  labels(net, b, costs, s);  // s.pmin: the shortest predecessor arc of every position
+  s.enter_flows(b);
+  s.enter_map(net, b);
+  shortest_labels(net, b, costs, s);  // s.pmin: the shortest predecessor arc of every position
   double total = 0;
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) total += dm.trips[i];
   const double old_eps = b.eps;
@@ -525,7 +672,8 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
   for (std::uint32_t i = dm.offset[k]; i < dm.offset[k + 1]; ++i) {
     const std::int32_t p = s.pos[dm.dest[i]];
     if (p < 0) {
-      s.leave(net, b);
+      s.leave_flows(b);
+      s.leave_map(net, b);
       detail::unreachable(net, o, dm.dest[i]);
     }
     b.dest_pos.push_back(static_cast<std::uint32_t>(p));
@@ -546,17 +694,18 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
         if (!(s.fl[a] > old_eps)) return;
         const double g = f * (s.fl[a] / in);
         flow[a] += g;
-        s.node_flow[s.tail(net, b, a)] += g;
+        s.node_flow[b.tail_of(a)] += g;
       };
       split(static_cast<std::uint32_t>(p));
       for (std::uint32_t e = s.xoff[p]; e < s.xoff[p + 1]; ++e) split(static_cast<std::uint32_t>(nb + e));
     } else {
       const std::uint32_t a = s.pmin[p];
       flow[a] += f;
-      s.node_flow[s.tail(net, b, a)] += f;
+      s.node_flow[b.tail_of(a)] += f;
     }
   }
-  s.leave(net, b);
+  s.leave_flows(b);
+  s.leave_map(net, b);
   b.used.clear();
   b.used_flow.clear();
   const std::size_t na = nb + b.extra_link.size();
@@ -582,8 +731,8 @@ void warm_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
 // the bushes hold almost every shortest path, so the sweep costs less than a Dijkstra.
 double bush_exact_total(const Network& net, const Demand& dm, std::size_t k, const Bush& b,
                         const std::vector<double>& c, Scratch& s, bool& repaired) {
-  s.enter(net, b);
-  labels(net, b, c, s);
+  s.enter_map(net, b);
+  shortest_labels(net, b, c, s);
   const std::uint32_t o = b.origin;
   auto& heap = s.sp.heap;  // (label, position)
   heap.clear();
@@ -626,7 +775,7 @@ double bush_exact_total(const Network& net, const Demand& dm, std::size_t k, con
   double total = 0;
   const double* trips = dm.trips.data() + dm.offset[k];
   for (std::size_t i = 0; i < b.dest_pos.size(); ++i) total += trips[i] * s.lmin[b.dest_pos[i]];
-  s.leave(net, b);
+  s.leave_map(net, b);
   return total;
 }
 
@@ -749,6 +898,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
   const std::size_t nz = dm.origin_count();
   State st(net);
   std::vector<Bush> bushes(nz);
+  Star star(net);
   tbb::enumerable_thread_specific<Scratch> tls([&] {
     Scratch s;
     s.size_for(net);
@@ -796,9 +946,10 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
   std::vector<double> missed(nz, -1.0), per_origin;  // per origin: see exact_sptt_or_fail()
   for (int it = 1; it <= opt.max_iterations; ++it) {
     res.iterations = it;
+    star.set_costs(net, st.c);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz, 1), [&](const auto& r) {
       auto& s = tls.local();
-      for (std::size_t k = r.begin(); k < r.end(); ++k) update_bush(net, bushes[k], st.c, s);
+      for (std::size_t k = r.begin(); k < r.end(); ++k) update_bush(net, bushes[k], st.c, star, s);
     });
     for (Bush& b : bushes) update_flows(b, st, serial);
     for (int pass = 0; pass < opt.inner_passes; ++pass) {
@@ -819,7 +970,7 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
       auto& s = tls.local();
       for (std::size_t k = r.begin(); k < r.end(); ++k) {
         Bush& b = bushes[k];
-        labels_of(net, b, st.c, s);
+        shortest_labels(net, b, st.c, s);
         double spt = 0;
         const double* trips = dm.trips.data() + dm.offset[k];
         for (std::size_t i = 0; i < b.dest_pos.size(); ++i) spt += trips[i] * s.lmin[b.dest_pos[i]];
