@@ -32,27 +32,6 @@ const char* kWhere = "session";
   throw core::InputError(core::Where{kWhere, "", what}, rule, value);
 }
 
-// 2SFCA as coverage::compute computes it (models/coverage/coverage.cpp, two_step): a site's
-// weighted demand over its catchment, then ratio x weight per point in fixed point.
-std::int64_t site_demand(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ball,
-                         const std::vector<std::uint32_t>& residents, std::uint32_t D) {
-  std::int64_t sum = 0;
-  for (const auto& [p, c] : ball) sum += static_cast<std::int64_t>(residents[p]) * coverage::gaussian_weight(c, D);
-  return sum;
-}
-
-template <class F>
-void site_contributions(const coverage::Site& site, std::int64_t demand,
-                        const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ball, std::uint32_t D, F&& f) {
-  if (demand <= 0 || site.capacity <= 0) return;
-  const double ratio = site.capacity * 1000.0 / (static_cast<double>(demand) / coverage::kWeightScale);
-  for (const auto& [p, c] : ball) {
-    const std::int64_t w = coverage::gaussian_weight(c, D);
-    if (w == 0) continue;
-    f(p, core::to_fixed(ratio * static_cast<double>(w) / coverage::kWeightScale));
-  }
-}
-
 double supply_of(Wide acc) {
   return core::from_fixed(acc >= static_cast<Wide>(core::kFixedMaxRaw) ? core::kFixedMaxRaw
                                                                        : static_cast<std::int64_t>(acc));
@@ -177,9 +156,9 @@ void Session::Impl::ensure_index(std::size_t k) {
   if (spec.sfca) {
     c.acc.assign(points, 0);
     for (std::size_t i = 0; i < c.sites.size(); ++i) {
-      const std::int64_t demand = site_demand(catch_balls[i], y.point_residents, spec.catchment);
-      site_contributions(c.sites[i].site, demand, catch_balls[i], spec.catchment,
-                         [&](std::uint32_t p, std::int64_t add) { c.acc[p] += add; });
+      const std::int64_t demand = coverage::site_demand(catch_balls[i], y.point_residents, spec.catchment);
+      coverage::site_contributions(c.sites[i].site, demand, catch_balls[i], spec.catchment,
+                                   [&](std::uint32_t p, std::int64_t add) { c.acc[p] += add; });
     }
   }
   c.indexed = true;
@@ -192,15 +171,15 @@ void Session::Impl::shift_supply(std::size_t k, const coverage::Site& site, int 
   const auto& spec = sim.access_input().classes[k].spec;
   auto& supply = y.coverage.classes[k].supply;
   const auto ball = reach.points_within(site, spec.catchment);
-  site_contributions(site, site_demand(ball, y.point_residents, spec.catchment), ball, spec.catchment,
-                     [&](std::uint32_t p, std::int64_t add) {
-                       c.acc[p] += sign * add;
-                       const double v = supply_of(c.acc[p]);
-                       if (v != supply[p]) {
-                         supply[p] = v;
-                         changed.push_back(p);
-                       }
-                     });
+  coverage::site_contributions(site, coverage::site_demand(ball, y.point_residents, spec.catchment), ball,
+                               spec.catchment, [&](std::uint32_t p, std::int64_t add) {
+                                 c.acc[p] += sign * add;
+                                 const double v = supply_of(c.acc[p]);
+                                 if (v != supply[p]) {
+                                   supply[p] = v;
+                                   changed.push_back(p);
+                                 }
+                               });
 }
 
 void Session::Impl::add_site(std::size_t k, SiteRec rec, std::vector<std::uint32_t>& changed) {

@@ -105,11 +105,12 @@ int main(int argc, char** argv) {
   ut::app::add_common_options(*cmd_bat, bat.common, true);
 
   ut::app::SiteSelectArgs sel;
-  auto* cmd_sel = app.add_subcommand("site-select", "Where to build: K new sites of a class serving the most residents not yet served");
+  auto* cmd_sel = app.add_subcommand("site-select", "Where to build: K new sites of a class serving the most residents not yet served (or not yet at the supply norm)");
   cmd_sel->add_option("scenario", sel.scenario, "Scenario file (TOML)")->required();
   cmd_sel->add_option("--class", sel.cls, "Coverage class, e.g. kindergarten (the scenario's norms)")->required();
   cmd_sel->add_option("--count", sel.count, "Number of sites to choose (K >= 1)")->required();
   cmd_sel->add_option("--candidates", sel.candidates, "Candidate sites: parcels (one per parcel with residents; the default) or the points of an OGR layer, FILE[:LAYER]");
+  cmd_sel->add_option("--objective", sel.objective, "coverage: residents newly within the class's threshold (the default); supply: residents whose 2SFCA supply newly meets the profile's per-1,000 norm");
   cmd_sel->add_option("--year", sel.year, "Population and sites of this year (default: the base year)");
   cmd_sel->add_option("--out", sel.out, "Directory to write: sites.gpkg, gain.csv, whatif.toml")->required();
   cmd_sel->add_option("--threads", sel.threads, "Worker threads (default: all cores); results do not depend on it")

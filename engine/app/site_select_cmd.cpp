@@ -32,7 +32,10 @@ int cmd_site_select(const SiteSelectArgs& a) {
   const auto s = api::Model::load(a.scenario, opts);
   siting::Options o;
   o.cls = a.cls;
-  siting::class_index(s, o.cls);  // an unknown class is refused before any work
+  o.objective = siting::parse_objective(a.objective, a.scenario.string());
+  // An unknown class, or a class without a supply norm, is refused before any work.
+  const std::size_t k = siting::class_index(s, o.cls);
+  if (o.objective == siting::Objective::supply) siting::supply_norm(s, k);
   if (a.count < 1)
     throw core::InputError(core::Where{a.scenario.string(), "", "option --count"}, "must be at least 1",
                            std::to_string(a.count));
@@ -69,12 +72,15 @@ int cmd_site_select(const SiteSelectArgs& a) {
   output::write_site_select(staging, s, city, r, a.candidates);
   bar.finish();
   if (!a.common.quiet) {
+    const std::string what = r.objective == siting::Objective::supply
+                                 ? fmt::format("residents newly at {} {} {} (2SFCA, {} {} per site)", r.norm.indicator,
+                                               r.norm.op, r.norm.target, r.norm.site_capacity, r.norm.capacity_unit)
+                                 : fmt::format("residents newly within {} {}", r.threshold, r.unit);
     fmt::print(
-        "{}: {} new {} site(s) in {}: {} residents newly within {} {} ({} already served of {}); "
-        "greedy {}, {} swap(s); {} candidates ({} useful); {:.2f} s (simulate {:.2f}, searches {:.2f}, choice "
-        "{:.2f})\n",
-        a.out.string(), r.sites.size(), r.cls, r.year, r.sites.empty() ? 0 : r.sites.back().cumulative, r.threshold,
-        r.unit, r.served_before, r.residents, r.greedy_total, r.swaps, r.candidates, r.candidates_useful,
+        "{}: {} new {} site(s) in {}: {} {} ({} already of {}); greedy {}, {} swap(s); {} candidates ({} useful); "
+        "{:.2f} s (simulate {:.2f}, searches {:.2f}, choice {:.2f})\n",
+        a.out.string(), r.sites.size(), r.cls, r.year, r.sites.empty() ? 0 : r.sites.back().cumulative, what,
+        r.served_before, r.residents, r.greedy_total, r.swaps, r.candidates, r.candidates_useful,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), r.seconds_simulate,
         r.seconds_search, r.seconds_choose);
     for (const auto& site : r.sites)

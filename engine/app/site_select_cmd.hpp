@@ -13,6 +13,7 @@ struct SiteSelectArgs {
   std::string cls;
   long long count = 0;
   std::string candidates = "parcels";  // "parcels" or FILE[:LAYER]
+  std::string objective = "coverage";  // "coverage" or "supply"
   int year = 0;                        // 0: the base year
   unsigned threads = 0;
   Common common;  // -q/--quiet, --progress, --version
@@ -21,8 +22,9 @@ struct SiteSelectArgs {
   std::vector<std::string> set;
 };
 
-// `urbantwin site-select SCENARIO --class C --count K --out DIR`: where K new sites of class C
-// serve the most residents not yet served (docs/site-select.md).
+// `urbantwin site-select SCENARIO --class C --count K --out DIR [--objective coverage|supply]`:
+// where K new sites of class C serve the most residents not yet served, or bring the most
+// residents' 2SFCA supply up to the city's norm (docs/site-select.md).
 int cmd_site_select(const SiteSelectArgs& a);
 
 }  // namespace ut::app

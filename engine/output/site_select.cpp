@@ -32,6 +32,14 @@ std::string toml_float(double v) {
 std::string share_pct(std::uint64_t n, std::uint64_t of) {
   return of == 0 ? std::string() : fmt::format("{:.4f}", 100.0 * static_cast<double>(n) / static_cast<double>(of));
 }
+
+// What the sites maximise, for comments and descriptions.
+std::string aim(const siting::Result& r) {
+  if (r.objective == siting::Objective::supply)
+    return fmt::format("residents whose 2SFCA supply newly meets {} {} {} (each site {} {})", r.norm.indicator,
+                       r.norm.op, r.norm.target, r.norm.site_capacity, r.norm.capacity_unit);
+  return fmt::format("residents newly within {} {}", r.threshold, r.unit);
+}
 }  // namespace
 
 std::string whatif_toml(const scenario::Scenario& s, const city::City& plan, const siting::Result& r) {
@@ -39,11 +47,10 @@ std::string whatif_toml(const scenario::Scenario& s, const city::City& plan, con
   for (char& c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
   std::string o = fmt::format(
-      "# What-if written by `urbantwin site-select`: {} with {} new {} site(s) opening in {}, chosen to serve the "
-      "most\n"
-      "# residents not yet within {} {} (docs/site-select.md). Paths are absolute. Run it with `urbantwin run`.\n"
+      "# What-if written by `urbantwin site-select`: {} with {} new {} site(s) opening in {}, chosen for the most\n"
+      "# {} (docs/site-select.md). Paths are absolute. Run it with `urbantwin run`.\n"
       "# © OpenStreetMap contributors, ODbL (where the scenario's layers come from OpenStreetMap).\n",
-      fs::absolute(s.file).lexically_normal().string(), r.sites.size(), r.cls, r.year, r.threshold, r.unit);
+      fs::absolute(s.file).lexically_normal().string(), r.sites.size(), r.cls, r.year, aim(r));
   o += scenario::toml_with_absolute_paths(s, name);
   o += "\n";
   for (const auto& site : r.sites) {
@@ -51,10 +58,10 @@ std::string whatif_toml(const scenario::Scenario& s, const city::City& plan, con
     for (const auto& c : r.facility_classes) quoted.push_back(fmt::format("\"{}\"", c));
     const std::string classes = fmt::format("{}", fmt::join(quoted, ", "));
     o += fmt::format(
-        "\n[[add_facility]]  # site-select rank {}: {} residents newly served\n"
+        "\n[[add_facility]]  # site-select rank {}: {} residents newly served (objective {})\n"
         "year = {}\nname = \"site-select {} {}\"\nclasses = [{}]\nx = {}\ny = {}\ncrs = \"{}\"\n",
-        site.rank, site.gain, r.year, r.cls, site.rank, classes, toml_float(site.candidate.xy.x),
-        toml_float(site.candidate.xy.y), plan.crs);
+        site.rank, site.gain, siting::objective_name(r.objective), r.year, r.cls, site.rank, classes,
+        toml_float(site.candidate.xy.x), toml_float(site.candidate.xy.y), plan.crs);
   }
   return o;
 }
@@ -88,22 +95,23 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
       g.field(l, "residents_new", OFTInteger64);
       g.field(l, "residents_cumulative", OFTInteger64);
       g.field(l, "share_pct", OFTReal);
-      g.describe(
-          l,
-          {"sites",
-           "Sites chosen by site-select",
-           fmt::format("{} new {} site(s) maximising residents newly within {} {} in {} (greedy and swap search; "
-                       "docs/site-select.md)",
-                       r.sites.size(), r.cls, r.threshold, r.unit, r.year),
-           kAttribution,
-           "ODbL-1.0",
-           {"urbantwin", "site-select", r.cls}},
-          {{"rank", "", "order of choice (greedy order over the final set)"},
-           {"candidate_id", "", "the candidate: its parcel's id, or its feature id in the candidates layer"},
-           {"parcel_id", "", "the parcel the candidate stands for (NULL for a layer's points)"},
-           {"residents_new", "residents", "residents newly served given the sites of the ranks before"},
-           {"residents_cumulative", "residents", "residents newly served by ranks 1..rank"},
-           {"share_pct", "%", "residents_cumulative as a share of all residents of the year"}});
+      g.describe(l,
+                 {"sites",
+                  "Sites chosen by site-select",
+                  fmt::format("{} new {} site(s) maximising {} in {} (greedy and swap search; docs/site-select.md)",
+                              r.sites.size(), r.cls, aim(r), r.year),
+                  kAttribution,
+                  "ODbL-1.0",
+                  {"urbantwin", "site-select", r.cls}},
+                 {{"rank", "", "order of choice (greedy order over the final set)"},
+                  {"candidate_id", "", "the candidate: its parcel's id, or its feature id in the candidates layer"},
+                  {"parcel_id", "", "the parcel the candidate stands for (NULL for a layer's points)"},
+                  {"residents_new", "residents",
+                   r.objective == siting::Objective::supply
+                       ? "residents newly meeting the supply norm given the sites of the ranks before"
+                       : "residents newly served given the sites of the ranks before"},
+                  {"residents_cumulative", "residents", "residents newly served by ranks 1..rank"},
+                  {"share_pct", "%", "residents_cumulative as a share of all residents of the year"}});
       for (const auto& site : r.sites) {
         OGRFeature f(l->GetLayerDefn());
         f.SetField("rank", static_cast<int>(site.rank));
@@ -125,6 +133,7 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
       g.about({{"attribution", kAttribution},
                {"scenario", fs::absolute(s.file).lexically_normal().string()},
                {"class", r.cls},
+               {"objective", siting::objective_name(r.objective)},
                {"year", std::to_string(r.year)},
                {"engine", "urbantwin " UT_VERSION}});
       g.commit();
@@ -137,10 +146,20 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
     m["scenario_name"] = s.name;
     m["seed"] = s.seed;
     m["class"] = r.cls;
+    m["objective"] = siting::objective_name(r.objective);
     m["facility_classes"] = r.facility_classes;
     m["year"] = r.year;
     m["threshold"] = r.threshold;
     m["threshold_unit"] = r.unit;
+    if (r.objective == siting::Objective::supply)
+      m["supply_norm"] = {{"indicator", r.norm.indicator},
+                          {"op", r.norm.op},
+                          {"target", r.norm.target},
+                          {"source", r.norm.source},
+                          {"site_capacity", r.norm.site_capacity},
+                          {"capacity_unit", r.norm.capacity_unit},
+                          {"catchment", r.norm.catchment},
+                          {"catchment_unit", r.unit}};
     m["count"] = r.sites.size();
     m["candidates"] = candidates_what;
     m["candidates_total"] = r.candidates;
@@ -151,6 +170,8 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
     m["residents_new"] = r.sites.empty() ? 0 : r.sites.back().cumulative;
     m["greedy_residents_new"] = r.greedy_total;
     m["swaps"] = r.swaps;
+    m["starts"] = r.starts;
+    m["best_start"] = r.best_start;
     m["attribution"] = kAttribution;
     m["outputs"] = {"manifest.json", "sites.gpkg", "gain.csv", "whatif.toml", "ATTRIBUTION.txt"};
     core::write_file(tmp / "manifest.json", m.dump(2) + "\n");

@@ -22,7 +22,9 @@ struct Solution {
   std::uint64_t total = 0;            // weight covered by all chosen
   std::uint64_t greedy_total = 0;     // before the swap search
   std::size_t swaps = 0;              // improving swaps made
-  std::size_t evaluations = 0;        // marginal gains computed by the lazy greedy
+  std::size_t evaluations = 0;        // marginal gains computed by the (lazy) greedy
+  std::size_t starts = 1;             // greedy + swap runs the answer is the best of
+  std::size_t best_start = 0;         // the run kept (0: plain greedy)
 };
 
 // Weight covered by a set of candidates.

@@ -25,8 +25,12 @@
 #include "scenario/scenario.hpp"
 #include "sim/compliance.hpp"
 #include "sim/simulation.hpp"
+#include "small_city.hpp"
 
 using namespace ut;
+using test::add_parcel;
+using test::add_road;
+using test::rect;
 
 namespace {
 
@@ -34,31 +38,6 @@ geo::LineString ring(std::initializer_list<geo::Point> pts) {
   geo::LineString r(pts);
   r.push_back(r.front());
   return r;
-}
-
-geo::MultiPolygon rect(double x0, double y0, double x1, double y1) {
-  return {geo::Polygon{{ring({{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}})}}};
-}
-
-void add_parcel(city::City& c, std::int64_t id, const geo::MultiPolygon& shape, std::uint32_t residents) {
-  auto& P = c.parcels;
-  P.id.push_back(id);
-  P.land_use.push_back("residential");
-  P.area_m2.push_back(geo::area(shape));
-  P.floor_area_m2.push_back(geo::area(shape));
-  P.residents.push_back(residents);
-  P.centroid.push_back(geo::centroid(shape));
-  P.shape.push_back(shape);
-}
-
-void add_road(city::City& c, std::int64_t id, geo::LineString line) {
-  city::Road r;
-  r.id = id;
-  r.road_class = "residential";
-  r.speed_kmh = 25;
-  r.walk = r.drive = true;
-  r.line = std::move(line);
-  c.roads.push_back(std::move(r));
 }
 
 // A horizontal street at height y through the given x vertices (a node at each).
@@ -74,27 +53,12 @@ geo::LineString along_y(double x, std::initializer_list<double> ys) {
 }
 
 void add_kindergarten(city::City& c, std::int64_t id, geo::Point at) {
-  city::Facility f;
-  f.id = id;
-  f.name = "kindergarten " + std::to_string(id);
-  f.classes = {"kindergarten"};
-  f.location = at;
-  f.origin = "layer";
-  c.facilities.push_back(std::move(f));
+  c.facilities.push_back(test::facility(id, "kindergarten", at, "kindergarten " + std::to_string(id)));
 }
 
 // Population and traffic off; only the kindergarten class (walk, 300 m) unless all_norms. The
 // land uses and facility capacities are central Chengdu's profile's.
-scenario::Scenario make_scenario(bool all_norms = false) {
-  scenario::Scenario s;
-  s.name = "access";
-  s.profile = scenario::load_profile(std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/profile.toml");
-  s.norms = scenario::default_norms(s.profile);
-  if (!all_norms) std::erase_if(s.norms, [](const scenario::Norm& n) { return n.name != "kindergarten"; });
-  s.population.enabled = false;
-  s.traffic.enabled = false;
-  return s;
-}
+scenario::Scenario make_scenario(bool all_norms = false) { return test::small_scenario("access", "", all_norms); }
 
 std::size_t class_index(const scenario::Scenario& s, const std::string& name) {
   for (std::size_t k = 0; k < s.norms.size(); ++k)

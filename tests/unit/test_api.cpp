@@ -12,87 +12,23 @@
 #include <fmt/format.h>
 
 #include "api/api.hpp"
-#include "core/sha256.hpp"
 #include "api_check.hpp"
 #include "core/error.hpp"
+#include "core/sha256.hpp"
 #include "scenario/scenario.hpp"
+#include "small_city.hpp"
 
 using namespace ut;
-
-namespace {
-
-geo::MultiPolygon rect(double x0, double y0, double x1, double y1) {
-  geo::LineString r{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}};
-  return {geo::Polygon{{r}}};
-}
-
-void add_parcel(city::City& c, std::int64_t id, const geo::MultiPolygon& shape, std::uint32_t residents) {
-  auto& P = c.parcels;
-  P.id.push_back(id);
-  P.land_use.push_back("residential");
-  P.area_m2.push_back(geo::area(shape));
-  P.floor_area_m2.push_back(geo::area(shape));
-  P.residents.push_back(residents);
-  P.centroid.push_back(geo::centroid(shape));
-  P.shape.push_back(shape);
-}
-
-void add_road(city::City& c, std::int64_t id, geo::LineString line) {
-  city::Road r;
-  r.id = id;
-  r.road_class = "residential";
-  r.speed_kmh = 25;
-  r.line = std::move(line);
-  c.roads.push_back(std::move(r));
-}
-
-city::Facility facility(std::int64_t id, const char* cls, geo::Point at) {
-  city::Facility f;
-  f.id = id;
-  f.classes = {cls};
-  f.location = at;
-  f.origin = "layer";
-  return f;
-}
-
-}  // namespace
 
 namespace ut::test {
 
 // Every default class of the Chengdu profile, no population or traffic model.
-scenario::Scenario api_scenario() {
-  scenario::Scenario s;
-  s.name = "api";
-  s.file = "api-fixture.toml";
-  s.profile = scenario::load_profile(std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/profile.toml");
-  s.norms = scenario::default_norms(s.profile);
-  s.population.enabled = false;
-  s.traffic.enabled = false;
-  return s;
-}
+scenario::Scenario api_scenario() { return small_scenario("api", "api-fixture.toml", true); }
 
-// A street grid 1,200 m x 600 m (a street every 200 m, vertices every 50 m), 17 blocks of 200 m
-// with 100 to 1,200 residents; a kindergarten, a clinic, a fire station, a park and a greenway.
+// The shared grid city (small_city.hpp) with a kindergarten, a clinic, a fire station, a park and
+// a greenway.
 city::City api_city() {
-  city::City c;
-  c.crs = "EPSG:32648";
-  std::int64_t id = 1;
-  for (int j = 0; j < 3; ++j)
-    for (int i = 0; i < 6; ++i, ++id)
-      if (!(i == 5 && j == 2))
-        add_parcel(c, id, rect(200.0 * i + 10, 200.0 * j + 10, 200.0 * i + 190, 200.0 * j + 190),
-                   static_cast<std::uint32_t>(100 * ((id * 7) % 12 + 1)));
-  std::int64_t road = 1;
-  for (int j = 0; j <= 3; ++j) {
-    geo::LineString l;
-    for (int x = 0; x <= 1200; x += 50) l.push_back({static_cast<double>(x), 200.0 * j});
-    add_road(c, road++, l);
-  }
-  for (int i = 0; i <= 6; ++i) {
-    geo::LineString l;
-    for (int y = 0; y <= 600; y += 50) l.push_back({200.0 * i, static_cast<double>(y)});
-    add_road(c, road++, l);
-  }
+  city::City c = grid_city();
   c.facilities.push_back(facility(1, "kindergarten", {100, 15}));
   c.facilities.push_back(facility(2, "health", {600, 215}));
   c.facilities.push_back(facility(3, "fire_station", {1000, 5}));

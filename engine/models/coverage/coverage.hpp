@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/fixed_point.hpp"
 #include "graph/entry.hpp"
 #include "graph/graph.hpp"
 
@@ -87,5 +88,29 @@ class SiteReach {
 // f(d) = (exp(-d^2 / 2D^2) - exp(-1/2)) / (1 - exp(-1/2)), f(0) = 1, f(D) = 0.
 inline constexpr std::int64_t kWeightScale = 1 << 20;
 std::int64_t gaussian_weight(std::uint32_t d, std::uint32_t catchment);
+
+// One site's 2SFCA alone, as compute() computes it (two_step), from the home points within its
+// catchment D (`ball`: SiteReach::points_within(site, D)), for callers that add or try one site
+// (the API's session, siting): its weighted demand as an exact integer, ...
+inline std::int64_t site_demand(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ball,
+                                const std::vector<std::uint32_t>& residents, std::uint32_t D) {
+  std::int64_t sum = 0;
+  for (const auto& [p, c] : ball) sum += static_cast<std::int64_t>(residents[p]) * gaussian_weight(c, D);
+  return sum;
+}
+
+// ... then f(point, supply it adds to the point in fixed point) for each point of the ball with a
+// positive weight. A point's supply in compute() is the saturating sum of these over all sites.
+template <class F>
+void site_contributions(const Site& site, std::int64_t demand,
+                        const std::vector<std::pair<std::uint32_t, std::uint32_t>>& ball, std::uint32_t D, F&& f) {
+  if (demand <= 0 || site.capacity <= 0) return;
+  const double ratio = site.capacity * 1000.0 / (static_cast<double>(demand) / kWeightScale);
+  for (const auto& [p, c] : ball) {
+    const std::int64_t w = gaussian_weight(c, D);
+    if (w == 0) continue;
+    f(p, core::to_fixed(ratio * static_cast<double>(w) / kWeightScale));
+  }
+}
 
 }  // namespace ut::coverage
