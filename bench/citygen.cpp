@@ -48,7 +48,11 @@ constexpr double kInset = 8;          // m from a street centre line to the bloc
 constexpr double kRiverHalf = 75;     // m: half the river band's width
 constexpr double kX0 = 500000, kY0 = 3400000;  // EPSG:32648 (UTM 48N, Chengdu's zone): the city's centre
 constexpr double kResidentsPerBlock = 21;      // 21 M residents on 1 M blocks (issue 15, size L)
-constexpr double kZoneM = 1400;                // traffic zone cells: ~5,100 zones at L
+// Traffic zone cells of 2,000 m: at most 51 x 51 = 2,601 at L (100 km square), about 8,000
+// residents a zone; 1,400 m gave 5,256 zones. The bushes of the assignment, the zone-to-zone
+// matrices and the walk skim grow with the zones (the matrices with their square):
+// docs/performance.md, "L with traffic".
+constexpr double kZoneM = 2000;
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser
   x += 0x9e3779b97f4a7c15ULL;
@@ -536,6 +540,20 @@ int main(int argc, char** argv) {
         Writer::add(M, f);
       }
       w.commit();
+      // The data's credit, read by `urbantwin run` (docs/conventions.md, "Credits"): made here, from
+      // no third party's data, so the runs carry this line and not OpenStreetMap's.
+      OGRLayer* A = w.layer("about", wkbNone, {{"key", OFTString}, {"value", OFTString}});
+      const std::pair<const char*, std::string> about[] = {
+          {"attribution", "Synthetic city made by bench/citygen (seed " + std::to_string(a.seed) +
+                              "): not a real place and no third party's data; no attribution required."},
+          {"derived_by", "bench/citygen (urbantwin), docs/performance.md \"The synthetic city\""}};
+      for (const auto& [k, v] : about) {
+        OGRFeature f(A->GetLayerDefn());
+        f.SetField("key", k);
+        f.SetField("value", v.c_str());
+        Writer::add(A, f);
+      }
+      w.commit();
     }
 
     // --- Profile, scenario, README.
@@ -553,7 +571,14 @@ int main(int argc, char** argv) {
         if (std::string(l) == "buildings" && !a.buildings) continue;
         s << "[layers." << l << "]\nsource = \"city.gpkg\"\nlayer = \"" << l << "\"\n\n";
       }
-      s << "[traffic]\nzone_size_m = " << kZoneM << "\n";
+      // The car assignment on the arterials and secondary roads only (docs/traffic.md, "Assignment
+      // network"), as a city-wide model of a real city assigns on its main roads: on every drivable
+      // street L's assignment alone would need over 80 GB (docs/performance.md).
+      s << "[traffic]\n"
+        << "# Cars are assigned on the main roads only (primary, secondary; local streets are zone connectors),\n"
+        << "# as a city-wide model would: docs/traffic.md, \"Assignment network\".\n"
+        << "assignment_roads = [\"primary\", \"secondary\"]\n"
+        << "zone_size_m = " << kZoneM << "\n";
     }
     {
       std::ofstream r(a.out / "README.md");

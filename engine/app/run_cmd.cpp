@@ -269,7 +269,7 @@ int cmd_run(const RunArgs& a, bool write) {
                       {"clause", r.norm->clause}});
     j["warnings"] = info.notes;
     j["version"] = core::version_line("urbantwin");
-    j["attribution"] = output::kAttribution;
+    j["attribution"] = output::run_credit(city).text;
     print_json(j);
   } else if (!ui.quiet) {
     std::optional<double> pop;
@@ -286,7 +286,7 @@ int cmd_run(const RunArgs& a, bool write) {
           fmt::print("  fail {:<32} {:.2f} (norm {} {}; {})\n", r.norm->indicator, *r.value, scenario::op_text(r.norm->op),
                      r.norm->target, r.norm->clause);
     }
-    fmt::print("{}\n", output::kAttribution);
+    fmt::print("{}\n", output::run_credit(city).text);
   }
   return 0;
 }

@@ -112,6 +112,11 @@ struct City {
   std::vector<Greenway> greenways;
   std::vector<Road> roads;
   std::vector<Rezoning> rezonings;  // applied by the simulation in their year
+  // The credits the input layers' sources declare (a GeoPackage's `about` table, key
+  // `attribution`, as `prepare-osm` and `bench/citygen` write it), each once, in layer order;
+  // `undeclared_sources`: layer sources that declare none (their data taken to be OpenStreetMap's).
+  std::vector<std::string> attribution;
+  std::size_t undeclared_sources = 0;
 };
 
 // The city as it stands in `year`: features that exist then; roads closed to cars lose `drive`.

@@ -50,6 +50,10 @@ NearestSegment SegmentIndex::nearest(const Point& p, double max_distance) const 
   NearestSegment best;
   if (a_.empty()) return best;
   double best_d = max_distance;
+  // A segment whose squared distance (cheap) exceeds best_d^2 by far more than its rounding is
+  // certainly farther than best_d by std::hypot (within an ulp of the exact distance), so it is
+  // skipped without one: the answer is the one hypot for every segment gives, ties included.
+  double skip2 = best_d * best_d * (1 + 1e-9);
   const std::int64_t x0 = cx(p.x - max_distance), x1 = cx(p.x + max_distance);
   const std::int64_t y0 = cy(p.y - max_distance), y1 = cy(p.y + max_distance);
   for (std::int64_t y = y0; y <= y1; ++y) {
@@ -59,10 +63,13 @@ NearestSegment SegmentIndex::nearest(const Point& p, double max_distance) const 
         const std::uint32_t s = cell_items_[k];
         const double t = project_on_segment(p, a_[s], b_[s]);
         const Point q{a_[s].x + t * (b_[s].x - a_[s].x), a_[s].y + t * (b_[s].y - a_[s].y)};
+        const double ex = p.x - q.x, ey = p.y - q.y;
+        if (ex * ex + ey * ey > skip2) continue;
         const double d = distance(p, q);
         if (d < best_d || (d == best_d && s < best.segment)) {
           best_d = d;
           best = {s, t, d};
+          skip2 = best_d * best_d * (1 + 1e-9);
         }
       }
     }

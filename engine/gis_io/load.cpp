@@ -1029,6 +1029,34 @@ void check_population(const scenario::Scenario& s, const city::Parcels& parcels)
 
 }  // namespace
 
+namespace {
+
+// The `attribution` rows of each layer source's `about` table (docs/conventions.md, "Credits").
+void read_attribution(const scenario::Scenario& s, city::City& c) {
+  std::set<std::string> seen_sources;
+  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers}) {
+    if (l->source.empty() || !seen_sources.insert(l->source.string()).second) continue;
+    std::vector<std::string> found;
+    {
+      CPLPushErrorHandler(CPLQuietErrorHandler);  // the layers were read already; a source without `about` is usual
+      GDALDatasetUniquePtr ds(GDALDataset::Open(l->source.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+      CPLPopErrorHandler();
+      OGRLayer* about = ds ? ds->GetLayerByName("about") : nullptr;
+      if (about && about->GetLayerDefn()->GetFieldIndex("key") >= 0 && about->GetLayerDefn()->GetFieldIndex("value") >= 0) {
+        about->ResetReading();
+        for (auto& f : *about)
+          if (std::string(f->GetFieldAsString("key")) == "attribution" && *f->GetFieldAsString("value"))
+            found.emplace_back(f->GetFieldAsString("value"));
+      }
+    }
+    if (found.empty()) ++c.undeclared_sources;
+    for (auto& a : found)
+      if (std::find(c.attribution.begin(), c.attribution.end(), a) == c.attribution.end()) c.attribution.push_back(a);
+  }
+}
+
+}  // namespace
+
 city::City load_city(const scenario::Scenario& s) {
   detail::init_gdal();
   check_scenario_tables(s);
@@ -1053,6 +1081,7 @@ city::City load_city(const scenario::Scenario& s) {
   load_barriers(s, c.crs, allowed, c.barriers);
   load_density(s, c, c.density);
   resolve_interventions(s, allowed, c);
+  read_attribution(s, c);
   return c;
 }
 

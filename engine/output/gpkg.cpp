@@ -170,8 +170,13 @@ void Gpkg::commit() {
   CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
 }
 
-void write_attribution(const std::filesystem::path& dir) {
-  core::write_file(dir / "ATTRIBUTION.txt", std::string("Outputs derived from OpenStreetMap data.\n") + kAttribution + "\n");
+void write_attribution(const std::filesystem::path& dir) { write_attribution(dir, kAttribution, true); }
+
+void write_attribution(const std::filesystem::path& dir, const std::string& credit, bool osm) {
+  const char* head = !osm ? "Outputs derived from the input data credited below.\n"
+                     : credit == kAttribution ? "Outputs derived from OpenStreetMap data.\n"
+                                              : "Outputs derived from OpenStreetMap data and the other sources credited below.\n";
+  core::write_file(dir / "ATTRIBUTION.txt", head + credit + "\n");
 }
 
 }  // namespace ut::output::detail

@@ -161,20 +161,20 @@ LinkKey link_key(const sim::TrafficResult& t, std::size_t a) {
   return {t.road_id[a], mm(t.line[a].front().x), mm(t.line[a].front().y), mm(t.line[a].back().x), mm(t.line[a].back().y)};
 }
 
-styles::LayerDoc layer_doc(const std::string& id, const std::string& title, const std::string& abstract, const std::string& scenario,
-                           const std::vector<detail::FieldDoc>& fields) {
+styles::LayerDoc layer_doc(const Credit& credit, const std::string& id, const std::string& title, const std::string& abstract,
+                           const std::string& scenario, const std::vector<detail::FieldDoc>& fields) {
   std::string a = abstract + fmt::format(" Scenario {}, written by urbantwin {}.", scenario, UT_VERSION);
   if (!fields.empty()) {
     a += "\n\nFields (unit: meaning):";
     for (const auto& f : fields) a += fmt::format("\n{} ({}): {}", f.name, f.unit, f.description);
   }
-  return {id, title, a, kAttribution, "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data",
-          {"urbantwin", scenario}};
+  return {id, title, a, credit.text, credit.license, {"urbantwin", scenario}};
 }
 
 void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years,
                 const RunInfo& info) {
   const sim::YearResult& y = years.back();
+  const Credit credit = run_credit(plan);
   detail::Gpkg out(file);
   OGRSpatialReference srs;
   srs.SetFromUserInput(plan.crs.c_str());
@@ -196,7 +196,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
                                             {"floor_area_m2", "m2", fmt::format("floor area in {} (after rezonings)", last)}};
   for (const auto& d : docs(values)) parcel_docs.push_back(d);
   out.describe(lp,
-               layer_doc("parcels", fmt::format("Parcels {} / 地块 {}", last, last),
+               layer_doc(credit, "parcels", fmt::format("Parcels {} / 地块 {}", last, last),
                          fmt::format("Parcels at the end of the run, {}: land use and floor area after that year's rezonings, and "
                                      "{}'s residents and access values (every year: parcel_years, parcels_by_year).",
                                      last, last),
@@ -232,7 +232,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
   std::vector<detail::FieldDoc> year_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"}, {"year", "year", "simulated year"}};
   for (const auto& d : docs(values)) year_docs.push_back(d);
   out.describe(lpy,
-               layer_doc("parcel_years", "Parcels by year (table) / 逐年地块数据",
+               layer_doc(credit, "parcel_years", "Parcels by year (table) / 逐年地块数据",
                          "One row per parcel and simulated year: residents and access values (parcels_by_year has the same rows "
                          "with the parcels' polygons, for QGIS's temporal controller).",
                          s.name, year_docs),
@@ -267,7 +267,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
                                               {"year_end", "date-time", "1 January of `year` + 1, 00:00 (excluded): when it ends"}};
   for (const auto& d : docs(values)) temporal_docs.push_back(d);
   out.describe(lt,
-               layer_doc("parcels_by_year", fmt::format("Parcels by year {}-{} / 逐年地块 {}-{}", years.front().year, last,
+               layer_doc(credit, "parcels_by_year", fmt::format("Parcels by year {}-{} / 逐年地块 {}-{}", years.front().year, last,
                                                         years.front().year, last),
                          "One polygon per parcel and simulated year, time-enabled: QGIS's temporal controller shows one year at a time "
                          "(each feature lasts from year_start, 1 January of its year, to year_end, excluded). Values as parcel_years; polygons as parcels.",
@@ -314,7 +314,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
       field(lh, fmt::format("cov_{}min", t), OFTInteger, OFSTBoolean);
       hd.push_back({fmt::format("cov_{}min", t), "Boolean", fmt::format("every class of the {}-minute life circle within reach", t)});
     }
-    out.describe(lh, layer_doc("home_points", fmt::format("Home points {} / 居住点 {}", last, last),
+    out.describe(lh, layer_doc(credit, "home_points", fmt::format("Home points {} / 居住点 {}", last, last),
                                fmt::format("Where the parcels' residents live (docs/access.md), with {}'s residents and costs.", last), s.name, hd),
                  hd);
     out.style(lh, styles::home_points());
@@ -373,7 +373,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
                                            {"from_year", "year", "first year open; empty: always"},
                                            {"until_year", "year", "last year open; empty: to the end"},
                                            {"class", "class", "the first of `classes`: what the map's colour shows"}};
-    out.describe(lf, layer_doc("facilities", "Facilities / 设施", "Every facility of any year of the run (from_year, until_year).", s.name, fd), fd);
+    out.describe(lf, layer_doc(credit, "facilities", "Facilities / 设施", "Every facility of any year of the run (from_year, until_year).", s.name, fd), fd);
     out.style(lf, styles::facility_classes("class", fac_classes));
   }
   for (const auto& fac : plan.facilities) {
@@ -406,7 +406,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
                                            {"level", "class", "greenway level"},   {"length_m", "m", "length"},
                                            {"origin", "class", "input layer or scenario intervention"},
                                            {"from_year", "year", "first year open; empty: always"}};
-    out.describe(lg, layer_doc("greenways", "Greenways / 绿道", "Greenways of any year of the run (from_year).", s.name, gd), gd);
+    out.describe(lg, layer_doc(credit, "greenways", "Greenways / 绿道", "Greenways of any year of the run (from_year).", s.name, gd), gd);
     out.style(lg, styles::greenways());
   }
   for (const auto& g : plan.greenways) {
@@ -457,7 +457,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
                                              {"time_ff_min", "min", "free-flow travel time"},
                                              {"time_min", "min", fmt::format("congested travel time in {}", last)},
                                              {"length_m", "m", "length"}};
-      out.describe(ll, layer_doc("links", fmt::format("Road links {} / 路段 {}", last, last),
+      out.describe(ll, layer_doc(credit, "links", fmt::format("Road links {} / 路段 {}", last, last),
                                  fmt::format("Directed road links of any year; flows of {} (every year: link_years).", last), s.name, ld),
                    ld);
       out.style(ll, styles::volume_capacity("voc"));
@@ -496,7 +496,7 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
       const std::vector<detail::FieldDoc> ld{{"link_id", "id", "the link of the links layer"}, {"year", "year", "simulated year"},
                                              {"volume_veh_h", "vehicles/h", "peak-hour car volume"}, {"voc", "ratio", "volume / capacity"},
                                              {"time_min", "min", "congested travel time"}};
-      out.describe(lly, layer_doc("link_years", "Road links by year (table) / 逐年路段数据",
+      out.describe(lly, layer_doc(credit, "link_years", "Road links by year (table) / 逐年路段数据",
                                   "One row per open link and simulated year.", s.name, ld),
                    ld);
     }
@@ -514,11 +514,26 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     }
   }
 
-  out.about({{"attribution", kAttribution}, {"scenario", s.name}, {"engine", "urbantwin " UT_VERSION}});
+  out.about({{"attribution", credit.text}, {"scenario", s.name}, {"engine", "urbantwin " UT_VERSION}});
   out.commit();
 }
 
 }  // namespace
+
+Credit run_credit(const city::City& c) {
+  Credit r;
+  r.osm = c.undeclared_sources > 0 || c.attribution.empty();
+  std::vector<std::string> other;
+  for (const auto& a : c.attribution) {
+    if (a.find("OpenStreetMap") != std::string::npos) r.osm = true;
+    else other.push_back(a);
+  }
+  if (r.osm) r.text = kAttribution;
+  for (const auto& a : other) r.text += (r.text.empty() ? "" : " ") + a;
+  r.license = r.osm ? kOsmLicense : "As the input data's credit (ATTRIBUTION.txt)";
+  if (r.osm && !other.empty()) r.license += "; the other sources' terms as credited";
+  return r;
+}
 
 std::optional<std::string> build_commit_label() {
   const std::string c = core::build_commit();
@@ -663,7 +678,8 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
       throw core::InputError(core::Where{s.file.string(), "", ""}, "the scenario file must stay readable during the run", "");
     core::write_file(tmp / kScenarioCopy, bytes);
   }
-  detail::write_attribution(tmp);
+  const Credit credit = run_credit(c);
+  detail::write_attribution(tmp, credit.text, credit.osm);
   if (info.keep == Keep::full) timed("write_gpkg", [&] { write_gpkg(tmp / "outputs.gpkg", s, c, years, info); });
 
   // manifest.json holds only what the inputs, the scenario and the seed determine, so two runs of
@@ -734,7 +750,7 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
       failing.push_back({{"indicator", r.norm->indicator}, {"op", scenario::op_text(r.norm->op)}, {"target", r.norm->target},
                          {"value", *r.value}, {"norm", r.norm->norm}, {"clause", r.norm->clause}});
   m["notes"] = info.notes;
-  m["attribution"] = kAttribution;
+  m["attribution"] = credit.text;
   auto& ov = m["overrides"] = nlohmann::ordered_json::array();
   for (const auto& o : s.overrides) ov.push_back({{"key", o.key}, {"value", o.value}});
   m["keep"] = keep_name(info.keep);

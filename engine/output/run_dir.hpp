@@ -77,5 +77,17 @@ std::string compliance_csv(const scenario::Scenario& s, const std::vector<sim::Y
 inline constexpr const char* kAttribution =
     "© OpenStreetMap contributors. Data available under the Open Database License (ODbL), "
     "openstreetmap.org/copyright.";
+inline constexpr const char* kOsmLicense = "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data";
+
+// The credit a run's outputs carry, following its input data (docs/conventions.md, "Credits"):
+// OpenStreetMap's (kAttribution, ODbL) where an input source declares an OpenStreetMap credit or
+// declares none; every other credit the sources declare, as written (a synthetic city's says it
+// is no third party's data).
+struct Credit {
+  std::string text;     // printed, and written to manifest.json, ATTRIBUTION.txt, outputs.gpkg
+  std::string license;  // of outputs.gpkg's layers
+  bool osm = true;      // derived from OpenStreetMap data
+};
+Credit run_credit(const city::City& c);
 
 }  // namespace ut::output

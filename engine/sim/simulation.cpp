@@ -99,6 +99,7 @@ double Simulation::cost_to_unit(const scenario::Norm&, std::uint32_t cost) { ret
 
 void Simulation::build_networks() {
   ++sites_version_;  // new entry points: costs must be computed again
+  ++walk_version_;
   timed("networks", [&] {
     walk_ = city::walk_graph(city_);
     drive_ = city::drive_graph(city_);

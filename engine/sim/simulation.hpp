@@ -208,6 +208,16 @@ class Simulation {
   // Algorithm B's bushes from the last assignment: the next feedback loop and the next year start
   // from them while the drive network is unchanged (docs/traffic.md, "Warm start").
   traffic::WarmStart traffic_warm_;
+  // The traffic phase's walk distances (dm, kUnreached: none) between the zones' representative
+  // parcels, kept while the walk network is unchanged (walk_version_, bumped by build_networks): a
+  // year searches again only from and to the zones whose representative changed (traffic.cpp).
+  std::uint64_t walk_version_ = 0;
+  struct WalkSkim {
+    std::uint64_t version = ~std::uint64_t{0};
+    bool symmetric = false;  // every walk edge costs the same both ways
+    std::vector<std::int64_t> rep;
+    std::vector<std::uint32_t> dm;
+  } walk_skim_;
 
   template <class F>
   void timed(const std::string& name, F&& f);

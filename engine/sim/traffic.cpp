@@ -172,6 +172,30 @@ void Simulation::traffic_phase(YearResult& y) {
     }
   }
   const std::size_t road_links = rows.size();
+  // Aggregated: through nodes contracted (chains of links between junctions become one link);
+  // the road links stay for the output, each with the link that carries its flow (`via`).
+  std::vector<traffic::LinkRow> road_rows;
+  std::vector<std::uint32_t> road_node_drive, via;
+  if (aggregated) {
+    road_rows = rows;
+    road_node_drive = node_drive;
+    traffic::Contracted c = traffic::contract_chains(rows, nz, static_cast<std::uint32_t>(node_drive.size()));
+    std::vector<std::uint32_t> renumber(node_drive.size(), graph::kUnreached);
+    node_drive.clear();
+    for (std::uint32_t k = 0; k < renumber.size(); ++k) {
+      if (c.junction[k]) {
+        renumber[k] = static_cast<std::uint32_t>(node_drive.size());
+        node_drive.push_back(road_node_drive[k]);
+      }
+      node_id[road_node_drive[k]] = renumber[k];
+    }
+    for (auto& r : c.rows) {
+      r.tail = nz + renumber[r.tail - nz];
+      r.head = nz + renumber[r.head - nz];
+    }
+    rows = std::move(c.rows);
+    via = std::move(c.via);
+  }
   // Zone connectors, (zone, network node) -> (out, in) minutes, constant cost. Every drivable
   // street: to both ends of each member parcel's street edge, costed by the drive along the edge.
   // Aggregated: from each member parcel to the network node nearest to it by car on the whole drive
@@ -294,17 +318,91 @@ void Simulation::traffic_phase(YearResult& y) {
   sk.zones = nz;
   for (auto& m : sk.minutes) m.assign(zz, traffic::kInf);
   {
+    // Walk distances between the representatives: one search bounded at 40 km from each. They
+    // depend on the walk network and the representatives only, so a later year (same network)
+    // searches again only for the zones whose representative changed: from it (its row), and, on
+    // a walk graph that costs the same both ways, to it (its column: two searches from the ends
+    // of its street edge give every other representative's exact bounded distance to it, as
+    // that representative's own search would). Every cell is written by one task: the same for
+    // any thread count, and the same distances as searching from every zone again.
     const std::uint32_t bound = 400000;  // 40 km in decimetres
-    tbb::parallel_for(std::uint32_t{0}, nz, [&](std::uint32_t i) {
+    auto& wc = walk_skim_;
+    if (wc.version != walk_version_) {
+      wc.symmetric = true;
+      for (std::size_t e = 0; e < walk_.edge_count() && wc.symmetric; ++e)
+        wc.symmetric = walk_.edge_cost_fwd[e] == walk_.edge_cost_bwd[e];
+    }
+    std::vector<std::uint32_t> changed;
+    std::vector<std::uint8_t> is_changed(nz, 0);
+    bool full = wc.version != walk_version_ || wc.rep.size() != nz || !wc.symmetric;
+    if (!full) {
+      for (std::uint32_t z = 0; z < nz; ++z)
+        if (rep[z] != wc.rep[z]) changed.push_back(z);
+      full = 3 * changed.size() >= nz;  // a row costs one search, a column two
+    }
+    if (full) {
+      wc.dm.assign(zz, graph::kUnreached);
+      changed.resize(nz);
+      for (std::uint32_t z = 0; z < nz; ++z) changed[z] = z;
+    }
+    for (const auto z : changed) is_changed[z] = 1;
+    const auto entry = [&](std::uint32_t z) -> const graph::EntryPoint& { return parcel_walk_[static_cast<std::size_t>(rep[z])]; };
+    tbb::parallel_for(std::size_t{0}, changed.size(), [&](std::size_t k) {
+      const std::uint32_t i = changed[k];
+      std::uint32_t* row = &wc.dm[static_cast<std::size_t>(i) * nz];
+      std::fill(row, row + nz, graph::kUnreached);
       if (rep[i] < 0) return;
       graph::Workspace ws;
       std::vector<graph::Seed> seeds;
-      graph::append_seeds(parcel_walk_[static_cast<std::size_t>(rep[i])], seeds);
+      graph::append_seeds(entry(i), seeds);
       std::vector<std::uint32_t> dist;
       graph::multi_source(walk_, seeds, bound, dist, ws);
+      for (std::uint32_t j = 0; j < nz; ++j)
+        if (rep[j] >= 0) row[j] = i == j ? 0 : graph::reach(entry(j), dist.data());
+    });
+    if (!full) {
+      tbb::parallel_for(std::size_t{0}, changed.size(), [&](std::size_t k) {
+        const std::uint32_t j = changed[k];
+        for (std::uint32_t i = 0; i < nz; ++i)
+          if (!is_changed[i]) wc.dm[static_cast<std::size_t>(i) * nz + j] = graph::kUnreached;
+        if (rep[j] < 0) return;
+        const graph::EntryPoint& ej = entry(j);
+        graph::Workspace ws;
+        std::vector<std::uint32_t> from_u, from_v;  // path costs from the edge's ends (= to them)
+        const graph::Seed su{ej.u, 0}, sv{ej.v, 0};
+        if (ej.u_to_point != graph::kUnreached) graph::multi_source(walk_, std::span<const graph::Seed>(&su, 1), bound, from_u, ws);
+        if (ej.v_to_point != graph::kUnreached) graph::multi_source(walk_, std::span<const graph::Seed>(&sv, 1), bound, from_v, ws);
+        // The bounded search from seeds (node, cost) reaches node n at min(cost + path), kept
+        // only within the bound.
+        const auto at = [&](const std::vector<graph::Seed>& seeds, const std::vector<std::uint32_t>& path) {
+          std::uint64_t best = UINT64_MAX;
+          for (const auto& s : seeds)
+            if (path[s.node] != graph::kUnreached) best = std::min(best, std::uint64_t{s.cost} + path[s.node]);
+          return best <= bound ? static_cast<std::uint32_t>(best) : graph::kUnreached;
+        };
+        const auto add = [](std::uint32_t a, std::uint32_t b) {  // as graph::reach adds: saturating at kUnreached
+          const std::uint64_t sum = std::uint64_t{a} + b;
+          return sum >= graph::kUnreached ? graph::kUnreached : static_cast<std::uint32_t>(sum);
+        };
+        std::vector<graph::Seed> seeds;
+        for (std::uint32_t i = 0; i < nz; ++i) {
+          if (is_changed[i] || rep[i] < 0) continue;
+          seeds.clear();
+          graph::append_seeds(entry(i), seeds);
+          const std::uint32_t du = from_u.empty() ? graph::kUnreached : at(seeds, from_u);
+          const std::uint32_t dv = from_v.empty() ? graph::kUnreached : at(seeds, from_v);
+          wc.dm[static_cast<std::size_t>(i) * nz + j] =
+              add(std::min(add(du, ej.u_to_point), add(dv, ej.v_to_point)), ej.leg);
+        }
+      });
+    }
+    wc.version = walk_version_;
+    wc.rep = rep;
+    tbb::parallel_for(std::uint32_t{0}, nz, [&](std::uint32_t i) {
+      if (rep[i] < 0) return;
       for (std::uint32_t j = 0; j < nz; ++j) {
         if (rep[j] < 0) continue;
-        const std::uint32_t d = i == j ? 0 : graph::reach(parcel_walk_[static_cast<std::size_t>(rep[j])], dist.data());
+        const std::uint32_t d = wc.dm[static_cast<std::size_t>(i) * nz + j];
         if (d == graph::kUnreached) continue;
         const double m = i == j ? 0.4 * tr.zone_size_m : d / 10.0;
         sk.minutes[traffic::kWalkBike][static_cast<std::size_t>(i) * nz + j] =
@@ -436,18 +534,24 @@ void Simulation::traffic_phase(YearResult& y) {
   out.person_trips = out.mode_trips[0] + out.mode_trips[1] + out.mode_trips[2];
   out.mean_commute_min = out.person_trips > 0 ? time_sum / out.person_trips : 0;
   out.green_share_pct = out.person_trips > 0 ? 100 * (out.mode_trips[1] + out.mode_trips[2]) / out.person_trips : 0;
+  // Per road link; aggregated, each carries the flow of its contracted link and has its own times.
+  const traffic::Network road_net =
+      aggregated ? traffic::make_network(net.name, nz + static_cast<std::uint32_t>(road_node_drive.size()), nz, nz, road_rows)
+                 : traffic::Network{};
+  const traffic::Network& rn = aggregated ? road_net : net;
+  const std::vector<std::uint32_t>& rn_drive = aggregated ? road_node_drive : node_drive;
   double vh = 0, vh0 = 0, vkm = 0;
   for (std::uint32_t a = 0; a < road_links; ++a) {
-    const double x = assigned.flow[a];
-    out.capacity.push_back(net.capacity[a]);
+    const double x = assigned.flow[aggregated ? via[a] : a];
+    out.capacity.push_back(rn.capacity[a]);
     out.volume.push_back(x);
-    out.time_ff_min.push_back(net.fft[a]);
-    out.time_min.push_back(net.travel_time(a, x));
-    out.length_m.push_back(net.length[a] * 1000);
-    out.line.push_back({drive_.node_xy[node_drive[net.tail[a] - nz]], drive_.node_xy[node_drive[net.head[a] - nz]]});
-    vh += x * net.travel_time(a, x);
-    vh0 += x * net.fft[a];
-    vkm += x * net.length[a];
+    out.time_ff_min.push_back(rn.fft[a]);
+    out.time_min.push_back(rn.travel_time(a, x));
+    out.length_m.push_back(rn.length[a] * 1000);
+    out.line.push_back({drive_.node_xy[rn_drive[rn.tail[a] - nz]], drive_.node_xy[rn_drive[rn.head[a] - nz]]});
+    vh += x * rn.travel_time(a, x);
+    vh0 += x * rn.fft[a];
+    vkm += x * rn.length[a];
   }
   out.congestion_index = vh0 > 0 ? vh / vh0 : 1.0;
   out.vkt_million = vkm / trips_pf.peak_hour_share / 1e6;

@@ -16,15 +16,20 @@ ut=$1 gen=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 "$gen" tiny "$tmp/c" --seed 7 >/dev/null
-with_key() {  # scenario with [traffic] assignment_roads = $1
-  sed "s/^\[traffic\]\$/[traffic]\nassignment_roads = $1/" "$tmp/c/scenario.toml" >"$tmp/c/$2.toml"
-  grep -q '^assignment_roads' "$tmp/c/$2.toml" || fail "no [traffic] table in the tiny scenario"
+# Zones of 400 m (16 in the 1.6 km city; citygen's 2,000 m make it four), so that trips between
+# zones load at different junctions of the cross.
+sed -i 's/^zone_size_m = .*/zone_size_m = 400/' "$tmp/c/scenario.toml"
+grep -q '^zone_size_m = 400$' "$tmp/c/scenario.toml" || fail "no zone_size_m line in the tiny scenario"
+with_key() {  # scenario with [traffic] assignment_roads = $1 (citygen's scenario has one: replaced)
+  sed "s/^assignment_roads = .*\$/assignment_roads = $1/" "$tmp/c/scenario.toml" >"$tmp/c/$2.toml"
+  grep -qF "assignment_roads = $1" "$tmp/c/$2.toml" || fail "no assignment_roads line in the tiny scenario"
 }
+sed '/^assignment_roads = /d' "$tmp/c/scenario.toml" >"$tmp/c/every.toml"
 with_key '["primary"]' arterial
 "$ut" run "$tmp/c/arterial.toml" --out "$tmp/ra" --until 2024 --quiet --threads 2
 "$ut" run "$tmp/c/arterial.toml" --out "$tmp/ra1" --until 2024 --quiet --threads 1 --keep indicators
 cmp -s "$tmp/ra/indicators.csv" "$tmp/ra1/indicators.csv" || fail "indicators differ between 1 and 2 threads"
-"$ut" run "$tmp/c/scenario.toml" --out "$tmp/rd" --until 2024 --quiet
+"$ut" run "$tmp/c/every.toml" --out "$tmp/rd" --until 2024 --quiet
 q() { ogrinfo -ro -q "$1" -sql "$2" | sed -n 's/^ *[a-z_]* ([A-Za-z0-9]*) = //p'; }
 primary_ids=$(q "$tmp/c/city.gpkg" "SELECT road_id AS v FROM roads WHERE class = 'primary'" | sort -u)
 local_ids=$(q "$tmp/c/city.gpkg" "SELECT road_id AS v FROM roads WHERE class = 'residential'" | sort -u)

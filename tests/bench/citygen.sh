@@ -7,7 +7,8 @@
 #   the river is bridged and the walk network is one part, so every home point reaches a street;
 # - the run's 2024 population is 5,000 and its 2035 population the profile's control total
 #   (0.5 % a year: round(5000 * 1.005^11) = 5282); every share is within 0..100; the mean commute
-#   lies between 1 and 60 min; 1 and 2 threads give identical indicators and parcel tables.
+#   lies between 1 and 60 min; 1 and 2 threads give identical indicators and parcel tables;
+# - the run credits the synthetic data (the `about` table citygen writes), not OpenStreetMap.
 set -euo pipefail
 ut=$1 gen=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -41,4 +42,9 @@ n = json.load(open(sys.argv[1]))["network"]
 assert n["walk_parts"] == 1 and n["drive_parts"] == 1, n
 assert n["home_points_unattached_walk"] == 0 and n["home_points"] > 0, n
 PY
+# The credit follows the data: the synthetic city declares its own (its `about` table), so the run
+# carries that and not OpenStreetMap's (the bundled cities keep theirs: cli.conventions).
+grep -q "Synthetic city made by bench/citygen" "$tmp/r2/ATTRIBUTION.txt" || fail "ATTRIBUTION.txt: $(cat "$tmp/r2/ATTRIBUTION.txt")"
+! grep -q OpenStreetMap "$tmp/r2/ATTRIBUTION.txt" "$tmp/r2/manifest.json" || fail "the synthetic city's run credits OpenStreetMap"
+grep -q '"attribution": "Synthetic city made by bench/citygen' "$tmp/r2/manifest.json" || fail "manifest.json attribution"
 echo "citygen: deterministic layers (seed 7: $ha), and a plausible 2024-2035 run"

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "api/api.hpp"
+#include "gis_io/load.hpp"
 #include "output/run_dir.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -275,4 +276,27 @@ TEST_CASE("Chengdu: a greenway added from a layer acts like the same lines given
   CHECK(b.at("greenway_km") == Approx(a.at("greenway_km")).epsilon(1e-9));
   CHECK(b.at("greenway_access_pct") == a.at("greenway_access_pct"));
   CHECK(b.at("greenway_access_pct") > 10);
+}
+
+TEST_CASE("Credits follow the data: Chengdu's layers declare OpenStreetMap's, other declared credits replace it", "[chengdu][credit]") {
+  const auto s = api::Model::load(std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml", {});
+  const city::City c = gis_io::load_city(s);
+  REQUIRE(c.attribution.size() == 1);  // every layer from one GeoPackage, its `about` table
+  CHECK(c.attribution[0].find("© OpenStreetMap contributors") == 0);
+  CHECK(c.undeclared_sources == 0);
+  const auto osm = output::run_credit(c);
+  CHECK(osm.text == output::kAttribution);  // the run's bytes as before
+  CHECK(osm.osm);
+  // A source that declares a credit of its own, not OpenStreetMap's (bench/citygen's): that credit only.
+  city::City own;
+  own.attribution = {"Synthetic city made by bench/citygen (seed 1)."};
+  const auto syn = output::run_credit(own);
+  CHECK(syn.text == "Synthetic city made by bench/citygen (seed 1).");
+  CHECK_FALSE(syn.osm);
+  CHECK(syn.license.find("OpenStreetMap") == std::string::npos);
+  // Another layer source declaring nothing is taken to be OpenStreetMap's: both credits.
+  own.undeclared_sources = 1;
+  CHECK(output::run_credit(own).text == std::string(output::kAttribution) + " Synthetic city made by bench/citygen (seed 1).");
+  // A city whose sources declare nothing at all (a GeoJSON fixture): OpenStreetMap's, as always.
+  CHECK(output::run_credit(city::City{}).text == output::kAttribution);
 }

@@ -520,3 +520,73 @@ TEST_CASE("Exact gap checks: the reported gap is bit-identical to a full evaluat
     CHECK(r.eval.relative_gap <= target);
   }
 }
+
+// Through nodes contracted (traffic.assignment_roads, docs/traffic.md "Assignment network").
+// Zones 0 and 1 load at junctions 2 and 5. Routes 2-3-4-5 (two-way, capacity 100, fft 1 a link),
+// 2-6-8-5 (two-way, 150 on 2-6 and 8-5 but 120 on 6-8) and 5-7-2 (one way, 80). Nodes 3, 4 and 7
+// are through nodes (same BPR shape on both sides); 6 and 8 are not (their capacities differ);
+// 9-10-11 is a one-way ring of through nodes reached from no junction: it stays as it is. The
+// contracted network's equilibrium is the full network's: every row carries its chain's flow.
+TEST_CASE("Contracted through nodes: same equilibrium, chains carry one flow", "[traffic]") {
+  std::vector<traffic::LinkRow> roads;
+  auto two_way = [&](std::uint32_t a, std::uint32_t b, double cap, double fft) {
+    roads.push_back({a, b, cap, fft, fft});
+    roads.push_back({b, a, cap, fft, fft});
+  };
+  two_way(2, 3, 100, 1);
+  two_way(3, 4, 100, 1);
+  two_way(4, 5, 100, 1);
+  two_way(2, 6, 150, 2);
+  two_way(6, 8, 120, 2);
+  two_way(8, 5, 150, 2);
+  roads.push_back({5, 7, 80, 1, 1});
+  roads.push_back({7, 2, 80, 1, 1});
+  roads.push_back({9, 10, 50, 1, 1});
+  roads.push_back({10, 11, 50, 1, 1});
+  roads.push_back({11, 9, 50, 1, 1});
+  const auto c = traffic::contract_chains(roads, 2, 10);
+  const std::vector<bool> junction = {true, false, false, true, true, false, true, true, true, true};
+  CHECK(c.junction == junction);
+  // 2-5 and 5-2 over 3, 4; 2-6, 6-2, 6-8, 8-6, 8-5, 5-8; 5-2 over 7; the ring's three links.
+  REQUIRE(c.rows.size() == 12);
+  REQUIRE(c.via.size() == roads.size());
+  CHECK(c.via[0] == c.via[2]);
+  CHECK(c.via[2] == c.via[4]);
+  CHECK(c.via[1] == c.via[3]);
+  CHECK(c.via[0] != c.via[1]);
+  CHECK(c.via[12] == c.via[13]);
+  const auto& chain = c.rows[c.via[0]];
+  CHECK((chain.tail == 2 && chain.head == 5 && chain.fft == 3 && chain.length == 3 && chain.capacity == 100));
+  CHECK((c.rows[c.via[12]].tail == 5 && c.rows[c.via[12]].head == 2 && c.rows[c.via[12]].fft == 2));
+  // Zones 0 and 1 connect at junctions 2 and 5, 500 trips 0 -> 1 and 300 back.
+  auto with_zones = [](std::vector<traffic::LinkRow> r) {
+    for (auto [z, n] : {std::pair{0u, 2u}, std::pair{1u, 5u}}) {
+      r.push_back({z, n, 1e9, 0, 0.5, 0});
+      r.push_back({n, z, 1e9, 0, 0.5, 0});
+    }
+    return traffic::make_network("t", 12, 2, 2, r);
+  };
+  const auto full = with_zones(roads), small = with_zones(c.rows);
+  traffic::DemandBuilder db(2);
+  db.add(0, 1, 500);
+  db.add(1, 0, 300);
+  const auto dm = db.build();
+  traffic::Options opt;
+  opt.gap = 1e-12;
+  const auto rf = traffic::assign_bush(full, dm, opt), rs = traffic::assign_bush(small, dm, opt);
+  for (std::size_t r = 0; r < roads.size(); ++r) CHECK(rf.flow[r] == Approx(rs.flow[c.via[r]]).epsilon(1e-9).margin(1e-9));
+  CHECK(rf.flow[0] > 100);  // the chain 2-3-4-5 carries traffic (a check that could fail)
+  CHECK(rs.eval.tstt == Approx(rf.eval.tstt).epsilon(1e-10));
+  CHECK(rs.eval.objective == Approx(rf.eval.objective).epsilon(1e-10));
+}
+
+// A loop street that leaves junction 2 and comes back to it (2-3-4-2, one way) must not become a
+// self-loop: the node after the junction stays a junction.
+TEST_CASE("Contracted through nodes: a loop back to its junction keeps a junction on it", "[traffic]") {
+  std::vector<traffic::LinkRow> roads = {{2, 3, 100, 1, 1}, {3, 4, 100, 1, 1}, {4, 2, 100, 1, 1}, {2, 5, 100, 1, 1}, {5, 2, 100, 1, 1}};
+  const auto c = traffic::contract_chains(roads, 2, 4);
+  for (const auto& r : c.rows) CHECK(r.tail != r.head);
+  CHECK(c.junction[1]);  // node 3
+  CHECK_FALSE(c.junction[2]);  // node 4: 3 -> 4 -> 2 is one link
+  CHECK(c.rows.size() == 4);
+}

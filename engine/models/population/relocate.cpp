@@ -79,11 +79,25 @@ Placement relocate(State& s, const Params& p, const ParcelUtility& u, const Migr
   std::vector<std::uint32_t> active(movers.size());
   for (std::uint32_t i = 0; i < movers.size(); ++i) active[i] = i;
   const std::size_t J = static_cast<std::size_t>(std::max(1, p.choice_set));
+  // Per round, what a draw reads of an open parcel, side by side (one cache line instead of four
+  // arrays over a million parcels): its utility without and with the school term, as the float
+  // sums the formula below forms, and the log of its vacancies. The same values, in the same
+  // order of operations, as reading the parcel's arrays: the result does not change.
+  struct Open {
+    float base, base_school;
+    double log_vac;
+  };
+  std::vector<Open> open_u;
   for (int round = 0; round < p.max_rounds && !active.empty(); ++round) {
     open.clear();
     for (std::size_t q = 0; q < np; ++q)
       if (vac[q] > 0) open.push_back(static_cast<std::uint32_t>(q));
     if (open.empty()) break;
+    open_u.resize(open.size());
+    tbb::parallel_for(std::size_t{0}, open.size(), [&](std::size_t k) {
+      const std::uint32_t q = open[k];
+      open_u[k] = {u.base[q] + 0.0f, u.base[q] + u.school[q], std::log(static_cast<double>(vac[q]))};
+    });
     ++out.rounds;
     const std::uint32_t base_index = static_cast<std::uint32_t>(round) << 8;
     tbb::parallel_for(std::size_t{0}, active.size(), [&](std::size_t a) {
@@ -100,17 +114,20 @@ Placement relocate(State& s, const Params& p, const ParcelUtility& u, const Migr
       for (std::size_t j = 0; j < draws; ++j) {
         double u_pick, u_eps;
         loc_rng.uniform2(key, base_index + static_cast<std::uint32_t>(j), u_pick, u_eps);
-        std::uint32_t q;
+        std::size_t k;
         if (all) {
-          q = open[j];
+          k = j;
         } else {
           // Uniform sampling without replacement: a repeated parcel is dropped (the set shrinks by one).
-          q = open[std::min(open.size() - 1, static_cast<std::size_t>(u_pick * static_cast<double>(open.size())))];
-          if (std::find(chosen, chosen + nchosen, q) != chosen + nchosen) continue;
-          if (nchosen < 256) chosen[nchosen++] = q;
+          k = std::min(open.size() - 1, static_cast<std::size_t>(u_pick * static_cast<double>(open.size())));
+          const auto qk = static_cast<std::uint32_t>(k);
+          if (std::find(chosen, chosen + nchosen, qk) != chosen + nchosen) continue;
+          if (nchosen < 256) chosen[nchosen++] = qk;
         }
+        const std::uint32_t q = open[k];
         if (q == own) continue;  // the own parcel is the "stay" alternative below
-        const double v = u.base[q] + (kids[h] ? u.school[q] : 0.0f) + std::log(static_cast<double>(vac[q])) + core::Rng::gumbel(u_eps);
+        const Open& o = open_u[k];
+        const double v = (kids[h] ? o.base_school : o.base) + o.log_vac + core::Rng::gumbel(u_eps);
         if (v > best_u) {
           best_u = v;
           best = q;

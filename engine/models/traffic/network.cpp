@@ -205,4 +205,91 @@ std::vector<UnreachablePair> exclude_unreachable(const Network& net, Demand& dm)
   return out;
 }
 
+Contracted contract_chains(const std::vector<LinkRow>& rows, std::uint32_t first, std::uint32_t n) {
+  const auto m = static_cast<std::uint32_t>(rows.size());
+  std::vector<std::uint32_t> out_off(n + 1, 0), in_off(n + 1, 0), out_row(m), in_row(m);
+  for (const auto& r : rows) {
+    ++out_off[r.tail - first + 1];
+    ++in_off[r.head - first + 1];
+  }
+  for (std::uint32_t k = 0; k < n; ++k) {
+    out_off[k + 1] += out_off[k];
+    in_off[k + 1] += in_off[k];
+  }
+  {
+    std::vector<std::uint32_t> fo(out_off.begin(), out_off.end() - 1), fi(in_off.begin(), in_off.end() - 1);
+    for (std::uint32_t r = 0; r < m; ++r) {
+      out_row[fo[rows[r].tail - first]++] = r;
+      in_row[fi[rows[r].head - first]++] = r;
+    }
+  }
+  const auto same_shape = [&](std::uint32_t x, std::uint32_t y) {
+    const auto &a = rows[x], &b = rows[y];
+    return a.capacity == b.capacity && a.b == b.b && a.power == b.power && a.toll == b.toll && a.type == b.type;
+  };
+  Contracted c;
+  c.junction.assign(n, true);
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint32_t no = out_off[k + 1] - out_off[k], ni = in_off[k + 1] - in_off[k];
+    const std::uint32_t* o = &out_row[out_off[k]];
+    const std::uint32_t* i = &in_row[in_off[k]];
+    bool through = false;
+    if (no == 1 && ni == 1) {
+      through = rows[i[0]].tail != rows[o[0]].head && same_shape(i[0], o[0]);
+    } else if (no == 2 && ni == 2) {
+      const std::uint32_t a = rows[i[0]].tail, b = rows[i[1]].tail;
+      if (a != b) {
+        // The way on from each neighbour is the link to the other one.
+        const std::uint32_t oa = rows[o[0]].head == a ? o[0] : o[1], ob = rows[o[0]].head == b ? o[0] : o[1];
+        through = rows[oa].head == a && rows[ob].head == b && same_shape(i[0], ob) && same_shape(i[1], oa);
+      }
+    }
+    c.junction[k] = !through;
+  }
+  std::vector<std::uint32_t> start;  // per link, the row its walk began with
+  const auto walk = [&](std::uint32_t r0) {
+    const auto idx = static_cast<std::uint32_t>(c.rows.size());
+    LinkRow link = rows[r0];
+    c.via[r0] = idx;
+    std::uint32_t cur = r0;
+    while (!c.junction[rows[cur].head - first]) {
+      const std::uint32_t k = rows[cur].head - first;
+      std::uint32_t next = out_row[out_off[k]];
+      if (out_off[k + 1] - out_off[k] == 2 && rows[next].head == rows[cur].tail) next = out_row[out_off[k] + 1];
+      c.via[next] = idx;
+      link.fft += rows[next].fft;
+      link.length += rows[next].length;
+      link.toll += rows[next].toll;
+      link.head = rows[next].head;
+      cur = next;
+    }
+    c.rows.push_back(link);
+    start.push_back(r0);
+  };
+  for (;;) {
+    c.rows.clear();
+    start.clear();
+    c.via.assign(m, UINT32_MAX);
+    for (std::uint32_t r = 0; r < m; ++r)
+      if (c.via[r] == UINT32_MAX && c.junction[rows[r].tail - first]) walk(r);
+    // A ring of through nodes only, never reached from a junction, stays as it is (its nodes
+    // junctions).
+    for (std::uint32_t r = 0; r < m; ++r)
+      if (c.via[r] == UINT32_MAX) c.junction[rows[r].tail - first] = c.junction[rows[r].head - first] = true;
+    for (std::uint32_t r = 0; r < m; ++r)
+      if (c.via[r] == UINT32_MAX) walk(r);
+    // A chain that comes back to the junction it left (a loop street) would be a self-loop: the
+    // first node after that junction stays a junction, and the contraction starts again.
+    bool loop = false;
+    for (std::size_t l = 0; l < c.rows.size(); ++l)
+      if (c.rows[l].tail == c.rows[l].head) {
+        c.junction[rows[start[l]].head - first] = true;
+        loop = true;
+      }
+    if (!loop) break;
+  }
+  return c;
+}
+
+
 }  // namespace ut::traffic

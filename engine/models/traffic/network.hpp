@@ -114,6 +114,21 @@ struct Network {
 Network make_network(std::string name, std::uint32_t nodes, std::uint32_t zones, std::uint32_t first_thru,
                      const std::vector<LinkRow>& rows);
 
+// The kept assignment network with its through nodes contracted (traffic.assignment_roads): a
+// node where exactly two neighbours meet, entered from one and left to the other (one way, or both
+// ways), with links of the same BPR shape (capacity, b, power, toll, type) on either side, is no
+// junction; each chain of such nodes between two junctions becomes one link whose free-flow time,
+// length and toll are the sums of its links'. With equal capacities and BPR parameters the chain's
+// time at flow x is exactly the sum of its links' times, so the assignment on the contracted
+// network is that of the full one whenever no zone connects at a through node (zones connect at
+// junctions only). Rows use nodes first .. first + n - 1; `via` maps every input row to its link.
+struct Contracted {
+  std::vector<LinkRow> rows;
+  std::vector<std::uint32_t> via;
+  std::vector<bool> junction;
+};
+Contracted contract_chains(const std::vector<LinkRow>& rows, std::uint32_t first, std::uint32_t n);
+
 // A link that breaks the input limits: which one, the rule, and the offending value.
 struct LimitBreach {
   std::uint32_t link = 0;
