@@ -1,14 +1,18 @@
 #include "output/run_dir.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <exception>
+#include <mutex>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -221,12 +225,13 @@ void csv_rows(fmt::memory_buffer& out, const scenario::Scenario& s, const std::v
   for (std::size_t p = p0; p < p1; ++p) {
     v.clear();
     parcel_values(s, y, p, v);
-    fmt::format_to(it, "{},{}", plan.parcels.id[p], y.year);
+    fmt::format_to(it, FMT_COMPILE("{},{}"), plan.parcels.id[p], y.year);
     for (std::size_t k = 0; k < fields.size(); ++k) {
       out.push_back(',');
       if (!v[k]) continue;
-      if (fields[k].type == OFTInteger) fmt::format_to(it, "{:.0f}", *v[k]);
-      else fmt::format_to(it, "{}", *v[k]);
+      // Integer fields hold whole numbers (counts, 0/1): printed as integers, as "{:.0f}" did.
+      if (fields[k].type == OFTInteger) fmt::format_to(it, FMT_COMPILE("{}"), static_cast<std::int64_t>(*v[k]));
+      else fmt::format_to(it, FMT_COMPILE("{}"), *v[k]);
     }
     out.push_back('\n');
   }
@@ -268,11 +273,9 @@ struct RunWriter::Impl {
   Impl(core::Staging& st, const scenario::Scenario& sc, const city::City& c, Keep k, WriteProgress pr)
       : staging(st), s(sc), plan(c), keep(k), progress(std::move(pr)), fields(parcel_value_fields(sc)) {}
 
-  template <class F>
-  void timed(const std::string& name, F&& f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  mutable std::mutex report_mu;  // the CSV task and this thread both report
+
+  void add_seconds(const std::string& name, double sec) {
     for (auto& [n, v] : seconds)
       if (n == name) {
         v += sec;
@@ -280,7 +283,14 @@ struct RunWriter::Impl {
       }
     seconds.emplace_back(name, sec);
   }
+  template <class F>
+  void timed(const std::string& name, F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    add_seconds(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   void report(const std::string& what, double fraction) const {
+    std::lock_guard lock(report_mu);
     if (progress) progress(what, fraction);
   }
 
@@ -382,13 +392,35 @@ void RunWriter::Impl::links_year(const sim::YearResult& y) {
   }
 }
 
+// The CSV rows are formatted and written by a task while this thread feeds the GeoPackage
+// (SQLite writes on one thread): the two files take the time of the longer, not the sum.
 void RunWriter::Impl::year_rows(const sim::YearResult& y) {
-  if (csv) timed("write_parcel_years_csv", [&] { csv_year(y); });
-  if (gpkg)
-    timed("write_gpkg_years", [&] {
-      gpkg_year(y);
-      links_year(y);
+  double csv_s = 0;
+  std::exception_ptr csv_error;
+  tbb::task_group tasks;
+  if (csv)
+    tasks.run([&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        csv_year(y);
+      } catch (...) {
+        csv_error = std::current_exception();
+      }
+      csv_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     });
+  try {
+    if (gpkg)
+      timed("write_gpkg_years", [&] {
+        gpkg_year(y);
+        links_year(y);
+      });
+  } catch (...) {
+    tasks.wait();
+    throw;
+  }
+  tasks.wait();
+  if (csv_error) std::rethrow_exception(csv_error);
+  if (csv) add_seconds("write_parcel_years_csv", csv_s);
 }
 
 // The final year's layers: parcels, the view parcels_by_year, home points; facilities and
