@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -78,20 +79,48 @@ class RunProgress {
     ++phase_index_;
     redraw();
   }
-  void year_done(const sim::YearResult& y) {
+  // A year has run: its phase times (the writing of its rows included) teach the estimate.
+  void year_done(const std::vector<std::pair<std::string, double>>& phase_seconds) {
     std::lock_guard lock(mu_);
     ++years_done_;
     if (!base_year_running_) {
       last_year_.clear();
       last_order_.clear();
-      for (const auto& [n, sec] : y.phase_seconds) {
+      for (const auto& [n, sec] : phase_seconds) {
         last_year_[n] += sec;
         last_order_.push_back(n);
       }
-      phases_per_year_ = static_cast<int>(y.phase_seconds.size());
+      phases_per_year_ = static_cast<int>(phase_seconds.size());
     }
     now_phase_.clear();
     redraw();
+  }
+  // The writing of the run directory: inside a year, its rows (the year's step names the table
+  // and the rows written); after the last year, the final layers, from the years' fraction
+  // towards 99 %, the time left from the writing's own rate.
+  void writing(const std::string& what, double fraction) {
+    std::lock_guard lock(mu_);
+    if (years_done_ < years_) {
+      if (now_phase_ != "write") {
+        now_phase_ = "write";
+        phase_start_ = clock::now();
+        ++phase_index_;
+      }
+      write_what_ = what;
+      redraw();
+      return;
+    }
+    if (!writing_) {
+      writing_ = true;
+      write_from_ = fraction_;
+      write_t0_ = clock::now();
+    }
+    fraction = std::clamp(fraction, 0.0, 1.0);
+    std::optional<double> left;
+    const double elapsed = since(write_t0_);
+    if (fraction >= 0.02 && elapsed >= 1) left = elapsed / fraction * (1 - fraction);
+    fraction_ = std::max(fraction_, write_from_ + (0.99 - write_from_) * fraction);
+    bar_.update(fraction_, fmt::format("writing {}", what), left);
   }
 
  private:
@@ -103,8 +132,8 @@ class RunProgress {
   }
   void redraw() {
     // Phases of a year: learnt from the last year; before it, the base year's six (sites ..
-    // indicators) and a later year's eight (interventions .. indicators).
-    const int per_year = phases_per_year_ > 0 && !base_year_running_ ? phases_per_year_ : base_year_running_ ? 6 : 8;
+    // indicators) and a later year's eight (interventions .. indicators), and the writing of its rows.
+    const int per_year = phases_per_year_ > 0 && !base_year_running_ ? phases_per_year_ : base_year_running_ ? 7 : 9;
     double f = (years_done_ + (now_phase_.empty() ? 0.0 : std::min(1.0, (phase_index_ - 0.5) / per_year))) / years_;
     std::optional<double> left;
     if (!last_year_.empty()) {
@@ -128,15 +157,17 @@ class RunProgress {
     }
     fraction_ = std::max(fraction_, std::min(f, 0.99));
     // "2026 (3/12) traffic": the year, which of the years it is, the phase.
-    bar_.update(fraction_, fmt::format("{} ({}/{}) {}", year_, year_ - base_ + 1, years_, now_phase_.empty() ? "done" : now_phase_), left);
+    const std::string step = now_phase_.empty() ? "done" : now_phase_ == "write" ? "writing " + write_what_ : now_phase_;
+    bar_.update(fraction_, fmt::format("{} ({}/{}) {}", year_, year_ - base_ + 1, years_, step), left);
   }
 
   core::ProgressBar bar_;
   int base_, years_;
   int year_ = 0, years_done_ = 0, phase_index_ = 0, phases_per_year_ = 0;
-  bool base_year_running_ = false;
-  double fraction_ = 0;
-  std::string now_phase_;
+  bool base_year_running_ = false, writing_ = false;
+  double fraction_ = 0, write_from_ = 0;
+  clock::time_point write_t0_;
+  std::string now_phase_, write_what_;
   std::vector<std::string> last_order_;
   std::map<std::string, double> last_year_;
   clock::time_point t0_ = clock::now(), phase_start_ = clock::now();
@@ -205,19 +236,22 @@ int cmd_run(const RunArgs& a, bool write) {
     }
     return 0;
   }
-  std::vector<sim::YearResult> years;
-  progress.year_started(s.base_year, true);
-  years.push_back(model.step());
-  progress.year_done(years.back());
-  while (!model.done()) {
-    progress.year_started(years.back().year + 1, false);
-    years.push_back(model.step());
-    progress.year_done(years.back());
+  const output::Keep keep = a.keep == "indicators" ? output::Keep::indicators
+                            : a.keep == "parcels"  ? output::Keep::parcels
+                                                   : output::Keep::full;
+  // Each year's rows are written when the year ends; the run keeps one year's arrays.
+  output::RunWriter writer(*staging, s, city, keep, [&](const std::string& what, double f) { progress.writing(what, f); });
+  for (bool base = true; !model.done(); base = false) {
+    progress.year_started(model.year() < s.base_year ? s.base_year : model.year() + 1, base);
+    const sim::YearResult& y = model.step();
+    auto phases = y.phase_seconds;
+    const auto tw = clock::now();
+    writer.add_year(y);
+    phases.emplace_back("write", since(tw));
+    progress.year_done(phases);
   }
+  const auto& years = writer.years();
   output::RunInfo info;
-  info.keep = a.keep == "indicators" ? output::Keep::indicators
-              : a.keep == "parcels"  ? output::Keep::parcels
-                                     : output::Keep::full;
   info.threads = a.threads;
   info.phase_seconds.emplace_back("load", model.load_seconds());
   for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
@@ -226,7 +260,7 @@ int cmd_run(const RunArgs& a, bool write) {
   info.homes = &sim.home_points();
   info.home_walk = &sim.home_walk_entries();
   progress.stage("writing " + out.string());
-  output::write_run_dir(*staging, s, city, years, info);
+  writer.finish(info);
   progress.finish();
   const double total_s = since(t0);
   const auto& last = years.back();
@@ -247,7 +281,7 @@ int cmd_run(const RunArgs& a, bool write) {
     j["final_year"] = last.year;
     j["years"] = years.size();
     j["parcels"] = city.parcels.size();
-    j["keep"] = output::keep_name(info.keep);
+    j["keep"] = output::keep_name(keep);
     auto& ind = j["indicators"] = nlohmann::ordered_json::object();
     for (const auto& i : last.indicators)
       if (i.name != "year") ind[i.name] = indicator_json(i);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <system_error>
 
 namespace ut::core {
@@ -256,18 +257,28 @@ std::string Staging::final_names(std::string message) const {
   return message;
 }
 
-void write_file(const fs::path& path, std::string_view content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw OutputError(Where{path.string(), "", ""}, "output file must be creatable", sys_reason(errno));
-  auto fail = [&](const char* rule) {
-    const int err = errno;
-    ::close(fd);
-    throw OutputError(Where{path.string(), "", ""}, rule, sys_reason(err));
-  };
-  const char* p = content.data();
-  std::size_t left = content.size();
+FileWriter::FileWriter(const fs::path& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw OutputError(Where{path.string(), "", ""}, "output file must be creatable", sys_reason(errno));
+}
+
+FileWriter::~FileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FileWriter::fail(const char* rule) {
+  const int err = errno;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  throw OutputError(Where{path_.string(), "", ""}, rule, sys_reason(err));
+}
+
+void FileWriter::write(std::string_view bytes) {
+  if (fd_ < 0) throw std::logic_error("FileWriter::write after close: " + path_.string());
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
   while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
+    const ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail("output must be written completely");
@@ -279,8 +290,21 @@ void write_file(const fs::path& path, std::string_view content) {
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) fail("output must be flushed to disk");
-  if (::close(fd) != 0) throw OutputError(Where{path.string(), "", ""}, "output file must close cleanly", sys_reason(errno));
+  bytes_ += bytes.size();
+}
+
+void FileWriter::close() {
+  if (fd_ < 0) return;
+  if (::fsync(fd_) != 0) fail("output must be flushed to disk");
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw OutputError(Where{path_.string(), "", ""}, "output file must close cleanly", sys_reason(errno));
+}
+
+void write_file(const fs::path& path, std::string_view content) {
+  FileWriter f(path);
+  f.write(content);
+  f.close();
 }
 
 }  // namespace ut::core

@@ -90,6 +90,27 @@ void check_output(const Staging::Spec& spec);
 // Writes a whole file with every write checked, fsync'ed and closed (OutputError on failure).
 void write_file(const std::filesystem::path& path, std::string_view content);
 
+// A file written piece by piece (a table that grows year by year), with the same checks as
+// write_file: every write, the fsync and the close (OutputError naming the file and the system's
+// reason). close() finishes it; a FileWriter destroyed without close() just closes the descriptor
+// (the file is a temporary that will be removed).
+class FileWriter {
+ public:
+  explicit FileWriter(const std::filesystem::path& path);  // creates or truncates
+  ~FileWriter();
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
+  void write(std::string_view bytes);
+  void close();  // fsync and close
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::uint64_t bytes_ = 0;
+  [[noreturn]] void fail(const char* rule);
+};
+
 // True when DIR/manifest.json is a manifest urbantwin wrote for an output of this kind.
 bool is_our_output(const std::filesystem::path& dir, const std::string& output_kind);
 

@@ -397,7 +397,7 @@ RunData read_run_tables(const fs::path& dir) {
   const fs::path pcsv = dir / "parcel_years.csv";
   if (!fs::is_regular_file(pcsv)) return r;
 
-  // parcel_years.csv (output::parcel_years_csv): parcel_id, year, fields; years in manifest
+  // parcel_years.csv (output::RunWriter): parcel_id, year, fields; years in manifest
   // order, the first year's parcels in the same order every year.
   const std::string file = pcsv.string();
   const std::string text = read_text(pcsv);

@@ -21,14 +21,26 @@ std::string quoted(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
 }
+std::string quoted_id(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
 }  // namespace
 
 Gpkg::Gpkg(const std::filesystem::path& file) : file_(file.string()) {
   gis_io::detail::init_gdal();
   // A fixed timestamp in gpkg_contents.last_change: two identical runs give byte-identical files.
   CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", kTimestamp);
+  // Bulk writing: the file is a new temporary that core::Staging fsyncs before its commit, and
+  // the whole file is one transaction, so SQLite's own syncs buy nothing; a large page cache
+  // (MB) keeps the B-trees of million-row tables in memory while they grow.
+  CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF");
+  CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", "256");
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
   ds_.reset(drv->Create(file_.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", nullptr);
+  CPLSetThreadLocalConfigOption("OGR_SQLITE_CACHE", nullptr);
   if (!ds_) throw core::OutputError(core::Where{file_, "", ""}, "output GeoPackage must be creatable", CPLGetLastErrorMsg());
   check(ds_->StartTransaction(), "transaction");
 }
@@ -147,6 +159,33 @@ void Gpkg::write_metadata() {
 
 void Gpkg::add(OGRLayer* l, OGRFeature& f, const char* what) const { check(l->CreateFeature(&f), what); }
 
+void Gpkg::spatial_view(const std::string& name, const std::string& select, OGRLayer* like, const std::string& geometry_column,
+                        const std::array<double, 4>& extent, const styles::LayerDoc& doc, const std::vector<FieldDoc>& fields,
+                        const styles::Style& style, const std::vector<std::string>& indexes) {
+  views_.push_back({name, select, like->GetName(), geometry_column, extent, doc.title, doc.abstract, indexes});
+  described_.push_back({name, doc, fields});
+  styled_.push_back({name, geometry_column, style});
+}
+
+// Views are written after every layer's rows: GDAL builds a layer's deferred spatial index when
+// an SQL statement runs, so no statement runs while rows are still being added.
+void Gpkg::write_views() {
+  for (const auto& v : views_) {
+    for (const auto& ix : v.indexes) sql(ix, "index for view " + v.name);
+    sql(fmt::format("CREATE VIEW {} AS {}", quoted_id(v.name), v.select), "view " + v.name);
+    sql(fmt::format("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, "
+                    "max_y, srs_id) SELECT {}, 'features', {}, {}, '{}', {}, {}, {}, {}, srs_id FROM gpkg_geometry_columns WHERE "
+                    "table_name = {}",
+                    quoted(v.name), quoted(v.title), quoted(v.description), kTimestamp, v.extent[0], v.extent[1], v.extent[2],
+                    v.extent[3], quoted(v.like)),
+        "gpkg_contents of view " + v.name);
+    sql(fmt::format("INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) SELECT {}, {}, "
+                    "geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = {}",
+                    quoted(v.name), quoted(v.geometry_column), quoted(v.like)),
+        "gpkg_geometry_columns of view " + v.name);
+  }
+}
+
 void Gpkg::about(const std::vector<std::pair<std::string, std::string>>& rows) {
   OGRLayer* la = layer("about", nullptr, wkbNone);
   field(la, "key", OFTString);
@@ -160,6 +199,7 @@ void Gpkg::about(const std::vector<std::pair<std::string, std::string>>& rows) {
 }
 
 void Gpkg::commit() {
+  write_views();
   write_styles();
   write_metadata();
   check(ds_->CommitTransaction(), "commit");

@@ -4,6 +4,7 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -32,6 +33,14 @@ class Gpkg {
   // The layer's default style (layer_styles, QML and SLD); written at commit.
   void style(OGRLayer* l, const styles::Style& s);
   void add(OGRLayer* l, OGRFeature& f, const char* what) const;
+  // A spatial view written at commit (GDAL's "spatial views"): `select` gives the view's feature
+  // id as its first column, OGC_FID (unique integers), and a geometry column `geometry_column`
+  // holding geometries of `like`'s type and SRS. Registered in gpkg_contents (with the doc's
+  // title and description, and `extent` = min x, min y, max x, max y) and gpkg_geometry_columns;
+  // described and styled as a layer. `indexes`: CREATE INDEX statements its joins need.
+  void spatial_view(const std::string& name, const std::string& select, OGRLayer* like, const std::string& geometry_column,
+                    const std::array<double, 4>& extent, const styles::LayerDoc& doc, const std::vector<FieldDoc>& fields,
+                    const styles::Style& style, const std::vector<std::string>& indexes);
   // The `about` table: key / value rows (attribution, scenario, engine...).
   void about(const std::vector<std::pair<std::string, std::string>>& rows);
   void commit();
@@ -48,10 +57,18 @@ class Gpkg {
     std::string table, geometry_column;
     styles::Style style;
   };
+  struct View {
+    std::string name, select, like, geometry_column;
+    std::array<double, 4> extent;
+    std::string title, description;
+    std::vector<std::string> indexes;
+  };
   std::vector<Described> described_;
   std::vector<Styled> styled_;
+  std::vector<View> views_;
   void check(OGRErr err, const std::string& what) const;
   void sql(const std::string& statement, const std::string& what);
+  void write_views();
   void write_styles();
   void write_metadata();
 };

@@ -1,13 +1,21 @@
 #include "output/run_dir.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <exception>
+#include <mutex>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <map>
 #include <tuple>
@@ -171,114 +179,359 @@ styles::LayerDoc layer_doc(const Credit& credit, const std::string& id, const st
   return {id, title, a, credit.text, credit.license, {"urbantwin", scenario}};
 }
 
-void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years,
-                const RunInfo& info) {
-  const sim::YearResult& y = years.back();
-  const Credit credit = run_credit(plan);
-  detail::Gpkg out(file);
+// Keeps what the writers need of a year once its rows are written (indicators, sites, the
+// population's and traffic's totals, phase times: manifest.json, indicators.csv, compliance.csv)
+// and frees its per-parcel and per-point arrays.
+void drop_arrays(sim::YearResult& y) {
+  auto drop = [](auto& v) { std::decay_t<decltype(v)>().swap(v); };
+  drop(y.coverage.classes);
+  drop(y.parcel_coverage);
+  drop(y.point_residents);
+  for (int t = 0; t < 3; ++t) {
+    drop(y.point_tier_ok[t]);
+    drop(y.tier_share[t]);
+    drop(y.tier_served[t]);
+  }
+  drop(y.residents);
+  drop(y.land_use);
+  drop(y.floor_area_m2);
+  auto& t = y.traffic;
+  drop(t.edge);
+  drop(t.reverse);
+  drop(t.road_id);
+  drop(t.capacity);
+  drop(t.volume);
+  drop(t.time_ff_min);
+  drop(t.time_min);
+  drop(t.length_m);
+  drop(t.line);
+  drop(t.parcel_zone);
+  drop(t.zone_commute_min);
+  auto& p = y.population;
+  drop(p.households_per_parcel);
+  drop(p.units_per_parcel);
+  drop(p.occupied_per_parcel);
+  drop(p.children_per_parcel);
+}
+
+// parcel_years.csv's rows of parcels [p0, p1) in year y: parcel_id, year, the value fields
+// (integers without decimals, reals in the shortest form that reads back exactly, empty cell = no
+// data).
+void csv_rows(fmt::memory_buffer& out, const scenario::Scenario& s, const std::vector<ValueField>& fields, const city::City& plan,
+              const sim::YearResult& y, std::size_t p0, std::size_t p1) {
+  std::vector<std::optional<double>> v;
+  auto it = std::back_inserter(out);
+  for (std::size_t p = p0; p < p1; ++p) {
+    v.clear();
+    parcel_values(s, y, p, v);
+    fmt::format_to(it, FMT_COMPILE("{},{}"), plan.parcels.id[p], y.year);
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      out.push_back(',');
+      if (!v[k]) continue;
+      // Integer fields hold whole numbers (counts, 0/1): printed as integers, as "{:.0f}" did.
+      if (fields[k].type == OFTInteger) fmt::format_to(it, FMT_COMPILE("{}"), static_cast<std::int64_t>(*v[k]));
+      else fmt::format_to(it, FMT_COMPILE("{}"), *v[k]);
+    }
+    out.push_back('\n');
+  }
+}
+
+std::string rows_text(std::uint64_t done, std::uint64_t total) {
+  return fmt::format("{}/{} rows", done, total);
+}
+
+}  // namespace
+
+struct RunWriter::Impl {
+  core::Staging& staging;
+  const scenario::Scenario& s;
+  const city::City& plan;
+  const Credit credit = run_credit(plan);  // the input data's (docs/conventions.md, "Credits")
+  Keep keep;
+  WriteProgress progress;
+  std::vector<ValueField> fields;
+  std::vector<sim::YearResult> years;
+  std::vector<std::pair<std::string, double>> seconds;
+  std::optional<core::FileWriter> csv;
+  std::unique_ptr<detail::Gpkg> gpkg;
   OGRSpatialReference srs;
+  OGRLayer* parcels = nullptr;
+  OGRLayer* parcel_years = nullptr;
+  OGRLayer* link_years = nullptr;
+  // Directed road links of any year, identified across years (networks are rebuilt when roads
+  // change): ids in order of first appearance, with that appearance's attributes and geometry.
+  struct Link {
+    std::int64_t road_id;
+    bool reverse;
+    double capacity, time_ff_min, length_m;
+    geo::LineString line;
+  };
+  std::map<LinkKey, std::int64_t> link_ids;
+  std::vector<Link> links;
+  std::vector<std::int64_t> last_link_ids;  // per link of the last year's traffic result: its id
+
+  Impl(core::Staging& st, const scenario::Scenario& sc, const city::City& c, Keep k, WriteProgress pr)
+      : staging(st), s(sc), plan(c), keep(k), progress(std::move(pr)), fields(parcel_value_fields(sc)) {}
+
+  mutable std::mutex report_mu;  // the CSV task and this thread both report
+
+  void add_seconds(const std::string& name, double sec) {
+    for (auto& [n, v] : seconds)
+      if (n == name) {
+        v += sec;
+        return;
+      }
+    seconds.emplace_back(name, sec);
+  }
+  template <class F>
+  void timed(const std::string& name, F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    add_seconds(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  void report(const std::string& what, double fraction) const {
+    std::lock_guard lock(report_mu);
+    if (progress) progress(what, fraction);
+  }
+
+  void open();
+  void year_rows(const sim::YearResult& y);
+  void csv_year(const sim::YearResult& y);
+  void gpkg_year(const sim::YearResult& y);
+  void links_year(const sim::YearResult& y);
+  void final_layers(const RunInfo& info);
+  void files(const RunInfo& info);
+};
+
+void RunWriter::Impl::open() {
+  const fs::path tmp = staging.temp();
+  if (keep != Keep::indicators) {
+    csv.emplace(tmp / "parcel_years.csv");
+    std::string header = "parcel_id,year";
+    for (const auto& f : fields) header += "," + f.name;
+    header += "\n";
+    csv->write(header);
+  }
+  if (keep != Keep::full) return;
+  gpkg = std::make_unique<detail::Gpkg>(tmp / "outputs.gpkg");
   srs.SetFromUserInput(plan.crs.c_str());
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t, OGRFieldSubType sub = OFSTNone) { out.field(l, name, t, sub); };
-  // Parcels: land use and floor area as they stand in the final year (after rezonings).
-  OGRLayer* lp = out.layer("parcels", &srs, wkbMultiPolygon);
-  field(lp, "parcel_id", OFTInteger64);
-  field(lp, "land_use", OFTString);
-  field(lp, "area_m2", OFTReal);
-  field(lp, "floor_area_m2", OFTReal);
-  const auto values = parcel_value_fields(s);
+  // Parcels (their rows, the final year's, come at the end) and parcel_years (rows year by year).
+  parcels = gpkg->layer("parcels", &srs, wkbMultiPolygon);
+  gpkg->field(parcels, "parcel_id", OFTInteger64);
+  gpkg->field(parcels, "land_use", OFTString);
+  gpkg->field(parcels, "area_m2", OFTReal);
+  gpkg->field(parcels, "floor_area_m2", OFTReal);
+  add_value_fields(*gpkg, parcels, fields);
+  parcel_years = gpkg->layer("parcel_years", nullptr, wkbNone);
+  gpkg->field(parcel_years, "parcel_id", OFTInteger64);
+  gpkg->field(parcel_years, "year", OFTInteger);
+  add_value_fields(*gpkg, parcel_years, fields);
+}
+
+// Formatted in blocks of parcels on every thread, written in order: the same bytes for any
+// thread count.
+void RunWriter::Impl::csv_year(const sim::YearResult& y) {
+  constexpr std::size_t kBlock = 4096, kRound = 64;
+  const std::size_t n = plan.parcels.size(), blocks = (n + kBlock - 1) / kBlock;
+  std::vector<fmt::memory_buffer> text(std::min(blocks, kRound));
+  for (std::size_t b0 = 0; b0 < blocks; b0 += kRound) {
+    const std::size_t b1 = std::min(blocks, b0 + kRound);
+    tbb::parallel_for(b0, b1, [&](std::size_t b) {
+      auto& t = text[b - b0];
+      t.clear();
+      csv_rows(t, s, fields, plan, y, b * kBlock, std::min(n, (b + 1) * kBlock));
+    });
+    for (std::size_t b = b0; b < b1; ++b) csv->write(std::string_view(text[b - b0].data(), text[b - b0].size()));
+    report(fmt::format("parcel_years.csv {}: {}", y.year, rows_text(std::min(n, b1 * kBlock), n)), static_cast<double>(std::min(n, b1 * kBlock)) / static_cast<double>(n));
+  }
+}
+
+void RunWriter::Impl::gpkg_year(const sim::YearResult& y) {
+  const std::size_t n = plan.parcels.size();
   std::vector<std::optional<double>> scratch;
-  add_value_fields(out, lp, values);
+  OGRFeature f(parcel_years->GetLayerDefn());
+  for (std::size_t p = 0; p < n; ++p) {
+    f.SetFID(OGRNullFID);  // the feature is reused: each row gets the next id
+    f.SetField(0, static_cast<GIntBig>(plan.parcels.id[p]));
+    f.SetField(1, y.year);
+    set_parcel_values(f, 2, fields, s, y, p, scratch);
+    gpkg->add(parcel_years, f, "parcel_years row");
+    if ((p + 1) % 16384 == 0 || p + 1 == n) report(fmt::format("parcel_years {}: {}", y.year, rows_text(p + 1, n)), static_cast<double>(p + 1) / static_cast<double>(n));
+  }
+}
+
+// link_years rows of the year; links seen for the first time get the next ids.
+void RunWriter::Impl::links_year(const sim::YearResult& y) {
+  last_link_ids.clear();
+  const auto& t = y.traffic;
+  if (t.volume.empty()) return;
+  if (link_years == nullptr) {
+    link_years = gpkg->layer("link_years", nullptr, wkbNone);
+    gpkg->field(link_years, "link_id", OFTInteger64);
+    gpkg->field(link_years, "year", OFTInteger);
+    for (const char* name : {"volume_veh_h", "voc", "time_min"}) gpkg->field(link_years, name, OFTReal);
+    const std::vector<detail::FieldDoc> ld{{"link_id", "id", "the link of the links layer"}, {"year", "year", "simulated year"},
+                                           {"volume_veh_h", "vehicles/h", "peak-hour car volume"}, {"voc", "ratio", "volume / capacity"},
+                                           {"time_min", "min", "congested travel time"}};
+    gpkg->describe(link_years, layer_doc(credit, "link_years", "Road links by year (table) / 逐年路段数据", "One row per open link and simulated year.", s.name, ld),
+                   ld);
+  }
+  OGRFeature f(link_years->GetLayerDefn());
+  for (std::size_t a = 0; a < t.volume.size(); ++a) {
+    auto [it, fresh] = link_ids.emplace(link_key(t, a), static_cast<std::int64_t>(links.size()));
+    if (fresh) links.push_back({t.road_id[a], t.reverse[a] != 0, t.capacity[a], t.time_ff_min[a], t.length_m[a], t.line[a]});
+    last_link_ids.push_back(it->second);
+    f.SetFID(OGRNullFID);
+    f.SetField(0, static_cast<GIntBig>(it->second));
+    f.SetField(1, y.year);
+    f.SetField(2, t.volume[a]);
+    f.SetField(3, t.volume[a] / t.capacity[a]);
+    f.SetField(4, t.time_min[a]);
+    gpkg->add(link_years, f, "link_years row");
+  }
+}
+
+// The CSV rows are formatted and written by a task while this thread feeds the GeoPackage
+// (SQLite writes on one thread): the two files take the time of the longer, not the sum.
+void RunWriter::Impl::year_rows(const sim::YearResult& y) {
+  double csv_s = 0;
+  std::exception_ptr csv_error;
+  tbb::task_group tasks;
+  if (csv)
+    tasks.run([&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        csv_year(y);
+      } catch (...) {
+        csv_error = std::current_exception();
+      }
+      csv_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    });
+  try {
+    if (gpkg)
+      timed("write_gpkg_years", [&] {
+        gpkg_year(y);
+        links_year(y);
+      });
+  } catch (...) {
+    tasks.wait();
+    throw;
+  }
+  tasks.wait();
+  if (csv_error) std::rethrow_exception(csv_error);
+  if (csv) add_seconds("write_parcel_years_csv", csv_s);
+}
+
+// The final year's layers: parcels, the view parcels_by_year, home points; facilities and
+// greenways of any year; links with the final year's flows.
+void RunWriter::Impl::final_layers(const RunInfo& info) {
+  const sim::YearResult& y = years.back();
+  detail::Gpkg& out = *gpkg;
+  auto field = [&](OGRLayer* l, const std::string& name, OGRFieldType t, OGRFieldSubType sub = OFSTNone) { out.field(l, name, t, sub); };
+  const auto& values = fields;
   const int last = y.year;
+  const auto& P = plan.parcels;
+  const std::size_t n_homes = info.homes ? info.homes->size() : 0;
+  // Progress by rows, the commit (spatial indexes, metadata) counted as a quarter of the rows
+  // that carry geometry.
+  const double total = static_cast<double>(P.size() + n_homes + plan.facilities.size() + plan.greenways.size() + links.size()) +
+                       0.25 * static_cast<double>(P.size() + n_homes + links.size()) + 1;
+  double done = 0;
+  auto step = [&](const std::string& table, std::size_t i, std::size_t n) {
+    if ((i + 1) % 16384 == 0 || i + 1 == n) report(fmt::format("{}: {}", table, rows_text(i + 1, n)), (done + static_cast<double>(i + 1)) / total);
+    if (i + 1 == n) done += static_cast<double>(n);
+  };
+
   std::vector<detail::FieldDoc> parcel_docs{{"parcel_id", "id", "the parcel's id in the input parcels layer"},
                                             {"land_use", "class", fmt::format("land use in {} (after rezonings)", last)},
                                             {"area_m2", "m2", "parcel area"},
                                             {"floor_area_m2", "m2", fmt::format("floor area in {} (after rezonings)", last)}};
   for (const auto& d : docs(values)) parcel_docs.push_back(d);
-  out.describe(lp,
+  out.describe(parcels,
                layer_doc(credit, "parcels", fmt::format("Parcels {} / 地块 {}", last, last),
                          fmt::format("Parcels at the end of the run, {}: land use and floor area after that year's rezonings, and "
                                      "{}'s residents and access values (every year: parcel_years, parcels_by_year).",
                                      last, last),
                          s.name, parcel_docs),
                parcel_docs);
-  out.style(lp, styles::coverage_share("cov_15min", fmt::format("15分钟生活圈覆盖率 {}", last),
-                                       fmt::format("15-minute life circle coverage {}", last)));
-  const auto& P = plan.parcels;
-  for (std::size_t p = 0; p < P.size(); ++p) {
-    OGRFeature f(lp->GetLayerDefn());
-    f.SetField(0, static_cast<GIntBig>(P.id[p]));
-    f.SetField(1, y.land_use.empty() ? P.land_use[p].c_str() : y.land_use[p].c_str());
-    f.SetField(2, P.area_m2[p]);
-    f.SetField(3, y.floor_area_m2.empty() ? P.floor_area_m2[p] : y.floor_area_m2[p]);
-    set_parcel_values(f, 4, values, s, y, p, scratch);
-    OGRMultiPolygon mp = gis_io::detail::from_multipolygon(P.shape[p]);
-    f.SetGeometry(&mp);
-    out.add(lp, f, "parcel feature");
+  out.style(parcels, styles::coverage_share("cov_15min", fmt::format("15分钟生活圈覆盖率 {}", last),
+                                            fmt::format("15-minute life circle coverage {}", last)));
+  std::vector<std::optional<double>> scratch;
+  std::array<double, 4> extent{std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
+                               std::numeric_limits<double>::lowest()};
+  {
+    OGRFeature f(parcels->GetLayerDefn());
+    for (std::size_t p = 0; p < P.size(); ++p) {
+      f.SetFID(OGRNullFID);
+      f.SetField(0, static_cast<GIntBig>(P.id[p]));
+      f.SetField(1, y.land_use.empty() ? P.land_use[p].c_str() : y.land_use[p].c_str());
+      f.SetField(2, P.area_m2[p]);
+      f.SetField(3, y.floor_area_m2.empty() ? P.floor_area_m2[p] : y.floor_area_m2[p]);
+      set_parcel_values(f, 4, values, s, y, p, scratch);
+      OGRMultiPolygon mp = gis_io::detail::from_multipolygon(P.shape[p]);
+      OGREnvelope e;
+      mp.getEnvelope(&e);
+      extent = {std::min(extent[0], e.MinX), std::min(extent[1], e.MinY), std::max(extent[2], e.MaxX), std::max(extent[3], e.MaxY)};
+      f.SetGeometry(&mp);
+      out.add(parcels, f, "parcel feature");
+      step("parcels", p, P.size());
+    }
   }
 
-  OGRLayer* lpy = out.layer("parcel_years", nullptr, wkbNone);
-  field(lpy, "parcel_id", OFTInteger64);
-  field(lpy, "year", OFTInteger);
-  add_value_fields(out, lpy, values);
-  for (const auto& yr : years)
-    for (std::size_t p = 0; p < P.size(); ++p) {
-      OGRFeature f(lpy->GetLayerDefn());
-      f.SetField(0, static_cast<GIntBig>(P.id[p]));
-      f.SetField(1, yr.year);
-      set_parcel_values(f, 2, values, s, yr, p, scratch);
-      out.add(lpy, f, "parcel_years row");
-    }
   std::vector<detail::FieldDoc> year_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"}, {"year", "year", "simulated year"}};
   for (const auto& d : docs(values)) year_docs.push_back(d);
-  out.describe(lpy,
+  out.describe(parcel_years,
                layer_doc(credit, "parcel_years", "Parcels by year (table) / 逐年地块数据",
-                         "One row per parcel and simulated year: residents and access values (parcels_by_year has the same rows "
+                         "One row per parcel and simulated year: residents and access values (parcels_by_year shows the same rows "
                          "with the parcels' polygons, for QGIS's temporal controller).",
                          s.name, year_docs),
                year_docs);
 
-  // The same rows with the parcels' polygons and the year as a date: QGIS's temporal controller
-  // animates the run year by year (the embedded style makes the layer time-enabled).
-  OGRLayer* lt = out.layer("parcels_by_year", &srs, wkbMultiPolygon);
-  field(lt, "parcel_id", OFTInteger64);
-  field(lt, "year", OFTInteger);
-  field(lt, "year_start", OFTDateTime);
-  field(lt, "year_end", OFTDateTime);
-  add_value_fields(out, lt, values);
-  {
-    std::vector<OGRMultiPolygon> shapes;
-    for (std::size_t p = 0; p < P.size(); ++p) shapes.push_back(gis_io::detail::from_multipolygon(P.shape[p]));
-    for (const auto& yr : years)
-      for (std::size_t p = 0; p < P.size(); ++p) {
-        OGRFeature f(lt->GetLayerDefn());
-        f.SetField(0, static_cast<GIntBig>(P.id[p]));
-        f.SetField(1, yr.year);
-        f.SetField(2, yr.year, 1, 1, 0, 0, 0.0F, 0);  // local time, no zone: QGIS compares with its local frames
-        f.SetField(3, yr.year + 1, 1, 1, 0, 0, 0.0F, 0);
-        set_parcel_values(f, 4, values, s, yr, p, scratch);
-        f.SetGeometry(&shapes[p]);
-        out.add(lt, f, "parcels_by_year feature");
-      }
+  // The simulated years as dates, and parcels_by_year: a view joining parcel_years to the
+  // parcels' polygons and the years' dates, so QGIS's temporal controller animates the run year
+  // by year (the embedded style makes the layer time-enabled) without a second copy of every
+  // polygon for every year.
+  OGRLayer* ly = out.layer("years", nullptr, wkbNone);
+  field(ly, "year", OFTInteger);
+  field(ly, "year_start", OFTDateTime);
+  field(ly, "year_end", OFTDateTime);
+  const std::vector<detail::FieldDoc> years_docs{
+      {"year", "year", "simulated year"},
+      {"year_start", "date-time", "1 January of `year`, 00:00 (no time zone): when the year starts in QGIS's temporal controller"},
+      {"year_end", "date-time", "1 January of `year` + 1, 00:00 (excluded): when it ends"}};
+  out.describe(ly, layer_doc(credit, "years", "Simulated years / 模拟年份", "The run's years and their dates (parcels_by_year's time span).", s.name, years_docs),
+               years_docs);
+  for (const auto& yr : years) {
+    OGRFeature f(ly->GetLayerDefn());
+    f.SetField(0, yr.year);
+    f.SetField(1, yr.year, 1, 1, 0, 0, 0.0F, 0);  // local time, no zone: QGIS compares with its local frames
+    f.SetField(2, yr.year + 1, 1, 1, 0, 0, 0.0F, 0);
+    out.add(ly, f, "years row");
   }
-  std::vector<detail::FieldDoc> temporal_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"},
-                                              {"year", "year", "simulated year"},
-                                              {"year_start", "date-time", "1 January of `year`, 00:00 (no time zone): when the feature starts in QGIS's temporal controller"},
-                                              {"year_end", "date-time", "1 January of `year` + 1, 00:00 (excluded): when it ends"}};
-  for (const auto& d : docs(values)) temporal_docs.push_back(d);
-  out.describe(lt,
-               layer_doc(credit, "parcels_by_year", fmt::format("Parcels by year {}-{} / 逐年地块 {}-{}", years.front().year, last,
-                                                        years.front().year, last),
-                         "One polygon per parcel and simulated year, time-enabled: QGIS's temporal controller shows one year at a time "
-                         "(each feature lasts from year_start, 1 January of its year, to year_end, excluded). Values as parcel_years; polygons as parcels.",
-                         s.name, temporal_docs),
-               temporal_docs);
   {
+    std::string select = fmt::format("SELECT py.fid AS OGC_FID, p.\"{0}\" AS \"{0}\", py.parcel_id AS parcel_id, py.year AS year, "
+                                     "y.year_start AS year_start, y.year_end AS year_end",
+                                     parcels->GetGeometryColumn());
+    for (const auto& f : values) select += fmt::format(", py.\"{0}\" AS \"{0}\"", f.name);
+    select += " FROM parcel_years py JOIN parcels p ON p.parcel_id = py.parcel_id JOIN years y ON y.year = py.year";
+    std::vector<detail::FieldDoc> temporal_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"},
+                                                {"year", "year", "simulated year"},
+                                                years_docs[1], years_docs[2]};
+    for (const auto& d : docs(values)) temporal_docs.push_back(d);
     styles::Style st = styles::coverage_share("cov_15min", "15分钟生活圈覆盖率（逐年）", "15-minute life circle coverage, by year");
     st.temporal_start = "year_start";
     st.temporal_end = "year_end";
-    out.style(lt, st);
+    out.spatial_view("parcels_by_year", select, parcels, parcels->GetGeometryColumn(), extent,
+                     layer_doc(credit, "parcels_by_year", fmt::format("Parcels by year {}-{} / 逐年地块 {}-{}", years.front().year, last,
+                                                              years.front().year, last),
+                               "One polygon per parcel and simulated year, time-enabled: QGIS's temporal controller shows one year at a "
+                               "time (each feature lasts from year_start, 1 January of its year, to year_end, excluded). Values as "
+                               "parcel_years; polygons as parcels (a view of parcel_years, parcels and years).",
+                               s.name, temporal_docs),
+                     temporal_docs, st, {"CREATE INDEX parcels_parcel_id ON parcels (parcel_id)"});
   }
+
 
   // Home points: where the parcels' residents live (docs/access.md), with the final year's
   // residents and costs.
@@ -345,8 +598,10 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
       OGRPoint pt(h.xy[i].x, h.xy[i].y);
       f.SetGeometry(&pt);
       out.add(lh, f, "home point");
+      step("home_points", i, h.size());
     }
   }
+
 
   OGRLayer* lf = out.layer("facilities", &srs, wkbPoint);
   field(lf, "facility_id", OFTInteger64);
@@ -422,28 +677,13 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
     out.add(lg, f, "greenway feature");
   }
 
+
   // Links: every directed road link of any year, with stable ids (first appearance order);
-  // final-year values (empty where the link is closed in the final year); link_years per year.
-  bool any_traffic = false;
-  for (const auto& yr : years) any_traffic |= yr.traffic.ran;
-  if (any_traffic) {
-    std::map<LinkKey, std::int64_t> ids;
-    struct LinkInfo {
-      const sim::TrafficResult* t;
-      std::size_t a;
-    };
-    std::vector<LinkInfo> first;
-    std::vector<std::vector<std::int64_t>> year_ids(years.size());
-    for (std::size_t k = 0; k < years.size(); ++k) {
-      const auto& t = years[k].traffic;
-      for (std::size_t a = 0; a < t.volume.size(); ++a) {
-        auto [it, fresh] = ids.emplace(link_key(t, a), static_cast<std::int64_t>(first.size()));
-        if (fresh) first.push_back({&t, a});
-        year_ids[k].push_back(it->second);
-      }
-    }
-    std::vector<std::int64_t> final_index(first.size(), -1);
-    for (std::size_t a = 0; a < year_ids.back().size(); ++a) final_index[static_cast<std::size_t>(year_ids.back()[a])] = static_cast<std::int64_t>(a);
+  // final-year values (empty where the link is closed in the final year); link_years (written
+  // year by year) has every year's.
+  if (!links.empty()) {
+    std::vector<std::int64_t> final_index(links.size(), -1);
+    for (std::size_t a = 0; a < last_link_ids.size(); ++a) final_index[static_cast<std::size_t>(last_link_ids[a])] = static_cast<std::int64_t>(a);
     OGRLayer* ll = out.layer("links", &srs, wkbLineString);
     for (const char* n : {"link_id", "road_id", "direction"}) field(ll, n, OFTInteger64);
     for (const char* n : {"capacity_veh_h", "volume_veh_h", "voc", "time_ff_min", "time_min", "length_m"}) field(ll, n, OFTReal);
@@ -463,14 +703,13 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
       out.style(ll, styles::volume_capacity("voc"));
     }
     const auto& t = y.traffic;
-    for (std::size_t id = 0; id < first.size(); ++id) {
-      const auto& src = *first[id].t;
-      const std::size_t a0 = first[id].a;
+    for (std::size_t id = 0; id < links.size(); ++id) {
+      const Link& src = links[id];
       OGRFeature f(ll->GetLayerDefn());
       f.SetField(0, static_cast<GIntBig>(id));
-      f.SetField(1, static_cast<GIntBig>(src.road_id[a0]));
-      f.SetField(2, static_cast<GIntBig>(src.reverse[a0] ? -1 : 1));
-      f.SetField(3, src.capacity[a0]);
+      f.SetField(1, static_cast<GIntBig>(src.road_id));
+      f.SetField(2, static_cast<GIntBig>(src.reverse ? -1 : 1));
+      f.SetField(3, src.capacity);
       const std::int64_t a = final_index[id];
       if (a >= 0) {
         const auto i = static_cast<std::size_t>(a);
@@ -482,189 +721,29 @@ void write_gpkg(const fs::path& file, const scenario::Scenario& s, const city::C
         f.SetFieldNull(5);
         f.SetFieldNull(7);
       }
-      f.SetField(6, src.time_ff_min[a0]);
-      f.SetField(8, src.length_m[a0]);
-      OGRLineString ls = gis_io::detail::from_line(src.line[a0]);
+      f.SetField(6, src.time_ff_min);
+      f.SetField(8, src.length_m);
+      OGRLineString ls = gis_io::detail::from_line(src.line);
       f.SetGeometry(&ls);
       out.add(ll, f, "link feature");
-    }
-    OGRLayer* lly = out.layer("link_years", nullptr, wkbNone);
-    field(lly, "link_id", OFTInteger64);
-    field(lly, "year", OFTInteger);
-    for (const char* n : {"volume_veh_h", "voc", "time_min"}) field(lly, n, OFTReal);
-    {
-      const std::vector<detail::FieldDoc> ld{{"link_id", "id", "the link of the links layer"}, {"year", "year", "simulated year"},
-                                             {"volume_veh_h", "vehicles/h", "peak-hour car volume"}, {"voc", "ratio", "volume / capacity"},
-                                             {"time_min", "min", "congested travel time"}};
-      out.describe(lly, layer_doc(credit, "link_years", "Road links by year (table) / 逐年路段数据",
-                                  "One row per open link and simulated year.", s.name, ld),
-                   ld);
-    }
-    for (std::size_t k = 0; k < years.size(); ++k) {
-      const auto& ty = years[k].traffic;
-      for (std::size_t a = 0; a < ty.volume.size(); ++a) {
-        OGRFeature f(lly->GetLayerDefn());
-        f.SetField(0, static_cast<GIntBig>(year_ids[k][a]));
-        f.SetField(1, years[k].year);
-        f.SetField(2, ty.volume[a]);
-        f.SetField(3, ty.volume[a] / ty.capacity[a]);
-        f.SetField(4, ty.time_min[a]);
-        out.add(lly, f, "link_years row");
-      }
+      step("links", id, links.size());
     }
   }
 
   out.about({{"attribution", credit.text}, {"scenario", s.name}, {"engine", "urbantwin " UT_VERSION}});
+  report("outputs.gpkg: spatial indexes, metadata, commit", done / total);
   out.commit();
+  report("outputs.gpkg: done", 1.0);
 }
 
-}  // namespace
-
-Credit run_credit(const city::City& c) {
-  Credit r;
-  r.osm = c.undeclared_sources > 0 || c.attribution.empty();
-  std::vector<std::string> other;
-  for (const auto& a : c.attribution) {
-    if (a.find("OpenStreetMap") != std::string::npos) r.osm = true;
-    else other.push_back(a);
-  }
-  if (r.osm) r.text = kAttribution;
-  for (const auto& a : other) r.text += (r.text.empty() ? "" : " ") + a;
-  r.license = r.osm ? kOsmLicense : "As the input data's credit (ATTRIBUTION.txt)";
-  if (r.osm && !other.empty()) r.license += "; the other sources' terms as credited";
-  return r;
-}
-
-std::optional<std::string> build_commit_label() {
-  const std::string c = core::build_commit();
-  if (c.empty()) return std::nullopt;
-  return c + (core::build_dirty() ? "-dirty" : "");
-}
-
-std::string format_indicator(const std::string& name, double value) {
-  return is_count(name) ? fmt::format("{:.0f}", value) : format_value(value);
-}
-
-bool indicator_is_count(const std::string& name) { return is_count(name); }
-
-std::string indicators_csv(const std::vector<sim::YearResult>& years) {
-  std::string out;
-  if (years.empty()) return out;
-  for (std::size_t i = 0; i < years[0].indicators.size(); ++i) out += (i ? "," : "") + years[0].indicators[i].name;
-  out += "\n";
-  for (const auto& y : years) {
-    for (std::size_t i = 0; i < y.indicators.size(); ++i) {
-      if (i) out += ",";
-      const auto& v = y.indicators[i].value;
-      if (!v) continue;
-      out += format_indicator(y.indicators[i].name, *v);
-    }
-    out += "\n";
-  }
-  return out;
-}
-
-namespace {
-std::string csv_cell(const std::string& v) {
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-std::string number(double v) { return fmt::format("{}", v); }
-}  // namespace
-
-std::string compliance_csv(const scenario::Scenario& s, const std::vector<sim::YearResult>& years) {
-  std::string out = "year,indicator,norm,clause,op,target,value,status\n";
-  for (const auto& y : years)
-    for (const auto& r : sim::evaluate_compliance(s.profile.compliance, y.year, y.indicators)) {
-      const auto& n = *r.norm;
-      out += fmt::format("{},{},{},{},{},{},{},{}\n", y.year, n.indicator, csv_cell(n.norm), csv_cell(n.clause),
-                         scenario::op_text(n.op), number(n.target), r.value ? format_value(*r.value) : "",
-                         sim::status_name(r.status));
-    }
-  return out;
-}
-
-std::string parcel_years_csv(const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years) {
-  const auto fields = parcel_value_fields(s);
-  std::string out = "parcel_id,year";
-  for (const auto& f : fields) out += "," + f.name;
-  out += "\n";
-  std::vector<std::optional<double>> v;
-  auto it = std::back_inserter(out);
-  for (const auto& y : years)
-    for (std::size_t p = 0; p < plan.parcels.size(); ++p) {
-      v.clear();
-      parcel_values(s, y, p, v);
-      fmt::format_to(it, "{},{}", plan.parcels.id[p], y.year);
-      for (std::size_t k = 0; k < fields.size(); ++k) {
-        out += ',';
-        if (!v[k]) continue;
-        if (fields[k].type == OFTInteger) fmt::format_to(it, "{:.0f}", *v[k]);
-        else fmt::format_to(it, "{}", *v[k]);
-      }
-      out += '\n';
-    }
-  return out;
-}
-
-std::vector<InputRecord> input_records(const scenario::Scenario& s,
-                                       const std::function<std::string(const fs::path&)>& sha256) {
-  std::vector<InputRecord> in;
-  in.push_back({"scenario", fs::absolute(s.file).string(), "", sha256(s.file)});
-  if (!s.profile.file.empty()) in.push_back({"profile", fs::absolute(s.profile.file).string(), "", sha256(s.profile.file)});
-  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
-    if (!l->source.empty()) in.push_back({l->role, fs::absolute(l->source).string(), l->layer, sha256(l->source)});
-  if (!s.homes.raster.empty()) in.push_back({"homes.raster", fs::absolute(s.homes.raster).string(), "", sha256(s.homes.raster)});
-  for (const auto& g : s.add_greenways)
-    if (!g.source.empty()) in.push_back({g.key, fs::absolute(g.source).string(), g.layer, sha256(g.source)});
-  return in;
-}
-
-std::vector<fs::path> scenario_inputs(const scenario::Scenario& s) {
-  std::vector<fs::path> in{s.file};
-  if (!s.profile.file.empty()) in.push_back(s.profile.file);
-  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
-    if (!l->source.empty()) in.push_back(l->source);
-  for (const auto& g : s.add_greenways)
-    if (!g.source.empty()) in.push_back(g.source);
-  if (!s.homes.raster.empty()) in.push_back(s.homes.raster);
-  return in;
-}
-
-core::Staging::Spec run_output_spec(const fs::path& dir, const scenario::Scenario& s, bool overwrite) {
-  return core::Staging::Spec{dir, core::Staging::Kind::directory, "run", overwrite, scenario_inputs(s), "--out"};
-}
-
-namespace {
-void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
-                 const RunInfo& info);
-}  // namespace
-
-void write_run_dir(core::Staging& staging, const scenario::Scenario& s, const city::City& c,
-                   const std::vector<sim::YearResult>& years, const RunInfo& info) {
-  if (years.empty()) throw std::logic_error("write_run_dir: no simulated year");
-  staging.write_and_commit([&](const fs::path& tmp) { write_files(tmp, s, c, years, info); });
-}
-
-namespace {
-
-void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::City& c, const std::vector<sim::YearResult>& years,
-                 const RunInfo& info) {
-  // Seconds of each part of the writing (timings.json only: they depend on the machine).
-  std::vector<std::pair<std::string, double>> write_seconds;
-  auto timed = [&](const char* name, auto&& f) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    write_seconds.emplace_back(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  };
+void RunWriter::Impl::files(const RunInfo& info) {
+  const fs::path tmp = staging.temp();
+  const city::City& c = plan;
   timed("write_indicators", [&] {
     core::write_file(tmp / "indicators.csv", indicators_csv(years));
     core::write_file(tmp / "compliance.csv", compliance_csv(s, years));
   });
-  if (info.keep != Keep::indicators)
-    timed("write_parcel_years_csv", [&] { core::write_file(tmp / "parcel_years.csv", parcel_years_csv(s, c, years)); });
+  if (csv) timed("write_parcel_years_csv", [&] { csv->close(); });
   // The scenario as run: the file with the command line's overrides (paths stay relative to the
   // scenario file named in manifest.json).
   core::write_file(tmp / "scenario.toml", "# The scenario as run: " + fs::absolute(s.file).string() +
@@ -678,9 +757,8 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
       throw core::InputError(core::Where{s.file.string(), "", ""}, "the scenario file must stay readable during the run", "");
     core::write_file(tmp / kScenarioCopy, bytes);
   }
-  const Credit credit = run_credit(c);
   detail::write_attribution(tmp, credit.text, credit.osm);
-  if (info.keep == Keep::full) timed("write_gpkg", [&] { write_gpkg(tmp / "outputs.gpkg", s, c, years, info); });
+  if (gpkg) timed("write_gpkg", [&] { final_layers(info); });
 
   // manifest.json holds only what the inputs, the scenario and the seed determine, so two runs of
   // one scenario give byte-identical files; what the machine determines (threads, seconds) is in
@@ -753,24 +831,24 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   m["attribution"] = credit.text;
   auto& ov = m["overrides"] = nlohmann::ordered_json::array();
   for (const auto& o : s.overrides) ov.push_back({{"key", o.key}, {"value", o.value}});
-  m["keep"] = keep_name(info.keep);
+  m["keep"] = keep_name(keep);
   auto& outputs = m["outputs"] = nlohmann::ordered_json{"manifest.json", "indicators.csv", "compliance.csv"};
-  if (info.keep != Keep::indicators) outputs.push_back("parcel_years.csv");
-  if (info.keep == Keep::full) outputs.push_back("outputs.gpkg");
+  if (keep != Keep::indicators) outputs.push_back("parcel_years.csv");
+  if (keep == Keep::full) outputs.push_back("outputs.gpkg");
   for (const char* f : {"ATTRIBUTION.txt", "timings.json", "scenario.toml", kScenarioCopy}) outputs.push_back(f);
   m["scenario_copy"] = {{"file", kScenarioCopy}, {"sha256", core::sha256_file(tmp / kScenarioCopy)}};
-  if (info.keep == Keep::full)
-    m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "parcels_by_year", "home_points", "facilities",
+  if (keep == Keep::full)
+    m["layers"] = info.homes ? nlohmann::ordered_json{"parcels", "parcel_years", "years", "parcels_by_year", "home_points", "facilities",
                                                       "greenways", "links", "link_years", "about", "layer_styles"}
-                             : nlohmann::ordered_json{"parcels", "parcel_years", "parcels_by_year", "facilities", "greenways", "links",
-                                                      "link_years", "about", "layer_styles"};
+                             : nlohmann::ordered_json{"parcels", "parcel_years", "years", "parcels_by_year", "facilities", "greenways",
+                                                      "links", "link_years", "about", "layer_styles"};
   core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
 
   nlohmann::ordered_json t;
   t["threads"] = info.threads;
   auto& ph = t["phase_seconds"] = nlohmann::ordered_json::object();
   for (const auto& [k, v] : info.phase_seconds) ph[k] = std::round(v * 1e4) / 1e4;
-  for (const auto& [k, v] : write_seconds) ph[k] = std::round(v * 1e4) / 1e4;
+  for (const auto& [k, v] : seconds) ph[k] = std::round(v * 1e4) / 1e4;
   auto& yph = t["year_phase_seconds"] = nlohmann::ordered_json::object();
   for (const auto& y : years) {
     auto& o = yph[std::to_string(y.year)] = nlohmann::ordered_json::object();
@@ -779,6 +857,131 @@ void write_files(const fs::path& tmp, const scenario::Scenario& s, const city::C
   core::write_file(tmp / "timings.json", t.dump(2) + "\n");
 }
 
+
+Credit run_credit(const city::City& c) {
+  Credit r;
+  r.osm = c.undeclared_sources > 0 || c.attribution.empty();
+  std::vector<std::string> other;
+  for (const auto& a : c.attribution) {
+    if (a.find("OpenStreetMap") != std::string::npos) r.osm = true;
+    else other.push_back(a);
+  }
+  if (r.osm) r.text = kAttribution;
+  for (const auto& a : other) r.text += (r.text.empty() ? "" : " ") + a;
+  r.license = r.osm ? kOsmLicense : "As the input data's credit (ATTRIBUTION.txt)";
+  if (r.osm && !other.empty()) r.license += "; the other sources' terms as credited";
+  return r;
+}
+
+std::optional<std::string> build_commit_label() {
+  const std::string c = core::build_commit();
+  if (c.empty()) return std::nullopt;
+  return c + (core::build_dirty() ? "-dirty" : "");
+}
+
+std::string format_indicator(const std::string& name, double value) {
+  return is_count(name) ? fmt::format("{:.0f}", value) : format_value(value);
+}
+
+bool indicator_is_count(const std::string& name) { return is_count(name); }
+
+std::string indicators_csv(const std::vector<sim::YearResult>& years) {
+  std::string out;
+  if (years.empty()) return out;
+  for (std::size_t i = 0; i < years[0].indicators.size(); ++i) out += (i ? "," : "") + years[0].indicators[i].name;
+  out += "\n";
+  for (const auto& y : years) {
+    for (std::size_t i = 0; i < y.indicators.size(); ++i) {
+      if (i) out += ",";
+      const auto& v = y.indicators[i].value;
+      if (!v) continue;
+      out += format_indicator(y.indicators[i].name, *v);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+namespace {
+std::string csv_cell(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+std::string number(double v) { return fmt::format("{}", v); }
 }  // namespace
+
+std::string compliance_csv(const scenario::Scenario& s, const std::vector<sim::YearResult>& years) {
+  std::string out = "year,indicator,norm,clause,op,target,value,status\n";
+  for (const auto& y : years)
+    for (const auto& r : sim::evaluate_compliance(s.profile.compliance, y.year, y.indicators)) {
+      const auto& n = *r.norm;
+      out += fmt::format("{},{},{},{},{},{},{},{}\n", y.year, n.indicator, csv_cell(n.norm), csv_cell(n.clause),
+                         scenario::op_text(n.op), number(n.target), r.value ? format_value(*r.value) : "",
+                         sim::status_name(r.status));
+    }
+  return out;
+}
+
+std::vector<InputRecord> input_records(const scenario::Scenario& s,
+                                       const std::function<std::string(const fs::path&)>& sha256) {
+  std::vector<InputRecord> in;
+  in.push_back({"scenario", fs::absolute(s.file).string(), "", sha256(s.file)});
+  if (!s.profile.file.empty()) in.push_back({"profile", fs::absolute(s.profile.file).string(), "", sha256(s.profile.file)});
+  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
+    if (!l->source.empty()) in.push_back({l->role, fs::absolute(l->source).string(), l->layer, sha256(l->source)});
+  if (!s.homes.raster.empty()) in.push_back({"homes.raster", fs::absolute(s.homes.raster).string(), "", sha256(s.homes.raster)});
+  for (const auto& g : s.add_greenways)
+    if (!g.source.empty()) in.push_back({g.key, fs::absolute(g.source).string(), g.layer, sha256(g.source)});
+  return in;
+}
+
+std::vector<fs::path> scenario_inputs(const scenario::Scenario& s) {
+  std::vector<fs::path> in{s.file};
+  if (!s.profile.file.empty()) in.push_back(s.profile.file);
+  for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
+    if (!l->source.empty()) in.push_back(l->source);
+  for (const auto& g : s.add_greenways)
+    if (!g.source.empty()) in.push_back(g.source);
+  if (!s.homes.raster.empty()) in.push_back(s.homes.raster);
+  return in;
+}
+
+core::Staging::Spec run_output_spec(const fs::path& dir, const scenario::Scenario& s, bool overwrite) {
+  return core::Staging::Spec{dir, core::Staging::Kind::directory, "run", overwrite, scenario_inputs(s), "--out"};
+}
+
+
+RunWriter::RunWriter(core::Staging& staging, const scenario::Scenario& s, const city::City& plan, Keep keep, WriteProgress progress)
+    : impl_(std::make_unique<Impl>(staging, s, plan, keep, std::move(progress))) {
+  try {
+    impl_->open();
+  } catch (const core::OutputError& e) {
+    throw core::OutputError(staging.final_names(e.what()));
+  }
+}
+
+RunWriter::~RunWriter() = default;
+
+void RunWriter::add_year(sim::YearResult y) {
+  auto& m = *impl_;
+  if (!m.years.empty()) drop_arrays(m.years.back());
+  m.years.push_back(std::move(y));
+  try {
+    m.year_rows(m.years.back());
+  } catch (const core::OutputError& e) {
+    throw core::OutputError(m.staging.final_names(e.what()));
+  }
+}
+
+const std::vector<sim::YearResult>& RunWriter::years() const { return impl_->years; }
+const std::vector<std::pair<std::string, double>>& RunWriter::seconds() const { return impl_->seconds; }
+
+void RunWriter::finish(const RunInfo& info) {
+  auto& m = *impl_;
+  if (m.years.empty()) throw std::logic_error("RunWriter::finish: no simulated year");
+  m.staging.write_and_commit([&](const fs::path&) { m.files(info); });
+}
 
 }  // namespace ut::output

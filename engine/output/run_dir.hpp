@@ -2,7 +2,9 @@
 // The run directory of the contract (docs/architecture.md): manifest.json, indicators.csv,
 // outputs.gpkg; built in a temporary sibling and renamed into place at the end.
 #include <filesystem>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +25,6 @@ enum class Keep { indicators, parcels, full };
 inline const char* keep_name(Keep k) { return k == Keep::indicators ? "indicators" : k == Keep::parcels ? "parcels" : "full"; }
 
 struct RunInfo {
-  Keep keep = Keep::full;
   unsigned threads = 0;
   std::vector<std::pair<std::string, double>> phase_seconds;
   std::vector<std::string> notes;
@@ -46,14 +47,41 @@ std::vector<std::filesystem::path> scenario_inputs(const scenario::Scenario& s);
 // simulation, so a refused or unwritable output stops the command before any work.
 core::Staging::Spec run_output_spec(const std::filesystem::path& dir, const scenario::Scenario& s, bool overwrite);
 
-// Writes the run directory into the staging's temporary folder and commits it.
-// `plan`: the city with every feature tagged with its years (gis_io::load_city).
-void write_run_dir(core::Staging& staging, const scenario::Scenario& s, const city::City& plan,
-                   const std::vector<sim::YearResult>& years, const RunInfo& info);
+// Progress of a run directory's writing (a command's bar): what is being written ("parcels:
+// 16384/94722 rows") and the fraction done, of the year's rows inside add_year, of the rest of
+// the writing inside finish.
+using WriteProgress = std::function<void(const std::string& what, double fraction)>;
 
-// parcel_years.csv text: parcel_id, year, then the fields of the parcel_years layer; one row per
-// year and parcel (years in order, parcels in layer order); empty cell = no data.
-std::string parcel_years_csv(const scenario::Scenario& s, const city::City& plan, const std::vector<sim::YearResult>& years);
+// Writes a run directory while the run goes (docs/performance.md, "Writing the year tables"):
+// each simulated year's rows of parcel_years (parcel_years.csv and the GeoPackage's table) and
+// link_years are written into the staging's temporary folder when the year is handed over, and
+// its per-parcel and per-point arrays are dropped when the next year arrives, so a run holds one
+// year's arrays, not every year's. finish() writes the final year's layers, the manifest and
+// commits. Any OutputError names the final path, not the hidden temporary.
+class RunWriter {
+ public:
+  // `plan`: the city with every feature tagged with its years (gis_io::load_city); `s` and
+  // `plan` must outlive the writer.
+  RunWriter(core::Staging& staging, const scenario::Scenario& s, const city::City& plan, Keep keep, WriteProgress progress = {});
+  ~RunWriter();
+  RunWriter(const RunWriter&) = delete;
+  RunWriter& operator=(const RunWriter&) = delete;
+
+  // The year just simulated; years in order, the base year first.
+  void add_year(sim::YearResult y);
+  // Every year handed over: indicators, sites, the population's and traffic's totals, phase
+  // times; the per-parcel and per-point arrays only in the last one.
+  const std::vector<sim::YearResult>& years() const;
+  // The final year's layers (parcels, home points, links), facilities, greenways, the view
+  // parcels_by_year, manifest.json and timings.json; then the commit.
+  void finish(const RunInfo& info);
+  // Wall seconds of the writing so far, per part (timings.json: write_parcel_years_csv, ...).
+  const std::vector<std::pair<std::string, double>>& seconds() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The byte copy of the scenario file in a run directory (scenario.toml is the scenario as run,
 // with the command line's overrides).

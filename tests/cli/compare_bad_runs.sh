@@ -35,11 +35,12 @@ break_parcel_year_duplicate() {
 }
 break_parcel_year_unknown_parcel() { gpkg "$1" "update parcel_years set parcel_id = 987654321 where parcel_id = $pid and year = 2025"; }
 break_parcel_year_unknown_year() { gpkg "$1" "update parcel_years set year = 2031 where parcel_id = $pid and year = 2025"; }
-break_parcel_years_column_dropped() { gpkg "$1" "alter table parcel_years drop column residents"; }
+# parcels_by_year is a view of parcel_years' columns: SQLite drops a column only once no view uses it.
+break_parcel_years_column_dropped() { gpkg "$1" "drop view parcels_by_year; alter table parcel_years drop column residents"; }
 # A run from before home points: ok_<class> where served_<class> and share_<class> are now.
 break_parcel_years_before_home_points() {
   gpkg "$1" "alter table parcel_years rename column served_kindergarten to ok_kindergarten"
-  gpkg "$1" "alter table parcel_years drop column share_kindergarten"
+  gpkg "$1" "drop view parcels_by_year; alter table parcel_years drop column share_kindergarten"
 }
 break_parcels_of_another_city() {
   gpkg "$1" "delete from parcel_years where parcel_id in (select parcel_id from parcels where fid % 2 = 0); delete from parcels where fid % 2 = 0"

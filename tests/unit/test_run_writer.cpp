@@ -1,0 +1,127 @@
+// The run directory written year by year (output::RunWriter): two parcels, two years of hand-made
+// results. parcel_years.csv holds exactly the hand-computed rows; an earlier year's arrays are
+// dropped once the next year arrives; outputs.gpkg's parcels_by_year (a view of parcel_years,
+// parcels and years) gives each parcel-year row with its parcel's polygon and the year's dates.
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "core/staging.hpp"
+#include "graph/graph.hpp"
+#include "output/run_dir.hpp"
+#include "scenario/scenario.hpp"
+
+using namespace ut;
+namespace fs = std::filesystem;
+
+namespace {
+
+geo::MultiPolygon square(double x0, double y0, double side) {
+  geo::LineString r{{x0, y0}, {x0 + side, y0}, {x0 + side, y0 + side}, {x0, y0 + side}, {x0, y0}};
+  return {geo::Polygon{{r}}};
+}
+
+sim::YearResult year(int y, std::vector<std::uint32_t> residents, std::vector<std::uint32_t> served, std::vector<double> share,
+                     std::vector<std::uint32_t> cost, std::vector<double> supply, std::array<std::vector<double>, 3> tiers) {
+  sim::YearResult r;
+  r.year = y;
+  r.indicators = {{"year", static_cast<double>(y)}, {"population", 40.0}};
+  r.residents = std::move(residents);
+  r.sites = {3};
+  r.parcel_coverage.push_back({std::move(served), std::move(share), std::move(cost), std::move(supply)});
+  for (int t = 0; t < 3; ++t) {
+    r.tier_share[t] = tiers[t];
+    r.tier_served[t].assign(r.residents.size(), 0);
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("run writer: parcel rows written year by year, earlier arrays dropped, parcels_by_year a view", "[output]") {
+  scenario::Scenario s;
+  s.name = "writer-test";
+  s.file = std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml";
+  s.profile = scenario::load_profile(std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/profile.toml");
+  s.norms = scenario::default_norms(s.profile);
+  std::erase_if(s.norms, [](const scenario::Norm& n) { return n.name != "kindergarten"; });  // walk, 300 m, 2SFCA
+  REQUIRE(s.norms.size() == 1);
+  s.population.enabled = false;
+  s.traffic.enabled = false;
+  city::City c;
+  c.crs = "EPSG:32648";
+  for (auto [id, x, side] : {std::tuple{7, 400000.0, 100.0}, std::tuple{9, 400200.0, 50.0}}) {
+    c.parcels.id.push_back(id);
+    c.parcels.land_use.push_back("residential");
+    c.parcels.area_m2.push_back(side * side);
+    c.parcels.floor_area_m2.push_back(2 * side * side);
+    c.parcels.residents.push_back(10);
+    c.parcels.centroid.push_back({x + side / 2, 3300000 + side / 2});
+    c.parcels.shape.push_back(square(x, 3300000, side));
+  }
+  const fs::path dir = fs::temp_directory_path() / ("ut_run_writer_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  {
+    core::Staging staging(output::run_output_spec(dir, s, false));
+    std::vector<std::string> steps;
+    output::RunWriter w(staging, s, c, output::Keep::full, [&](const std::string& what, double) { steps.push_back(what); });
+    // Costs in decimetres (walk): 1234 = 123.4 m; parcel 9 in 2024 beyond the search bound.
+    w.add_year(year(2024, {40, 0}, {10, 0}, {0.25, 0.5}, {1234, graph::kUnreached}, {2.5, 0}, {{{0.1, 0}, {0.2, 0}, {0.3, 0}}}));
+    w.add_year(year(2025, {41, 3}, {41, 3}, {1, 1}, {2999, 100}, {1.0 / 3.0, 7}, {{{0.5, 1}, {0.75, 1}, {1, 1}}}));
+    REQUIRE(w.years().size() == 2);
+    CHECK(w.years()[0].residents.empty());  // dropped when 2025 arrived
+    CHECK(w.years()[0].parcel_coverage.empty());
+    CHECK(w.years()[0].indicators.size() == 2);  // kept for indicators.csv
+    CHECK(w.years()[1].residents == std::vector<std::uint32_t>{41, 3});
+    CHECK(std::find(steps.begin(), steps.end(), "parcel_years 2025: 2/2 rows") != steps.end());
+    output::RunInfo info;
+    w.finish(info);
+  }
+  std::ifstream in(dir / "parcel_years.csv");
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK(text.str() ==
+        "parcel_id,year,residents,households,dwelling_units,children_6_14,dist_kindergarten_m,kindergarten_beyond_bound,"
+        "served_kindergarten,share_kindergarten,supply_kindergarten_per_1000,cov_5min,cov_10min,cov_15min\n"
+        "7,2024,40,,,,123.4,0,10,0.25,2.5,0.1,0.2,0.3\n"
+        "9,2024,0,,,,,1,0,0.5,0,0,0,0\n"
+        "7,2025,41,,,,299.9,0,41,1,0.3333333333333333,0.5,0.75,1\n"
+        "9,2025,3,,,,10,0,3,1,7,1,1,1\n");
+
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "outputs.gpkg").c_str(), GDAL_OF_VECTOR));
+  REQUIRE(ds);
+  OGRLayer* v = ds->GetLayerByName("parcels_by_year");
+  REQUIRE(v != nullptr);
+  CHECK(v->GetGeomType() == wkbMultiPolygon);
+  const OGRFeatureDefn* d = v->GetLayerDefn();
+  REQUIRE(d->GetFieldIndex("year_start") >= 0);
+  CHECK(d->GetFieldDefn(d->GetFieldIndex("year_start"))->GetType() == OFTDateTime);
+  CHECK(d->GetFieldDefn(d->GetFieldIndex("kindergarten_beyond_bound"))->GetSubType() == OFSTBoolean);
+  std::map<std::pair<std::int64_t, int>, std::unique_ptr<OGRFeature>> rows;
+  for (auto& f : *v) rows[{f->GetFieldAsInteger64("parcel_id"), f->GetFieldAsInteger("year")}].reset(f.release());
+  REQUIRE(rows.size() == 4);
+  const OGRFeature& a = *rows.at({9, 2024});
+  CHECK(a.IsFieldNull(a.GetFieldIndex("dist_kindergarten_m")));
+  CHECK(a.GetFieldAsInteger("kindergarten_beyond_bound") == 1);
+  const OGRFeature& b = *rows.at({9, 2025});
+  CHECK(b.GetFieldAsDouble("dist_kindergarten_m") == 10.0);
+  CHECK(b.GetFieldAsInteger("residents") == 3);
+  CHECK(std::string(b.GetFieldAsString("year_start")) == "2025/01/01 00:00:00");
+  CHECK(std::string(b.GetFieldAsString("year_end")) == "2026/01/01 00:00:00");
+  CHECK(b.GetGeometryRef()->toMultiPolygon()->get_Area() == Approx(2500.0));
+  CHECK(rows.at({7, 2024})->GetGeometryRef()->toMultiPolygon()->get_Area() == Approx(10000.0));
+  // The parcels layer: the final year's values.
+  OGRLayer* p = ds->GetLayerByName("parcels");
+  REQUIRE(p != nullptr);
+  CHECK(p->GetFeatureCount() == 2);
+  ds.reset();
+  fs::remove_all(dir);
+}
