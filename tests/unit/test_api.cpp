@@ -323,7 +323,7 @@ TEST_CASE("api: undo reaches back at most `history` edits, reset reverts them al
   CHECK(test::first_difference(s.result(), y).empty());
 }
 
-TEST_CASE("api: a failed greenway changes nothing; history 0 keeps no undo; undo of a two-class facility counts its own class",
+TEST_CASE("api: a failed greenway changes nothing, history 0 keeps no undo, undo of a two-class facility counts its own class",
           "[api]") {
   auto m = api::Model::from(test::api_scenario(), test::api_city());
   const auto y = m.step();
