@@ -281,6 +281,17 @@ void init_bush(const Network& net, const Demand& dm, std::size_t k, const std::v
                      best);
 }
 
+// Visits the arcs into merge position p (one with extra arcs): its own arc, then its extra arcs
+// from e on (advancing e past them), as arc(arc index, link, tail position). Returns the next
+// merge position (nb when no extra arc is left).
+template <class F>
+inline std::size_t merge_arcs(const Bush& b, std::size_t p, std::size_t nb, std::size_t& e, F&& arc) {
+  const std::size_t nx = b.extra_head.size();
+  arc(static_cast<std::uint32_t>(p), b.link[p], b.tail[p]);
+  for (; e < nx && b.extra_head[e] == p; ++e) arc(static_cast<std::uint32_t>(nb + e), b.extra_link[e], b.extra_tail[e]);
+  return e < nx ? b.extra_head[e] : nb;
+}
+
 // Shortest (all arcs) and longest (arcs with flow) labels over the bush, in topological order.
 // Returns the largest label difference at a node. A node without a finite shortest label (a cost
 // or label became inf or nan) ends the assignment with an error: every later step relies on it.
@@ -333,10 +344,7 @@ double labels(const Network& net, const Bush& b, const std::vector<double>& c, S
         }
       }
     };
-    arc(a, link[p], tail[p]);
-    for (; e < nx && b.extra_head[e] == p; ++e)
-      arc(static_cast<std::uint32_t>(nb + e), b.extra_link[e], b.extra_tail[e]);
-    merge = e < nx ? b.extra_head[e] : nb;
+    merge = merge_arcs(b, p, nb, e, arc);
     if (bp == kNone) no_label(net, b, p, best);
     lmin[p] = best;
     pmin[p] = bp;
@@ -381,10 +389,7 @@ void shortest_labels(const Network& net, const Bush& b, const std::vector<double
         bp = x;
       }
     };
-    arc(static_cast<std::uint32_t>(p), link[p], tail[p]);
-    for (; e < nx && b.extra_head[e] == p; ++e)
-      arc(static_cast<std::uint32_t>(nb + e), b.extra_link[e], b.extra_tail[e]);
-    merge = e < nx ? b.extra_head[e] : nb;
+    merge = merge_arcs(b, p, nb, e, arc);
     if (bp == kNone) no_label(net, b, p, best);
     lmin[p] = best;
     pmin[p] = bp;
@@ -518,10 +523,9 @@ void update_bush(const Network& net, Bush& b, const std::vector<double>& c, cons
         continue;
       }
       double worst = -kInf;
-      if (keep[p]) worst = std::max(worst, lmax[tail[p]] + c[link[p]]);
-      for (; e < nx && b.extra_head[e] == p; ++e)
-        if (keep[nb + e]) worst = std::max(worst, lmax[b.extra_tail[e]] + c[b.extra_link[e]]);
-      merge = e < nx ? b.extra_head[e] : nb;
+      merge = merge_arcs(b, p, nb, e, [&](std::uint32_t x, std::uint32_t l, std::uint32_t t) {
+        if (keep[x]) worst = std::max(worst, lmax[t] + c[l]);
+      });
       lmax[p] = worst;
     }
   }
