@@ -256,8 +256,8 @@ struct RunWriter::Impl {
   std::unique_ptr<detail::Gpkg> gpkg;
   OGRSpatialReference srs;
   OGRLayer* parcels = nullptr;
-  OGRLayer* parcel_years = nullptr;
-  OGRLayer* link_years = nullptr;
+  detail::AttributeTable* parcel_years = nullptr;
+  detail::AttributeTable* link_years = nullptr;
   // Directed road links of any year, identified across years (networks are rebuilt when roads
   // change): ids in order of first appearance, with that appearance's attributes and geometry.
   struct Link {
@@ -323,10 +323,10 @@ void RunWriter::Impl::open() {
   gpkg->field(parcels, "area_m2", OFTReal);
   gpkg->field(parcels, "floor_area_m2", OFTReal);
   add_value_fields(*gpkg, parcels, fields);
-  parcel_years = gpkg->layer("parcel_years", nullptr, wkbNone);
-  gpkg->field(parcel_years, "parcel_id", OFTInteger64);
-  gpkg->field(parcel_years, "year", OFTInteger);
-  add_value_fields(*gpkg, parcel_years, fields);
+  // parcel_years: written in bulk with libsqlite3 (detail::AttributeTable), not feature by feature.
+  std::vector<detail::AttributeTable::Column> cols{{"parcel_id", OFTInteger64}, {"year", OFTInteger}};
+  for (const auto& f : fields) cols.push_back({f.name, f.type, f.sub});
+  parcel_years = &gpkg->attribute_table("parcel_years", std::move(cols));
 }
 
 // Formatted in blocks of parcels on every thread, written in order: the same bytes for any
@@ -349,14 +349,20 @@ void RunWriter::Impl::csv_year(const sim::YearResult& y) {
 
 void RunWriter::Impl::gpkg_year(const sim::YearResult& y) {
   const std::size_t n = plan.parcels.size();
-  std::vector<std::optional<double>> scratch;
-  OGRFeature f(parcel_years->GetLayerDefn());
+  std::vector<std::optional<double>> v;
+  detail::AttributeTable& t = *parcel_years;
   for (std::size_t p = 0; p < n; ++p) {
-    f.SetFID(OGRNullFID);  // the feature is reused: each row gets the next id
-    f.SetField(0, static_cast<GIntBig>(plan.parcels.id[p]));
-    f.SetField(1, y.year);
-    set_parcel_values(f, 2, fields, s, y, p, scratch);
-    gpkg->add(parcel_years, f, "parcel_years row");
+    t.set(0, static_cast<std::int64_t>(plan.parcels.id[p]));
+    t.set(1, static_cast<std::int64_t>(y.year));
+    v.clear();
+    parcel_values(s, y, p, v);
+    // As set_parcel_values gives them to GDAL: integer fields as integers, the rest as reals.
+    for (std::size_t k = 0; k < fields.size(); ++k)
+      if (v[k]) {
+        if (fields[k].type == OFTInteger) t.set(k + 2, static_cast<std::int64_t>(static_cast<int>(*v[k])));
+        else t.set(k + 2, *v[k]);
+      }
+    t.end_row();
     if ((p + 1) % 16384 == 0 || p + 1 == n) report(fmt::format("parcel_years {}: {}", y.year, rows_text(p + 1, n)), static_cast<double>(p + 1) / static_cast<double>(n));
   }
 }
@@ -367,28 +373,25 @@ void RunWriter::Impl::links_year(const sim::YearResult& y) {
   const auto& t = y.traffic;
   if (t.volume.empty()) return;
   if (link_years == nullptr) {
-    link_years = gpkg->layer("link_years", nullptr, wkbNone);
-    gpkg->field(link_years, "link_id", OFTInteger64);
-    gpkg->field(link_years, "year", OFTInteger);
-    for (const char* name : {"volume_veh_h", "voc", "time_min"}) gpkg->field(link_years, name, OFTReal);
+    link_years = &gpkg->attribute_table("link_years", {{"link_id", OFTInteger64}, {"year", OFTInteger}, {"volume_veh_h", OFTReal},
+                                                       {"voc", OFTReal}, {"time_min", OFTReal}});
     const std::vector<detail::FieldDoc> ld{{"link_id", "id", "the link of the links layer"}, {"year", "year", "simulated year"},
                                            {"volume_veh_h", "vehicles/h", "peak-hour car volume"}, {"voc", "ratio", "volume / capacity"},
                                            {"time_min", "min", "congested travel time"}};
-    gpkg->describe(link_years, layer_doc(credit, "link_years", "Road links by year (table) / 逐年路段数据", "One row per open link and simulated year.", s.name, ld),
+    gpkg->describe(*link_years, layer_doc(credit, "link_years", "Road links by year (table) / 逐年路段数据", "One row per open link and simulated year.", s.name, ld),
                    ld);
   }
-  OGRFeature f(link_years->GetLayerDefn());
+  detail::AttributeTable& ly = *link_years;
   for (std::size_t a = 0; a < t.volume.size(); ++a) {
     auto [it, fresh] = link_ids.emplace(link_key(t, a), static_cast<std::int64_t>(links.size()));
     if (fresh) links.push_back({t.road_id[a], t.reverse[a] != 0, t.capacity[a], t.time_ff_min[a], t.length_m[a], t.line[a]});
     last_link_ids.push_back(it->second);
-    f.SetFID(OGRNullFID);
-    f.SetField(0, static_cast<GIntBig>(it->second));
-    f.SetField(1, y.year);
-    f.SetField(2, t.volume[a]);
-    f.SetField(3, t.volume[a] / t.capacity[a]);
-    f.SetField(4, t.time_min[a]);
-    gpkg->add(link_years, f, "link_years row");
+    ly.set(0, it->second);
+    ly.set(1, static_cast<std::int64_t>(y.year));
+    ly.set(2, t.volume[a]);
+    ly.set(3, t.volume[a] / t.capacity[a]);
+    ly.set(4, t.time_min[a]);
+    ly.end_row();
   }
 }
 
@@ -481,7 +484,7 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
 
   std::vector<detail::FieldDoc> year_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"}, {"year", "year", "simulated year"}};
   for (const auto& d : docs(values)) year_docs.push_back(d);
-  out.describe(parcel_years,
+  out.describe(*parcel_years,
                layer_doc(credit, "parcel_years", "Parcels by year (table) / 逐年地块数据",
                          "One row per parcel and simulated year: residents and access values (parcels_by_year shows the same rows "
                          "with the parcels' polygons, for QGIS's temporal controller).",
