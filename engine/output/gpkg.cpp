@@ -85,40 +85,64 @@ sqlite3_stmt* AttributeTable::prepare(std::size_t rows) {
   return st;
 }
 
-// Binds the first `rows` buffered rows to `st` (a statement of that many rows) and runs it.
-void AttributeTable::insert(sqlite3_stmt* st, std::size_t rows) {
+// Binds `rows` rows of `cells` to `st` (a statement of that many rows) and runs it; they are the
+// rows after the first rows_ - pending_ (for messages).
+void AttributeTable::insert(sqlite3_stmt* st, const Cell* cells, std::size_t rows) {
   const std::size_t n = rows * columns_.size();
   for (std::size_t i = 0; i < n; ++i) {
-    const Cell& c = cells_[i];
+    const Cell& c = cells[i];
     const int at = static_cast<int>(i) + 1;
     const int rc = c.kind == Cell::integer ? sqlite3_bind_int64(st, at, c.v.i)
                    : c.kind == Cell::real  ? sqlite3_bind_double(st, at, c.v.d)
                                            : sqlite3_bind_null(st, at);
-    check(rc, "row " + std::to_string(rows_ - static_cast<std::int64_t>(pending_) + static_cast<std::int64_t>(i / columns_.size()) + 1));
+    if (rc != SQLITE_OK) check(rc, "row " + std::to_string(rows_ - static_cast<std::int64_t>(pending_) + static_cast<std::int64_t>(i / columns_.size()) + 1));
   }
   const int rc = sqlite3_step(st);
   sqlite3_reset(st);
-  check(rc, "rows " + std::to_string(rows_ - static_cast<std::int64_t>(pending_) + 1) + "-" + std::to_string(rows_));
-  std::fill(cells_.begin(), cells_.begin() + static_cast<std::ptrdiff_t>(n), Cell{});
-  pending_ = 0;
+  if (rc != SQLITE_DONE)
+    check(rc, "rows " + std::to_string(rows_ - static_cast<std::int64_t>(pending_) + 1) + "-" +
+                  std::to_string(rows_ - static_cast<std::int64_t>(pending_) + static_cast<std::int64_t>(rows)));
 }
 
 void AttributeTable::end_row() {
   ++pending_;
   ++rows_;
-  if (pending_ == batch_) insert(insert_, batch_);
+  if (pending_ == batch_) {
+    insert(insert_, cells_.data(), batch_);
+    std::fill(cells_.begin(), cells_.end(), Cell{});
+    pending_ = 0;
+  }
+}
+
+void AttributeTable::add_rows(const Cell* cells, std::size_t rows) {
+  const std::size_t w = columns_.size();
+  std::size_t r = 0;
+  // Whole batches straight from `cells` once the buffer is empty; the rest through the buffer.
+  for (; r < rows && pending_ > 0; ++r) {
+    std::copy(cells + r * w, cells + (r + 1) * w, cells_.begin() + static_cast<std::ptrdiff_t>(pending_ * w));
+    end_row();
+  }
+  for (; r + batch_ <= rows; r += batch_) {
+    insert(insert_, cells + r * w, batch_);
+    rows_ += static_cast<std::int64_t>(batch_);
+  }
+  for (; r < rows; ++r) {
+    std::copy(cells + r * w, cells + (r + 1) * w, cells_.begin() + static_cast<std::ptrdiff_t>(pending_ * w));
+    end_row();
+  }
 }
 
 void AttributeTable::finish() {
   if (pending_ > 0) {
     sqlite3_stmt* st = prepare(pending_);
     try {
-      insert(st, pending_);
+      insert(st, cells_.data(), pending_);
     } catch (...) {
       sqlite3_finalize(st);
       throw;
     }
     sqlite3_finalize(st);
+    pending_ = 0;
   }
   exec(fmt::format("UPDATE gpkg_ogr_contents SET feature_count = {} WHERE table_name = {}", rows_, sql_text(name_)), "feature count");
   // GDAL's triggers, so that the count stays right when a tool edits the table later.

@@ -44,27 +44,33 @@ class AttributeTable {
   AttributeTable(const AttributeTable&) = delete;
   AttributeTable& operator=(const AttributeTable&) = delete;
 
-  // The row being built: set its columns (a column not set is NULL), then end_row().
-  void set(std::size_t column, std::int64_t v) { cell(column) = {Cell::integer, {.i = v}}; }
-  void set(std::size_t column, double v) { cell(column) = {Cell::real, {.d = v}}; }
-  void end_row();
-  std::int64_t rows() const { return rows_; }
-  const std::string& name() const { return name_; }
-  // The rows still buffered, the feature count, the triggers.
-  void finish();
-
- private:
+  // A value: NULL, a 64-bit integer or a real.
   struct Cell {
     enum Kind : unsigned char { null, integer, real } kind = null;
     union {
       std::int64_t i;
       double d;
     } v{};
+    static Cell of(std::int64_t x) { return {integer, {.i = x}}; }
+    static Cell of(double x) { return {real, {.d = x}}; }
   };
+  // The row being built: set its columns (a column not set is NULL), then end_row().
+  void set(std::size_t column, std::int64_t v) { cell(column) = Cell::of(v); }
+  void set(std::size_t column, double v) { cell(column) = Cell::of(v); }
+  void end_row();
+  // `rows` whole rows made elsewhere (any thread): rows x columns cells, row by row.
+  void add_rows(const Cell* cells, std::size_t rows);
+  std::size_t columns() const { return columns_.size(); }
+  std::int64_t rows() const { return rows_; }
+  const std::string& name() const { return name_; }
+  // The rows still buffered, the feature count, the triggers.
+  void finish();
+
+ private:
   Cell& cell(std::size_t column) { return cells_[pending_ * columns_.size() + column]; }
   void exec(const std::string& statement, const std::string& what);
   sqlite3_stmt* prepare(std::size_t rows);
-  void insert(sqlite3_stmt* st, std::size_t rows);
+  void insert(sqlite3_stmt* st, const Cell* cells, std::size_t rows);
   void check(int rc, const std::string& what) const;
 
   sqlite3* db_;
