@@ -31,7 +31,8 @@ struct FieldDoc {
 // ones GDAL writes for a layer without geometry (same column types: INTEGER for 64-bit integers,
 // MEDIUMINT, BOOLEAN, REAL), so GDAL and QGIS read it as a layer with its feature count. Rows
 // get fid 1, 2, ... in the order they are added. Made by Gpkg::attribute_table; finished
-// (rows flushed, count and triggers written) by Gpkg::commit.
+// (rows flushed, count and triggers written) by Gpkg::commit. One thread at a time, any thread,
+// while no other thread uses the Gpkg (GDAL opens its connection in SQLite's multi-thread mode).
 class AttributeTable {
  public:
   struct Column {
