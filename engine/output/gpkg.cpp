@@ -1,7 +1,9 @@
 #include "output/gpkg.hpp"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -16,17 +18,143 @@ namespace {
 // gpkg_metadata_reference.timestamp) is this one: two identical runs give byte-identical files.
 constexpr const char* kTimestamp = "2000-01-01T00:00:00.000Z";
 
-std::string quoted(const std::string& s) {
+std::string sql_text(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
 }
-std::string quoted_id(const std::string& s) {
+std::string sql_id(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
 }  // namespace
+
+namespace {
+// The column type GDAL's GeoPackage driver declares for the field type (GDAL 3.6).
+const char* declared_type(const AttributeTable::Column& c) {
+  if (c.type == OFTInteger64 && c.sub == OFSTNone) return "INTEGER";
+  if (c.type == OFTInteger && c.sub == OFSTBoolean) return "BOOLEAN";
+  if (c.type == OFTInteger && c.sub == OFSTNone) return "MEDIUMINT";
+  if (c.type == OFTReal && c.sub == OFSTNone) return "REAL";
+  throw std::logic_error("AttributeTable: unsupported type of column " + c.name);
+}
+}  // namespace
+
+AttributeTable::AttributeTable(sqlite3* db, std::string file, std::string name, std::vector<Column> columns)
+    : db_(db), file_(std::move(file)), name_(std::move(name)), columns_(std::move(columns)) {
+  // As many rows per INSERT as SQLite's limit on bound values allows, at most 64 (more gains
+  // nothing measurable): the statement and the AUTOINCREMENT bookkeeping run once per batch.
+  const auto max_values = static_cast<std::size_t>(std::max(1, sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1)));
+  batch_ = std::clamp<std::size_t>(max_values / columns_.size(), 1, 64);
+  cells_.resize(batch_ * columns_.size());
+  // The table as GDAL creates a layer without geometry, registered as GDAL registers it.
+  std::string create = fmt::format("CREATE TABLE {} ( \"fid\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL", sql_id(name_));
+  for (const auto& c : columns_) create += fmt::format(", {} {}", sql_id(c.name), declared_type(c));
+  exec(create + ")", "table");
+  exec(fmt::format("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) VALUES "
+                   "({0}, 'attributes', {0}, '', '{1}', 0)",
+                   sql_text(name_), kTimestamp),
+       "gpkg_contents");
+  exec(fmt::format("INSERT INTO gpkg_ogr_contents (table_name, feature_count) VALUES ({}, 0)", sql_text(name_)), "gpkg_ogr_contents");
+  insert_ = prepare(batch_);
+}
+
+AttributeTable::~AttributeTable() { sqlite3_finalize(insert_); }
+
+void AttributeTable::check(int rc, const std::string& what) const {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE)
+    throw core::OutputError(core::Where{file_, "table " + name_, what}, "output GeoPackage must be written completely",
+                            sqlite3_errmsg(db_));
+}
+
+void AttributeTable::exec(const std::string& statement, const std::string& what) {
+  check(sqlite3_exec(db_, statement.c_str(), nullptr, nullptr, nullptr), what);
+}
+
+sqlite3_stmt* AttributeTable::prepare(std::size_t rows) {
+  std::string row = "(?";
+  for (std::size_t c = 1; c < columns_.size(); ++c) row += ",?";
+  row += ")";
+  std::string sql = fmt::format("INSERT INTO {} (", sql_id(name_));
+  for (std::size_t c = 0; c < columns_.size(); ++c) sql += (c ? ", " : "") + sql_id(columns_[c].name);
+  sql += ") VALUES " + row;
+  for (std::size_t r = 1; r < rows; ++r) sql += "," + row;
+  sqlite3_stmt* st = nullptr;
+  check(sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &st, nullptr), "insert statement");
+  return st;
+}
+
+// Binds `rows` rows of `cells` to `st` (a statement of that many rows) and runs it; they are the
+// rows after the first rows_ - pending_ (for messages).
+void AttributeTable::insert(sqlite3_stmt* st, const Cell* cells, std::size_t rows) {
+  const std::size_t n = rows * columns_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Cell& c = cells[i];
+    const int at = static_cast<int>(i) + 1;
+    const int rc = c.kind == Cell::integer ? sqlite3_bind_int64(st, at, c.v.i)
+                   : c.kind == Cell::real  ? sqlite3_bind_double(st, at, c.v.d)
+                                           : sqlite3_bind_null(st, at);
+    if (rc != SQLITE_OK) check(rc, "row " + std::to_string(rows_ - static_cast<std::int64_t>(pending_) + static_cast<std::int64_t>(i / columns_.size()) + 1));
+  }
+  const int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE)
+    check(rc, "rows " + std::to_string(rows_ - static_cast<std::int64_t>(pending_) + 1) + "-" +
+                  std::to_string(rows_ - static_cast<std::int64_t>(pending_) + static_cast<std::int64_t>(rows)));
+}
+
+void AttributeTable::end_row() {
+  ++pending_;
+  ++rows_;
+  if (pending_ == batch_) {
+    insert(insert_, cells_.data(), batch_);
+    std::fill(cells_.begin(), cells_.end(), Cell{});
+    pending_ = 0;
+  }
+}
+
+void AttributeTable::add_rows(const Cell* cells, std::size_t rows) {
+  const std::size_t w = columns_.size();
+  std::size_t r = 0;
+  // Whole batches straight from `cells` once the buffer is empty; the rest through the buffer.
+  for (; r < rows && pending_ > 0; ++r) {
+    std::copy(cells + r * w, cells + (r + 1) * w, cells_.begin() + static_cast<std::ptrdiff_t>(pending_ * w));
+    end_row();
+  }
+  for (; r + batch_ <= rows; r += batch_) {
+    insert(insert_, cells + r * w, batch_);
+    rows_ += static_cast<std::int64_t>(batch_);
+  }
+  for (; r < rows; ++r) {
+    std::copy(cells + r * w, cells + (r + 1) * w, cells_.begin() + static_cast<std::ptrdiff_t>(pending_ * w));
+    end_row();
+  }
+}
+
+void AttributeTable::finish() {
+  if (pending_ > 0) {
+    sqlite3_stmt* st = prepare(pending_);
+    try {
+      insert(st, cells_.data(), pending_);
+    } catch (...) {
+      sqlite3_finalize(st);
+      throw;
+    }
+    sqlite3_finalize(st);
+    pending_ = 0;
+  }
+  exec(fmt::format("UPDATE gpkg_ogr_contents SET feature_count = {} WHERE table_name = {}", rows_, sql_text(name_)), "feature count");
+  // GDAL's triggers, so that the count stays right when a tool edits the table later.
+  exec(fmt::format("CREATE TRIGGER {} AFTER INSERT ON {} BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count + 1 "
+                   "WHERE lower(table_name) = lower({}); END",
+                   sql_id("trigger_insert_feature_count_" + name_), sql_id(name_), sql_text(name_)),
+       "feature count trigger");
+  exec(fmt::format("CREATE TRIGGER {} AFTER DELETE ON {} BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count - 1 "
+                   "WHERE lower(table_name) = lower({}); END",
+                   sql_id("trigger_delete_feature_count_" + name_), sql_id(name_), sql_text(name_)),
+       "feature count trigger");
+}
 
 Gpkg::Gpkg(const std::filesystem::path& file) : file_(file.string()) {
   gis_io::detail::init_gdal();
@@ -67,6 +195,30 @@ void Gpkg::describe(OGRLayer* l, const styles::LayerDoc& doc, const std::vector<
   check(l->SetMetadataItem("IDENTIFIER", doc.title.c_str()) == CE_None ? OGRERR_NONE : OGRERR_FAILURE, "identifier");
   check(l->SetMetadataItem("DESCRIPTION", doc.abstract.c_str()) == CE_None ? OGRERR_NONE : OGRERR_FAILURE, "description");
   described_.push_back({l->GetName(), doc, fields});
+}
+
+void Gpkg::describe(const AttributeTable& t, const styles::LayerDoc& doc, const std::vector<FieldDoc>& fields) {
+  table_docs_.emplace_back(t.name(), doc);
+  described_.push_back({t.name(), doc, fields});
+}
+
+AttributeTable& Gpkg::attribute_table(const std::string& name, std::vector<AttributeTable::Column> columns) {
+  // GDAL's own connection: the table is written in the file's one transaction.
+  auto* db = static_cast<sqlite3*>(ds_->GetInternalHandle("SQLITE_HANDLE"));
+  if (db == nullptr) check(OGRERR_FAILURE, "table " + name + ": no SQLite handle");
+  tables_.push_back(std::make_unique<AttributeTable>(db, file_, name, std::move(columns)));
+  return *tables_.back();
+}
+
+// The attribute tables' last rows, feature counts and triggers, and their titles and
+// descriptions in gpkg_contents (what GDAL writes for a layer's IDENTIFIER and DESCRIPTION).
+void Gpkg::finish_tables() {
+  for (auto& t : tables_) t->finish();
+  for (const auto& [table, doc] : table_docs_)
+    sql(fmt::format("UPDATE gpkg_contents SET identifier = {}, description = {} WHERE table_name = {}", sql_text(doc.title),
+                    sql_text(doc.abstract), sql_text(table)),
+        "gpkg_contents of " + table);
+  tables_.clear();
 }
 
 void Gpkg::style(OGRLayer* l, const styles::Style& s) {
@@ -144,15 +296,15 @@ void Gpkg::write_metadata() {
     ++id;
     sql(fmt::format("INSERT INTO gpkg_metadata (id, md_scope, md_standard_uri, mime_type, metadata) VALUES ({}, 'dataset', "
                     "'http://mrcc.com/qgis.dtd', 'text/xml', {})",
-                    id, quoted(styles::qgis_metadata(d.doc))),
+                    id, sql_text(styles::qgis_metadata(d.doc))),
         "gpkg_metadata of " + d.table);
     sql(fmt::format("INSERT INTO gpkg_metadata_reference (reference_scope, table_name, column_name, row_id_value, timestamp, md_file_id, "
                     "md_parent_id) VALUES ('table', {}, NULL, NULL, '{}', {}, NULL)",
-                    quoted(d.table), kTimestamp, id),
+                    sql_text(d.table), kTimestamp, id),
         "gpkg_metadata_reference of " + d.table);
     for (const auto& f : d.fields)
       sql(fmt::format("INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description) VALUES ({}, {}, {}, {}, {})",
-                      quoted(d.table), quoted(f.name), quoted(f.name), quoted(f.unit), quoted(f.description)),
+                      sql_text(d.table), sql_text(f.name), sql_text(f.name), sql_text(f.unit), sql_text(f.description)),
           "gpkg_data_columns of " + d.table + "." + f.name);
   }
 }
@@ -172,16 +324,16 @@ void Gpkg::spatial_view(const std::string& name, const std::string& select, OGRL
 void Gpkg::write_views() {
   for (const auto& v : views_) {
     for (const auto& ix : v.indexes) sql(ix, "index for view " + v.name);
-    sql(fmt::format("CREATE VIEW {} AS {}", quoted_id(v.name), v.select), "view " + v.name);
+    sql(fmt::format("CREATE VIEW {} AS {}", sql_id(v.name), v.select), "view " + v.name);
     sql(fmt::format("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, "
                     "max_y, srs_id) SELECT {}, 'features', {}, {}, '{}', {}, {}, {}, {}, srs_id FROM gpkg_geometry_columns WHERE "
                     "table_name = {}",
-                    quoted(v.name), quoted(v.title), quoted(v.description), kTimestamp, v.extent[0], v.extent[1], v.extent[2],
-                    v.extent[3], quoted(v.like)),
+                    sql_text(v.name), sql_text(v.title), sql_text(v.description), kTimestamp, v.extent[0], v.extent[1], v.extent[2],
+                    v.extent[3], sql_text(v.like)),
         "gpkg_contents of view " + v.name);
     sql(fmt::format("INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) SELECT {}, {}, "
                     "geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns WHERE table_name = {}",
-                    quoted(v.name), quoted(v.geometry_column), quoted(v.like)),
+                    sql_text(v.name), sql_text(v.geometry_column), sql_text(v.like)),
         "gpkg_geometry_columns of view " + v.name);
   }
 }
@@ -199,6 +351,7 @@ void Gpkg::about(const std::vector<std::pair<std::string, std::string>>& rows) {
 }
 
 void Gpkg::commit() {
+  finish_tables();
   write_views();
   write_styles();
   write_metadata();

@@ -5,6 +5,7 @@
 #include <ogrsf_frmts.h>
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,11 +14,74 @@
 
 #include "output/styles.hpp"
 
+struct sqlite3;
+struct sqlite3_stmt;
+
 namespace ut::output::detail {
 
 // A field's unit and meaning, written to gpkg_data_columns and the layer's metadata.
 struct FieldDoc {
   std::string name, unit, description;
+};
+
+// An attribute table (GeoPackage data_type 'attributes': no geometry) written in bulk with
+// libsqlite3 on the GeoPackage's own connection, inside its transaction: one prepared INSERT of
+// many rows, bound values, no OGRFeature per row (docs/performance.md, "Bulk year tables"). The
+// table, its gpkg_contents and gpkg_ogr_contents rows and its feature-count triggers are the
+// ones GDAL writes for a layer without geometry (same column types: INTEGER for 64-bit integers,
+// MEDIUMINT, BOOLEAN, REAL), so GDAL and QGIS read it as a layer with its feature count. Rows
+// get fid 1, 2, ... in the order they are added. Made by Gpkg::attribute_table; finished
+// (rows flushed, count and triggers written) by Gpkg::commit. One thread at a time, any thread,
+// while no other thread uses the Gpkg (GDAL opens its connection in SQLite's multi-thread mode).
+class AttributeTable {
+ public:
+  struct Column {
+    std::string name;
+    OGRFieldType type;  // OFTInteger64, OFTInteger (OFSTBoolean or none) or OFTReal
+    OGRFieldSubType sub = OFSTNone;
+  };
+  AttributeTable(sqlite3* db, std::string file, std::string name, std::vector<Column> columns);
+  ~AttributeTable();
+  AttributeTable(const AttributeTable&) = delete;
+  AttributeTable& operator=(const AttributeTable&) = delete;
+
+  // A value: NULL, a 64-bit integer or a real.
+  struct Cell {
+    enum Kind : unsigned char { null, integer, real } kind = null;
+    union {
+      std::int64_t i;
+      double d;
+    } v{};
+    static Cell of(std::int64_t x) { return {integer, {.i = x}}; }
+    static Cell of(double x) { return {real, {.d = x}}; }
+  };
+  // The row being built: set its columns (a column not set is NULL), then end_row().
+  void set(std::size_t column, std::int64_t v) { cell(column) = Cell::of(v); }
+  void set(std::size_t column, double v) { cell(column) = Cell::of(v); }
+  void end_row();
+  // `rows` whole rows made elsewhere (any thread): rows x columns cells, row by row.
+  void add_rows(const Cell* cells, std::size_t rows);
+  std::size_t columns() const { return columns_.size(); }
+  std::int64_t rows() const { return rows_; }
+  const std::string& name() const { return name_; }
+  // The rows still buffered, the feature count, the triggers.
+  void finish();
+
+ private:
+  Cell& cell(std::size_t column) { return cells_[pending_ * columns_.size() + column]; }
+  void exec(const std::string& statement, const std::string& what);
+  sqlite3_stmt* prepare(std::size_t rows);
+  void insert(sqlite3_stmt* st, const Cell* cells, std::size_t rows);
+  void check(int rc, const std::string& what) const;
+
+  sqlite3* db_;
+  std::string file_, name_;
+  std::vector<Column> columns_;
+  std::size_t batch_;          // rows per INSERT
+  std::size_t pending_ = 0;    // rows in cells_ not yet inserted
+  std::int64_t rows_ = 0;      // rows added
+  std::vector<Cell> cells_;    // batch_ rows x columns
+  sqlite3_stmt* insert_ = nullptr;
 };
 
 class Gpkg {
@@ -30,6 +94,10 @@ class Gpkg {
   // QGIS's format with the rights (gpkg_metadata), its fields' units and meanings
   // (gpkg_data_columns); written at commit.
   void describe(OGRLayer* l, const styles::LayerDoc& doc, const std::vector<FieldDoc>& fields);
+  // The same for an attribute table of attribute_table().
+  void describe(const AttributeTable& t, const styles::LayerDoc& doc, const std::vector<FieldDoc>& fields);
+  // A table without geometry written with libsqlite3 (AttributeTable), owned by this Gpkg.
+  AttributeTable& attribute_table(const std::string& name, std::vector<AttributeTable::Column> columns);
   // The layer's default style (layer_styles, QML and SLD); written at commit.
   void style(OGRLayer* l, const styles::Style& s);
   void add(OGRLayer* l, OGRFeature& f, const char* what) const;
@@ -64,6 +132,8 @@ class Gpkg {
     std::vector<std::string> indexes;
   };
   std::vector<Described> described_;
+  std::vector<std::unique_ptr<AttributeTable>> tables_;
+  std::vector<std::pair<std::string, styles::LayerDoc>> table_docs_;  // gpkg_contents identifier, description
   std::vector<Styled> styled_;
   std::vector<View> views_;
   void check(OGRErr err, const std::string& what) const;
@@ -71,6 +141,7 @@ class Gpkg {
   void write_views();
   void write_styles();
   void write_metadata();
+  void finish_tables();
 };
 
 // DIR/ATTRIBUTION.txt: the ODbL attribution of outputs derived from OpenStreetMap; with a credit

@@ -5,8 +5,8 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
-#include <tbb/parallel_for.h>
-#include <tbb/task_group.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
@@ -214,25 +214,45 @@ void drop_arrays(sim::YearResult& y) {
   drop(p.children_per_parcel);
 }
 
-// parcel_years.csv's rows of parcels [p0, p1) in year y: parcel_id, year, the value fields
-// (integers without decimals, reals in the shortest form that reads back exactly, empty cell = no
-// data).
-void csv_rows(fmt::memory_buffer& out, const scenario::Scenario& s, const std::vector<ValueField>& fields, const city::City& plan,
-              const sim::YearResult& y, std::size_t p0, std::size_t p1) {
+// A block of a year's parcel rows, made on any thread and written in order: parcel_years.csv's
+// text (parcel_id, year, the value fields: integers without decimals, reals in the shortest form
+// that reads back exactly, empty cell = no data) and the GeoPackage's parcel_years cells (integer
+// fields as integers, the rest as reals, as GDAL was given them before).
+struct YearBlock {
+  std::size_t p0 = 0, p1 = 0;
+  fmt::memory_buffer text;
+  std::vector<detail::AttributeTable::Cell> cells;
+  double seconds = 0;  // making it
+};
+
+void year_block(YearBlock& b, bool with_text, bool with_cells, const scenario::Scenario& s, const std::vector<ValueField>& fields,
+                const city::City& plan, const sim::YearResult& y) {
+  using Cell = detail::AttributeTable::Cell;
   std::vector<std::optional<double>> v;
-  auto it = std::back_inserter(out);
-  for (std::size_t p = p0; p < p1; ++p) {
+  b.text.clear();
+  b.cells.assign(with_cells ? (b.p1 - b.p0) * (fields.size() + 2) : 0, Cell{});
+  Cell* c = b.cells.data();
+  auto it = std::back_inserter(b.text);
+  for (std::size_t p = b.p0; p < b.p1; ++p) {
     v.clear();
     parcel_values(s, y, p, v);
-    fmt::format_to(it, FMT_COMPILE("{},{}"), plan.parcels.id[p], y.year);
-    for (std::size_t k = 0; k < fields.size(); ++k) {
-      out.push_back(',');
-      if (!v[k]) continue;
-      // Integer fields hold whole numbers (counts, 0/1): printed as integers, as "{:.0f}" did.
-      if (fields[k].type == OFTInteger) fmt::format_to(it, FMT_COMPILE("{}"), static_cast<std::int64_t>(*v[k]));
-      else fmt::format_to(it, FMT_COMPILE("{}"), *v[k]);
+    if (with_text) {
+      fmt::format_to(it, FMT_COMPILE("{},{}"), plan.parcels.id[p], y.year);
+      for (std::size_t k = 0; k < fields.size(); ++k) {
+        b.text.push_back(',');
+        if (!v[k]) continue;
+        // Integer fields hold whole numbers (counts, 0/1): printed as integers, as "{:.0f}" did.
+        if (fields[k].type == OFTInteger) fmt::format_to(it, FMT_COMPILE("{}"), static_cast<std::int64_t>(*v[k]));
+        else fmt::format_to(it, FMT_COMPILE("{}"), *v[k]);
+      }
+      b.text.push_back('\n');
     }
-    out.push_back('\n');
+    if (with_cells) {
+      *c++ = Cell::of(static_cast<std::int64_t>(plan.parcels.id[p]));
+      *c++ = Cell::of(static_cast<std::int64_t>(y.year));
+      for (std::size_t k = 0; k < fields.size(); ++k, ++c)
+        if (v[k]) *c = fields[k].type == OFTInteger ? Cell::of(static_cast<std::int64_t>(static_cast<int>(*v[k]))) : Cell::of(*v[k]);
+    }
   }
 }
 
@@ -256,8 +276,8 @@ struct RunWriter::Impl {
   std::unique_ptr<detail::Gpkg> gpkg;
   OGRSpatialReference srs;
   OGRLayer* parcels = nullptr;
-  OGRLayer* parcel_years = nullptr;
-  OGRLayer* link_years = nullptr;
+  detail::AttributeTable* parcel_years = nullptr;
+  detail::AttributeTable* link_years = nullptr;
   // Directed road links of any year, identified across years (networks are rebuilt when roads
   // change): ids in order of first appearance, with that appearance's attributes and geometry.
   struct Link {
@@ -296,8 +316,6 @@ struct RunWriter::Impl {
 
   void open();
   void year_rows(const sim::YearResult& y);
-  void csv_year(const sim::YearResult& y);
-  void gpkg_year(const sim::YearResult& y);
   void links_year(const sim::YearResult& y);
   void final_layers(const RunInfo& info);
   void files(const RunInfo& info);
@@ -323,42 +341,10 @@ void RunWriter::Impl::open() {
   gpkg->field(parcels, "area_m2", OFTReal);
   gpkg->field(parcels, "floor_area_m2", OFTReal);
   add_value_fields(*gpkg, parcels, fields);
-  parcel_years = gpkg->layer("parcel_years", nullptr, wkbNone);
-  gpkg->field(parcel_years, "parcel_id", OFTInteger64);
-  gpkg->field(parcel_years, "year", OFTInteger);
-  add_value_fields(*gpkg, parcel_years, fields);
-}
-
-// Formatted in blocks of parcels on every thread, written in order: the same bytes for any
-// thread count.
-void RunWriter::Impl::csv_year(const sim::YearResult& y) {
-  constexpr std::size_t kBlock = 4096, kRound = 64;
-  const std::size_t n = plan.parcels.size(), blocks = (n + kBlock - 1) / kBlock;
-  std::vector<fmt::memory_buffer> text(std::min(blocks, kRound));
-  for (std::size_t b0 = 0; b0 < blocks; b0 += kRound) {
-    const std::size_t b1 = std::min(blocks, b0 + kRound);
-    tbb::parallel_for(b0, b1, [&](std::size_t b) {
-      auto& t = text[b - b0];
-      t.clear();
-      csv_rows(t, s, fields, plan, y, b * kBlock, std::min(n, (b + 1) * kBlock));
-    });
-    for (std::size_t b = b0; b < b1; ++b) csv->write(std::string_view(text[b - b0].data(), text[b - b0].size()));
-    report(fmt::format("parcel_years.csv {}: {}", y.year, rows_text(std::min(n, b1 * kBlock), n)), static_cast<double>(std::min(n, b1 * kBlock)) / static_cast<double>(n));
-  }
-}
-
-void RunWriter::Impl::gpkg_year(const sim::YearResult& y) {
-  const std::size_t n = plan.parcels.size();
-  std::vector<std::optional<double>> scratch;
-  OGRFeature f(parcel_years->GetLayerDefn());
-  for (std::size_t p = 0; p < n; ++p) {
-    f.SetFID(OGRNullFID);  // the feature is reused: each row gets the next id
-    f.SetField(0, static_cast<GIntBig>(plan.parcels.id[p]));
-    f.SetField(1, y.year);
-    set_parcel_values(f, 2, fields, s, y, p, scratch);
-    gpkg->add(parcel_years, f, "parcel_years row");
-    if ((p + 1) % 16384 == 0 || p + 1 == n) report(fmt::format("parcel_years {}: {}", y.year, rows_text(p + 1, n)), static_cast<double>(p + 1) / static_cast<double>(n));
-  }
+  // parcel_years: written in bulk with libsqlite3 (detail::AttributeTable), not feature by feature.
+  std::vector<detail::AttributeTable::Column> cols{{"parcel_id", OFTInteger64}, {"year", OFTInteger}};
+  for (const auto& f : fields) cols.push_back({f.name, f.type, f.sub});
+  parcel_years = &gpkg->attribute_table("parcel_years", std::move(cols));
 }
 
 // link_years rows of the year; links seen for the first time get the next ids.
@@ -367,60 +353,94 @@ void RunWriter::Impl::links_year(const sim::YearResult& y) {
   const auto& t = y.traffic;
   if (t.volume.empty()) return;
   if (link_years == nullptr) {
-    link_years = gpkg->layer("link_years", nullptr, wkbNone);
-    gpkg->field(link_years, "link_id", OFTInteger64);
-    gpkg->field(link_years, "year", OFTInteger);
-    for (const char* name : {"volume_veh_h", "voc", "time_min"}) gpkg->field(link_years, name, OFTReal);
+    link_years = &gpkg->attribute_table("link_years", {{"link_id", OFTInteger64}, {"year", OFTInteger}, {"volume_veh_h", OFTReal},
+                                                       {"voc", OFTReal}, {"time_min", OFTReal}});
     const std::vector<detail::FieldDoc> ld{{"link_id", "id", "the link of the links layer"}, {"year", "year", "simulated year"},
                                            {"volume_veh_h", "vehicles/h", "peak-hour car volume"}, {"voc", "ratio", "volume / capacity"},
                                            {"time_min", "min", "congested travel time"}};
-    gpkg->describe(link_years, layer_doc(credit, "link_years", "Road links by year (table) / 逐年路段数据", "One row per open link and simulated year.", s.name, ld),
+    gpkg->describe(*link_years, layer_doc(credit, "link_years", "Road links by year (table) / 逐年路段数据", "One row per open link and simulated year.", s.name, ld),
                    ld);
   }
-  OGRFeature f(link_years->GetLayerDefn());
+  detail::AttributeTable& ly = *link_years;
   for (std::size_t a = 0; a < t.volume.size(); ++a) {
     auto [it, fresh] = link_ids.emplace(link_key(t, a), static_cast<std::int64_t>(links.size()));
     if (fresh) links.push_back({t.road_id[a], t.reverse[a] != 0, t.capacity[a], t.time_ff_min[a], t.length_m[a], t.line[a]});
     last_link_ids.push_back(it->second);
-    f.SetFID(OGRNullFID);
-    f.SetField(0, static_cast<GIntBig>(it->second));
-    f.SetField(1, y.year);
-    f.SetField(2, t.volume[a]);
-    f.SetField(3, t.volume[a] / t.capacity[a]);
-    f.SetField(4, t.time_min[a]);
-    gpkg->add(link_years, f, "link_years row");
+    ly.set(0, it->second);
+    ly.set(1, static_cast<std::int64_t>(y.year));
+    ly.set(2, t.volume[a]);
+    ly.set(3, t.volume[a] / t.capacity[a]);
+    ly.set(4, t.time_min[a]);
+    ly.end_row();
   }
 }
 
-// The CSV rows are formatted and written by a task while this thread feeds the GeoPackage
-// (SQLite writes on one thread): the two files take the time of the longer, not the sum.
+// The year's parcel rows in one pipeline over blocks of parcels: the values are computed and
+// formatted on every thread (parallel), parcel_years.csv gets each block's text in order, and
+// the GeoPackage's parcel_years its rows in order (SQLite writes on one thread at a time): the
+// two files take about the longer of the two serial stages, and the same bytes for any thread
+// count. Then link_years.
 void RunWriter::Impl::year_rows(const sim::YearResult& y) {
-  double csv_s = 0;
-  std::exception_ptr csv_error;
-  tbb::task_group tasks;
-  if (csv)
-    tasks.run([&] {
-      const auto t0 = std::chrono::steady_clock::now();
-      try {
-        csv_year(y);
-      } catch (...) {
-        csv_error = std::current_exception();
-      }
-      csv_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    });
-  try {
-    if (gpkg)
-      timed("write_gpkg_years", [&] {
-        gpkg_year(y);
-        links_year(y);
-      });
-  } catch (...) {
-    tasks.wait();
-    throw;
+  const std::size_t n = plan.parcels.size();
+  const bool text = csv.has_value(), rows = gpkg != nullptr;
+  if (n > 0 && (text || rows)) {
+    using clock = std::chrono::steady_clock;
+    auto since = [](clock::time_point t0) { return std::chrono::duration<double>(clock::now() - t0).count(); };
+    constexpr std::size_t kBlock = 4096;
+    const std::size_t blocks = (n + kBlock - 1) / kBlock;
+    // A ring of blocks, one per token in flight. The last stage takes the blocks in order, so
+    // when block k enters, fewer than ring.size() are in flight and block k - ring.size(),
+    // whose slot it takes, has left the pipeline.
+    std::vector<YearBlock> ring(std::min<std::size_t>(blocks, std::clamp(2 * tbb::this_task_arena::max_concurrency() + 2, 4, 32)));
+    std::size_t next = 0;
+    double text_s = 0, rows_s = 0;
+    auto progress_at = [&](const YearBlock& b, const char* table) {
+      if (b.p1 == n || (b.p0 / kBlock) % 4 == 3)
+        report(fmt::format("{} {}: {}", table, y.year, rows_text(b.p1, n)), static_cast<double>(b.p1) / static_cast<double>(n));
+    };
+    tbb::parallel_pipeline(
+        ring.size(),
+        tbb::make_filter<void, YearBlock*>(tbb::filter_mode::serial_in_order,
+                                           [&](tbb::flow_control& fc) -> YearBlock* {
+                                             if (next == blocks) {
+                                               fc.stop();
+                                               return nullptr;
+                                             }
+                                             YearBlock& b = ring[next % ring.size()];
+                                             b.p0 = next * kBlock;
+                                             b.p1 = std::min(n, b.p0 + kBlock);
+                                             ++next;
+                                             return &b;
+                                           }) &
+            tbb::make_filter<YearBlock*, YearBlock*>(tbb::filter_mode::parallel,
+                                                     [&](YearBlock* b) {
+                                                       const auto t0 = clock::now();
+                                                       year_block(*b, text, rows, s, fields, plan, y);
+                                                       b->seconds = since(t0);
+                                                       return b;
+                                                     }) &
+            tbb::make_filter<YearBlock*, YearBlock*>(tbb::filter_mode::serial_in_order,
+                                                     [&](YearBlock* b) {
+                                                       if (!text) return b;
+                                                       const auto t0 = clock::now();
+                                                       csv->write(std::string_view(b->text.data(), b->text.size()));
+                                                       text_s += since(t0) + (rows ? 0.0 : b->seconds);
+                                                       if (!rows) progress_at(*b, "parcel_years.csv");
+                                                       return b;
+                                                     }) &
+            tbb::make_filter<YearBlock*, void>(tbb::filter_mode::serial_in_order, [&](YearBlock* b) {
+              if (!rows) return;
+              const auto t0 = clock::now();
+              parcel_years->add_rows(b->cells.data(), b->p1 - b->p0);
+              rows_s += since(t0);
+              progress_at(*b, "parcel_years");
+            }));
+    // Timings: the CSV's writing (and its blocks' making when it is the only file), the
+    // GeoPackage rows' inserting; the blocks' making runs beside both on the other threads.
+    if (text) add_seconds("write_parcel_years_csv", text_s);
+    if (rows) add_seconds("write_gpkg_years", rows_s);
   }
-  tasks.wait();
-  if (csv_error) std::rethrow_exception(csv_error);
-  if (csv) add_seconds("write_parcel_years_csv", csv_s);
+  if (gpkg) timed("write_gpkg_years", [&] { links_year(y); });
 }
 
 // The final year's layers: parcels, the view parcels_by_year, home points; facilities and
@@ -481,7 +501,7 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
 
   std::vector<detail::FieldDoc> year_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"}, {"year", "year", "simulated year"}};
   for (const auto& d : docs(values)) year_docs.push_back(d);
-  out.describe(parcel_years,
+  out.describe(*parcel_years,
                layer_doc(credit, "parcel_years", "Parcels by year (table) / 逐年地块数据",
                          "One row per parcel and simulated year: residents and access values (parcels_by_year shows the same rows "
                          "with the parcels' polygons, for QGIS's temporal controller).",

@@ -2,6 +2,7 @@
 // results. parcel_years.csv holds exactly the hand-computed rows; an earlier year's arrays are
 // dropped once the next year arrives; outputs.gpkg's parcels_by_year (a view of parcel_years,
 // parcels and years) gives each parcel-year row with its parcel's polygon and the year's dates.
+// parcel_years itself (written with libsqlite3) reads in GDAL as a layer with its feature count.
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <unistd.h>
@@ -122,6 +123,39 @@ TEST_CASE("run writer: parcel rows written year by year, earlier arrays dropped,
   OGRLayer* p = ds->GetLayerByName("parcels");
   REQUIRE(p != nullptr);
   CHECK(p->GetFeatureCount() == 2);
+  // parcel_years, written with libsqlite3 (detail::AttributeTable): a layer without geometry
+  // as GDAL writes one, its feature count in gpkg_ogr_contents, rows in order with fid 1..4.
+  OGRLayer* py = ds->GetLayerByName("parcel_years");
+  REQUIRE(py != nullptr);
+  CHECK(py->GetGeomType() == wkbNone);
+  CHECK(py->GetFeatureCount(FALSE) == 4);  // the stored count, not a count of the rows
+  CHECK(std::string(py->GetMetadataItem("IDENTIFIER")) == "Parcels by year (table) / 逐年地块数据");
+  const OGRFeatureDefn* pd = py->GetLayerDefn();
+  CHECK(pd->GetFieldCount() == 14);
+  CHECK(pd->GetFieldDefn(pd->GetFieldIndex("parcel_id"))->GetType() == OFTInteger64);
+  CHECK(pd->GetFieldDefn(pd->GetFieldIndex("year"))->GetType() == OFTInteger);
+  CHECK(pd->GetFieldDefn(pd->GetFieldIndex("residents"))->GetType() == OFTInteger);
+  CHECK(pd->GetFieldDefn(pd->GetFieldIndex("kindergarten_beyond_bound"))->GetSubType() == OFSTBoolean);
+  CHECK(pd->GetFieldDefn(pd->GetFieldIndex("share_kindergarten"))->GetType() == OFTReal);
+  {
+    std::unique_ptr<OGRFeature> r(py->GetFeature(3));  // the third row: parcel 7 in 2025
+    REQUIRE(r);
+    CHECK(r->GetFieldAsInteger64("parcel_id") == 7);
+    CHECK(r->GetFieldAsInteger("year") == 2025);
+    CHECK(r->GetFieldAsDouble("dist_kindergarten_m") == 299.9);
+    CHECK(r->GetFieldAsDouble("supply_kindergarten_per_1000") == 1.0 / 3.0);
+    CHECK(r->IsFieldNull(r->GetFieldIndex("households")));
+  }
+  ds.reset();
+  // GDAL's feature-count triggers are there: a row added by another tool is counted.
+  {
+    std::unique_ptr<GDALDataset> up(GDALDataset::Open((dir / "outputs.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    REQUIRE(up);
+    if (OGRLayer* r = up->ExecuteSQL("INSERT INTO parcel_years (parcel_id, year) VALUES (11, 2026)", nullptr, nullptr)) up->ReleaseResultSet(r);
+  }
+  ds.reset(GDALDataset::Open((dir / "outputs.gpkg").c_str(), GDAL_OF_VECTOR));
+  REQUIRE(ds);
+  CHECK(ds->GetLayerByName("parcel_years")->GetFeatureCount(FALSE) == 5);
   ds.reset();
   fs::remove_all(dir);
 }
