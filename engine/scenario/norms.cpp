@@ -82,18 +82,8 @@ std::string read_sources(const Reader& r, const toml::table& t, const std::strin
       if (!t.contains(k.str()))
         r.fail(p + "source_of." + std::string(k.str()), "names a field this table does not set", "");
   }
-  for (const auto& k : field_keys()) {
-    if (!t.contains(k)) continue;
-    std::string s = common;
-    if (per_key != nullptr && per_key->contains(k)) {
-      s = r.str(*per_key, p + "source_of.", k, true);
-      if (s.find_first_not_of(" \t") == std::string::npos)
-        r.fail(p + "source_of." + k, "must name where the figure comes from", shown(s));
-    }
-    if (s.empty())
-      r.fail(p + k, fmt::format("every figure needs a source: give {}source (the whole table) or {}source_of.{}", p, p, k), "");
-    n.field_sources[k] = s;
-  }
+  for (const auto& k : field_keys())
+    if (t.contains(k)) n.field_sources[k] = r.key_source(per_key, p + "source_of.", p, k, common, "figure");
   return common;
 }
 

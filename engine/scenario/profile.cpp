@@ -214,19 +214,7 @@ class ProfileReader {
     if (common.empty()) common = inherited;
     const toml::table* per_key = r_.table(t, p, "sources", false);
     if (per_key != nullptr) r_.check_keys(*per_key, p + "sources", keys);
-    for (const auto& k : keys) {
-      std::string s = common;
-      if (per_key != nullptr && per_key->contains(k)) {
-        s = r_.str(*per_key, p + "sources.", k, true);
-        if (s.find_first_not_of(" \t") == std::string::npos)
-          r_.fail(p + "sources." + k, "must name where the number comes from", shown(s));
-      }
-      if (s.empty())
-        r_.fail(p + k,
-                fmt::format("every number needs a source: give {}source (the whole table) or {}sources.{}", p, p, k),
-                "");
-      out_.sources[p + k] = s;
-    }
+    for (const auto& k : keys) out_.sources[p + k] = r_.key_source(per_key, p + "sources.", p, k, common, "number");
   }
 };
 
