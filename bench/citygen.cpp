@@ -206,6 +206,31 @@ OGRPolygon rect(double x0, double y0, double x1, double y1) {
 
 }  // namespace
 
+namespace {
+
+// The profile as OUT/profile.toml and the standards file its [norms] table names as
+// OUT/norms.toml, the copy's `file` key pointing at it: the city directory is self-contained.
+void copy_profile(const fs::path& profile, const fs::path& out) {
+  std::ifstream in(profile, std::ios::binary);
+  std::ostringstream text;
+  std::string line, table;
+  while (std::getline(in, line)) {
+    if (line.rfind('[', 0) == 0) table = line.substr(0, line.find(']') + 1);
+    const std::string key = "file = \"";
+    if (table == "[norms]" && line.rfind(key, 0) == 0) {
+      const auto end = line.find('"', key.size());
+      const fs::path norms = line.substr(key.size(), end - key.size());
+      fs::copy_file(norms.is_absolute() ? norms : profile.parent_path() / norms, out / "norms.toml",
+                    fs::copy_options::overwrite_existing);
+      line = key + "norms.toml\"" + line.substr(end + 1);
+    }
+    text << line << '\n';
+  }
+  std::ofstream(out / "profile.toml", std::ios::binary) << text.str();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   try {
@@ -557,7 +582,7 @@ int main(int argc, char** argv) {
     }
 
     // --- Profile, scenario, README.
-    fs::copy_file(a.profile, a.out / "profile.toml", fs::copy_options::overwrite_existing);
+    copy_profile(a.profile, a.out);
     const std::string name = "synthetic-" + a.size;
     {
       std::ofstream s(a.out / "scenario.toml");
@@ -587,7 +612,8 @@ int main(int argc, char** argv) {
         << " --residents " << a.residents << (a.buildings ? "" : " --no-buildings")
         << "` for benchmarks (docs/performance.md, \"The synthetic city\"). The same arguments give the same layers.\n\n"
         << "Its profile (`profile.toml`) is a copy of central Chengdu's (`gis-data/chengdu-center/profile.toml`): the\n"
-        << "demography, mobility and capacities of a real city on a made-up street plan.\n\n"
+        << "demography, mobility and capacities of a real city on a made-up street plan; `norms.toml` is a copy of\n"
+        << "the standards file the profile names (`gis-data/norms/gb50180-2018.toml`).\n\n"
         << "| what | count |\n| --- | --- |\n"
         << "| residents | " << a.residents << " |\n"
         << "| blocks (grid " << n << " x " << n << ", 100 m apart) | " << nb << " |\n"

@@ -949,6 +949,8 @@ std::vector<InputRecord> input_records(const scenario::Scenario& s,
   std::vector<InputRecord> in;
   in.push_back({"scenario", fs::absolute(s.file).string(), "", sha256(s.file)});
   if (!s.profile.file.empty()) in.push_back({"profile", fs::absolute(s.profile.file).string(), "", sha256(s.profile.file)});
+  if (!s.profile.norms_file.empty())
+    in.push_back({"norms", fs::absolute(s.profile.norms_file).string(), "", sha256(s.profile.norms_file)});
   for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
     if (!l->source.empty()) in.push_back({l->role, fs::absolute(l->source).string(), l->layer, sha256(l->source)});
   if (!s.homes.raster.empty()) in.push_back({"homes.raster", fs::absolute(s.homes.raster).string(), "", sha256(s.homes.raster)});
@@ -960,6 +962,7 @@ std::vector<InputRecord> input_records(const scenario::Scenario& s,
 std::vector<fs::path> scenario_inputs(const scenario::Scenario& s) {
   std::vector<fs::path> in{s.file};
   if (!s.profile.file.empty()) in.push_back(s.profile.file);
+  if (!s.profile.norms_file.empty()) in.push_back(s.profile.norms_file);
   for (const auto* l : {&s.parcels, &s.roads, &s.greenways, &s.facilities, &s.buildings, &s.barriers})
     if (!l->source.empty()) in.push_back(l->source);
   for (const auto& g : s.add_greenways)

@@ -1,7 +1,11 @@
 #pragma once
 // The planning norms the coverage model encodes (GB 50180-2018 life-circle tiers, park city
-// rules, the fire 5-minute circle): one row per coverage class, each figure declared once with
-// its unit and source. A scenario may override any field ([norms.<class>] in the TOML file).
+// rules, the fire 5-minute circle): one row per coverage class. They are data, not code: a
+// standards file (gis-data/norms/*.toml, every figure with its source) that the city profile
+// names, the profile's [norms.<class>] overrides, then the scenario's (docs/profile-format.md,
+// "Planning norms").
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,13 +26,19 @@ struct Norm {
   double catchment_m = 0;            // 2SFCA catchment (Gaussian decay to 0 at this distance)
   double default_capacity = 0;       // capacity of a site whose layer gives none
   std::string capacity_unit;         // "seats", "residents served"
-  std::string source_note;           // where the figures come from
+  std::string source_note;           // where the class's figures come from (the standards file's `source`)
+  // Where each field set comes from, by key ("radius_m"): the standards file's `source_of.KEY` or
+  // `source`, replaced by the profile's when it overrides the field, by "scenario FILE (norms.CLASS)"
+  // when the scenario does.
+  std::map<std::string, std::string> field_sources;
 };
 
-// The built-in table (docs/indicators.md lists it with sources).
-std::vector<Norm> default_norms();
+// A standards file ([[norm]] tables, docs/profile-format.md): every class with every field and
+// the source of each. Throws core::InputError naming the file, the key (norm[3].radius_m), the
+// rule and the bad value.
+std::vector<Norm> load_norms(const std::filesystem::path& file);
 
-// Field names a [norms.<class>] table may set.
+// Field names a scenario's [norms.<class>] table may set.
 const std::vector<std::string>& norm_keys();
 
 }  // namespace ut::scenario

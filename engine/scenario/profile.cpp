@@ -9,6 +9,7 @@
 #include "core/suggest.hpp"
 #include "scenario/limits.hpp"
 #include "scenario/norms.hpp"
+#include "scenario/norms_read.hpp"
 #include "scenario/toml_read.hpp"
 
 namespace ut::scenario {
@@ -94,6 +95,23 @@ class ProfileReader {
     sources(*t, "road_capacity", keys, "");
   }
 
+  // [norms]: the standards file (relative to the profile) and the profile's overrides of its classes.
+  void norms(const toml::table& root) {
+    if (!root.contains("norms"))
+      r_.fail("norms",
+              "required table is missing: name the planning norms of the coverage classes, e.g. [norms] file = "
+              "\"../norms/gb50180-2018.toml\" (docs/profile-format.md)",
+              "");
+    const toml::table* t = r_.table(root, "", "norms", true);
+    const std::string f = r_.str(*t, "norms.", "file", true);
+    if (f.empty()) r_.fail("norms.file", "must not be empty", "\"\"");
+    const std::filesystem::path path = std::filesystem::path(f).is_absolute() ? std::filesystem::path(f) : r_.file.parent_path() / f;
+    r_.readable_file(path, "norms.file");
+    out_.norms_file = path;
+    out_.norms = load_norms(path);
+    detail::override_norms(r_, *t, {"file"}, detail::NormLayer::profile, out_.norms);
+  }
+
   // [facility_capacity]: the capacity of a site whose layer gives none, by coverage class.
   void facility_capacity(const toml::table& root, const std::vector<std::string>& classes) {
     const toml::table* t = r_.table(root, "", "facility_capacity", true);
@@ -117,7 +135,7 @@ class ProfileReader {
     const toml::array* arr = n->as_array();
     if (arr == nullptr || !arr->is_array_of_tables())
       r_.fail("compliance", "must be an array of tables ([[compliance]])", Reader::show(*n));
-    const std::vector<std::string> indicators = compliance_indicators();
+    const std::vector<std::string> indicators = compliance_indicators(out_.norms);
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const toml::table& t = *(*arr)[i].as_table();
       const std::string key = fmt::format("compliance[{}]", i + 1);
@@ -196,19 +214,7 @@ class ProfileReader {
     if (common.empty()) common = inherited;
     const toml::table* per_key = r_.table(t, p, "sources", false);
     if (per_key != nullptr) r_.check_keys(*per_key, p + "sources", keys);
-    for (const auto& k : keys) {
-      std::string s = common;
-      if (per_key != nullptr && per_key->contains(k)) {
-        s = r_.str(*per_key, p + "sources.", k, true);
-        if (s.find_first_not_of(" \t") == std::string::npos)
-          r_.fail(p + "sources." + k, "must name where the number comes from", shown(s));
-      }
-      if (s.empty())
-        r_.fail(p + k,
-                fmt::format("every number needs a source: give {}source (the whole table) or {}sources.{}", p, p, k),
-                "");
-      out_.sources[p + k] = s;
-    }
+    for (const auto& k : keys) out_.sources[p + k] = r_.key_source(per_key, p + "sources.", p, k, common, "number");
   }
 };
 
@@ -232,7 +238,7 @@ Profile load_profile(const std::filesystem::path& file) {
   // [prepare_osm] is read by `urbantwin prepare-osm` (docs/profile-format.md), never here.
   r.check_keys(root, "",
                {"name", "description", "demography", "mortality", "mobility", "housing", "location_choice", "trips",
-                "modes", "land_uses", "road_capacity", "facility_capacity", "compliance", "prepare_osm"});
+                "modes", "land_uses", "road_capacity", "norms", "facility_capacity", "compliance", "prepare_osm"});
   p.name = r.str(root, "", "name", true);
   if (p.name.empty()) r.fail("name", "must not be empty", "\"\"");
   p.description = r.str(root, "", "description", false);
@@ -311,8 +317,9 @@ Profile load_profile(const std::filesystem::path& file) {
 
   pr.land_uses(root);
   pr.road_capacity(root);
+  pr.norms(root);
   std::vector<std::string> classes;
-  for (const auto& n : default_norms()) classes.push_back(n.name);
+  for (const auto& n : p.norms) classes.push_back(n.name);
   pr.facility_capacity(root, classes);
   pr.compliance(root);
   return p;
@@ -328,8 +335,7 @@ const char* op_text(CompareOp op) {
   return "?";
 }
 
-std::vector<std::string> compliance_indicators() {
-  const auto norms = default_norms();
+std::vector<std::string> compliance_indicators(const std::vector<Norm>& norms) {
   std::vector<std::string> out{"population", "coverage_5min_pct", "coverage_10min_pct", "coverage_15min_pct"};
   for (const auto& n : norms) out.push_back("access_" + n.name + "_pct");
   for (const char* c : {"park_500m_pct", "green_300m_pct", "greenway_access_pct", "metro_800m_pct", "fire_5min_pct"}) out.emplace_back(c);

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "scenario/norms.hpp"
+
 namespace ut::scenario {
 
 inline constexpr int kProfileAgeBands = 18;  // 0-4, 5-9, ..., 80-84, 85+
@@ -107,6 +109,8 @@ struct Profile {
   std::map<std::string, LandUse> land_uses;
   std::map<std::string, double> lane_capacity;      // [road_capacity]: veh/h per lane by road class
   double lane_capacity_other = 0;                   // [road_capacity] other: every class not listed
+  std::filesystem::path norms_file;                 // [norms] file: the standards file (absolute or relative to the cwd)
+  std::vector<Norm> norms;                          // its classes with the profile's [norms.<class>] overrides
   std::map<std::string, double> facility_capacity;  // [facility_capacity]: a site's capacity by coverage class
   std::map<std::string, std::string> sources;       // "table.key" -> the source of that number
   std::vector<ComplianceNorm> compliance;           // [[compliance]], in file order (optional: none)
@@ -114,14 +118,16 @@ struct Profile {
 
 // Parses and validates a profile file: every table present, no unknown key (the nearest valid
 // key suggested), rates in 0..1, arrays of their length, and a source for every number
-// (`source` of its table or `sources.KEY`); [facility_capacity] names coverage classes of the
-// built-in norms (default_norms). The table [prepare_osm] belongs to `urbantwin prepare-osm` and is not read here.
-// Throws core::InputError naming the file and the key.
+// (`source` of its table or `sources.KEY`). [norms] names the standards file (load_norms; relative
+// to the profile) and may override its classes' fields, each with a source; [facility_capacity]
+// and [[compliance]] name its classes. The table [prepare_osm] belongs to `urbantwin prepare-osm`
+// and is not read here. Throws core::InputError naming the file (the profile's or the standards
+// file's) and the key.
 Profile load_profile(const std::filesystem::path& file);
 
-// The indicators.csv columns a [[compliance]] norm may name: those every run with the built-in
-// norms (default_norms) writes, in the order sim::compute_indicators writes them.
-std::vector<std::string> compliance_indicators();
+// The indicators.csv columns a [[compliance]] norm may name: those every run with these norms
+// writes, in the order sim::compute_indicators writes them.
+std::vector<std::string> compliance_indicators(const std::vector<Norm>& norms);
 
 // The lane capacity of a road class (veh/h per lane) by the profile.
 double lane_capacity(const Profile& p, const std::string& road_class);

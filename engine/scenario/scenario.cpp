@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/suggest.hpp"
 #include "scenario/limits.hpp"
+#include "scenario/norms_read.hpp"
 #include "scenario/toml_read.hpp"
 
 namespace ut::scenario {
@@ -94,7 +95,7 @@ bool valid_name(const std::string& name) {
 Scenario load_scenario(const fs::path& file) { return load_scenario(file, {}); }
 
 std::vector<Norm> default_norms(const Profile& p) {
-  std::vector<Norm> norms = default_norms();
+  std::vector<Norm> norms = p.norms;
   for (auto& n : norms)
     if (auto it = p.facility_capacity.find(n.name); it != p.facility_capacity.end()) n.default_capacity = it->second;
   return norms;
@@ -202,36 +203,10 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
   s.buildings = layer(r, *layers, "buildings", false);
   s.barriers = layer(r, *layers, "barriers", false);
 
+  // The profile's norms; the scenario's [norms.<class>] set fields for this run.
   s.norms = default_norms(s.profile);
-  if (const toml::table* norms = r.table(root, "", "norms", false)) {
-    std::vector<std::string> names;
-    for (const auto& n : s.norms) names.push_back(n.name);
-    r.check_keys(*norms, "norms", names);
-    for (auto& n : s.norms) {
-      const toml::table* t = r.table(*norms, "norms.", n.name, false);
-      if (t == nullptr) continue;
-      const std::string p = "norms." + n.name + ".";
-      r.check_keys(*t, "norms." + n.name, norm_keys());
-      if (t->contains("sources")) n.sources = r.strings(*t, p, "sources", true);
-      const std::string net = r.str(*t, p, "network", false, n.network == Network::walk ? "walk" : "drive");
-      if (net != "walk" && net != "drive") r.fail(p + "network", "must be \"walk\" or \"drive\"", "\"" + net + "\"");
-      n.network = net == "walk" ? Network::walk : Network::drive;
-      n.tier = static_cast<int>(r.integer(*t, p, "tier", false, n.tier, 0, 15));
-      if (n.tier != 0 && n.tier != 5 && n.tier != 10 && n.tier != 15)
-        r.fail(p + "tier", "must be 0, 5, 10 or 15", std::to_string(n.tier));
-      n.radius_m = r.num(*t, p, "radius_m", false, n.radius_m, 1, 20000);
-      n.drive_min = r.num(*t, p, "drive_min", false, n.drive_min, 0, 120);
-      n.turnout_min = r.num(*t, p, "turnout_min", false, n.turnout_min, 0, 60);
-      n.min_area_m2 = r.num(*t, p, "min_area_m2", false, n.min_area_m2, 0, 1e9);
-      n.sfca = r.boolean(*t, p, "sfca", n.sfca);
-      n.catchment_m = r.num(*t, p, "catchment_m", false, n.catchment_m, 0, 20000);
-      n.default_capacity = r.num(*t, p, "default_capacity", false, n.default_capacity, 0, limits::kMaxCapacity);
-      n.capacity_unit = r.str(*t, p, "capacity_unit", false, n.capacity_unit);
-      if (n.sfca && n.catchment_m <= 0) r.fail(p + "catchment_m", "must be > 0 when sfca = true", fmt::format("{}", n.catchment_m));
-      if (n.network == Network::drive && n.drive_min <= n.turnout_min)
-        r.fail(p + "drive_min", "must exceed turnout_min on the drive network", fmt::format("{}", n.drive_min));
-    }
-  }
+  if (const toml::table* norms = r.table(root, "", "norms", false))
+    detail::override_norms(r, *norms, {}, detail::NormLayer::scenario, s.norms);
 
   auto set_profile = [&](const toml::table& t, const std::string& table, const std::string& key,
                          const std::string& profile_key, double& ref, double lo, double hi) {

@@ -206,7 +206,8 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
 // when given.
 std::string toml_with_absolute_paths(const Scenario& s, const std::string& name = "");
 
-// The built-in norms (default_norms) with the profile's facility capacities.
+// The profile's norms (its standards file with its [norms.<class>] overrides) with its facility
+// capacities: a scenario's norms before its own [norms.<class>] tables.
 std::vector<Norm> default_norms(const Profile& p);
 
 // Where a number of the run's profile was given, for messages: the scenario's key when the

@@ -140,6 +140,24 @@ struct Reader {
     return n->as_table();
   }
 
+  // The source of `key` of a table whose per-key sources are `per_key` (at `per_key_prefix`, e.g.
+  // "trips.sources."): its own when given (not blank), else `common`; none (empty) fails, naming
+  // `key_prefix + key` and both ways to give one. `what` is "number" or "figure".
+  std::string key_source(const toml::table* per_key, const std::string& per_key_prefix, const std::string& table_prefix,
+                         const std::string& key, const std::string& common, const std::string& what) const {
+    std::string s = common;
+    if (per_key != nullptr && per_key->contains(key)) {
+      s = str(*per_key, per_key_prefix, key, true);
+      if (s.find_first_not_of(" \t") == std::string::npos)
+        fail(per_key_prefix + key, "must name where the " + what + " comes from", shown(s));
+    }
+    if (s.empty())
+      fail(table_prefix + key, fmt::format("every {} needs a source: give {}source (the whole table) or {}{}", what,
+                                           table_prefix, per_key_prefix, key),
+           "");
+    return s;
+  }
+
   // A path a key names must be a readable regular file (checked here, before any run starts).
   void readable_file(const fs::path& path, const std::string& key) const {
     const std::string v = shown(path.string());

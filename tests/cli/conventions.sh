@@ -87,7 +87,9 @@ cmake -DSRC="$tmp/nogit" -DOUT="$tmp/nogit/h.hpp" -P "$tmp/nogit/build_commit.cm
 grep -qx '#define UT_BUILD_COMMIT ""' "$tmp/nogit/h.hpp" || fail "a tree without git: $(cat "$tmp/nogit/h.hpp")"
 
 # --- prepare-osm -----------------------------------------------------------------------------
-mkdir -p "$tmp/city" "$tmp/scenarios"
+# The generic profile's tables name the standards file beside the profile's folder: ../norms/.
+mkdir -p "$tmp/city" "$tmp/scenarios" "$tmp/norms"
+cp "$src/gis-data/norms/gb50180-2018.toml" "$tmp/norms/"
 {
   echo 'name = "testville"'
   awk '/^# -----/ { exit } /^\[demography\]/ { f = 1 } f' "$src/gis-data/generic/profile.toml"

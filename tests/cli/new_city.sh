@@ -9,7 +9,9 @@ set -euo pipefail
 ut=$(realpath "$1") src=$(realpath "$2") dir=$(realpath "$3")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-mkdir -p "$tmp/city" "$tmp/scenarios"
+# The generic profile's tables name the standards file beside the profile's folder: ../norms/.
+mkdir -p "$tmp/city" "$tmp/scenarios" "$tmp/norms"
+cp "$src/gis-data/norms/gb50180-2018.toml" "$tmp/norms/"
 {
   echo 'name = "testville"'
   echo 'description = "a test city: generic simulation tables, our own prepare-osm rules"'

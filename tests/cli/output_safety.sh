@@ -46,6 +46,7 @@ expect "--out an existing file" 2 "not a folder" $rc && [ "$(cat "$tmp/file")" =
 mkdir -p "$tmp/in" "$tmp/profile"
 cp "$src/gis-data/chengdu-center/chengdu-center.gpkg" "$tmp/in/city.gpkg"
 cp "$src/gis-data/chengdu-center/profile.toml" "$tmp/profile/city.toml"
+mkdir -p "$tmp/norms" && cp "$src/gis-data/norms/gb50180-2018.toml" "$tmp/norms/"  # the profile's [norms] file
 sed -e 's#\.\./\.\./gis-data/chengdu-center/chengdu-center\.gpkg#city.gpkg#' \
     -e 's#^profile = .*#profile = "../profile/city.toml"#' "$sc" > "$tmp/in/s.toml"
 insum=$(sums "$tmp/in")
@@ -57,6 +58,10 @@ expect "--out an input file" 2 "must not" $rc && [ "$(sums "$tmp/in")" = "$insum
 profsum=$(sums "$tmp/profile")
 "$ut" run "$tmp/in/s.toml" --out "$tmp/profile" --overwrite --until 2024 --quiet 2>"$tmp/err"; rc=$?
 expect "--out the profile's folder" 2 "must not contain an input" $rc && [ "$(sums "$tmp/profile")" = "$profsum" ] && ok "--out the folder holding the city profile: refused, profile intact"
+# So is the profile's standards file (role "norms").
+normsum=$(sums "$tmp/norms")
+"$ut" run "$tmp/in/s.toml" --out "$tmp/norms" --overwrite --until 2024 --quiet 2>"$tmp/err"; rc=$?
+expect "--out the norms folder" 2 "must not contain an input" $rc && [ "$(sums "$tmp/norms")" = "$normsum" ] && ok "--out the folder holding the standards file: refused, file intact"
 
 mkdir -p "$tmp/theirs" && echo mine > "$tmp/theirs/notes.txt"
 run --out "$tmp/theirs" --overwrite 2>"$tmp/err"; rc=$?

@@ -12,10 +12,14 @@
 
 // Every scenario names a city profile, read before the tables after it: the bundled Chengdu
 // profile lies next to the input as profile.toml, so a corpus entry with
-// `profile = "profile.toml"` reaches the rest of the loader.
+// `profile = "profile.toml"` reaches the rest of the loader. Its standards file ([norms] file,
+// relative to the profile) is named by its absolute path in the copy.
 static void write_profile() {
   std::ifstream in(UT_SOURCE_DIR "/gis-data/chengdu-center/profile.toml", std::ios::binary);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string rel = "file = \"../norms/";
+  if (const auto at = text.find(rel); at != std::string::npos)
+    text.replace(at, rel.size(), "file = \"" UT_SOURCE_DIR "/gis-data/norms/");
   ut::fuzz::scratch().write("profile.toml", text);
 }
 

@@ -4,12 +4,16 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
+#include "scenario/norms.hpp"
 #include "scenario/profile.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/rules.hpp"
@@ -114,6 +118,9 @@ source = "test offices"
 primary = 1100
 other = 500
 source = "test capacities"
+
+[norms]
+file = ")" UT_SOURCE_DIR R"(/gis-data/norms/gb50180-2018.toml"
 
 [facility_capacity]
 kindergarten = 200
@@ -369,4 +376,146 @@ source = "test"
              Catch::Contains("key compliance[2].claus") && Catch::Contains("did you mean 'clause'?"));
   CHECK_THAT(bad("target.toml", "target = 8.5", "target = \"8.5\""),
              Catch::Contains("key compliance[2].target") && Catch::Contains("must be a number"));
+}
+
+TEST_CASE("Norms: the bundled standards file holds the table the engine had built in, every figure with its source",
+          "[profile][norms]") {
+  const auto norms = scenario::load_norms(std::string(UT_SOURCE_DIR) + "/gis-data/norms/gb50180-2018.toml");
+  // The former scenario/norms.cpp table, class by class in its order (the indicators.csv columns follow it).
+  struct Row {
+    const char* name;
+    std::vector<std::string> sources;
+    scenario::Network network;
+    int tier;
+    double radius_m, drive_min, turnout_min, min_area_m2;
+    bool sfca;
+    double catchment_m;
+    const char* unit;
+  };
+  using scenario::Network;
+  const std::vector<Row> want = {
+      {"kindergarten", {"kindergarten"}, Network::walk, 5, 300, 0, 0, 0, true, 500, "seats"},
+      {"elderly_care", {"elderly_care"}, Network::walk, 5, 300, 0, 0, 0, false, 0, ""},
+      {"primary_school", {"primary_school"}, Network::walk, 10, 500, 0, 0, 0, true, 1000, "seats"},
+      {"middle_school", {"middle_school"}, Network::walk, 15, 1000, 0, 0, 0, true, 1500, "seats"},
+      {"health", {"health"}, Network::walk, 15, 1000, 0, 0, 0, true, 1500, "residents served"},
+      {"metro", {"metro"}, Network::walk, 15, 800, 0, 0, 0, false, 0, ""},
+      {"park", {"park"}, Network::walk, 0, 500, 0, 0, 5000, false, 0, ""},
+      {"green", {"park", "green_space"}, Network::walk, 0, 300, 0, 0, 2000, false, 0, ""},
+      {"greenway", {"greenway"}, Network::walk, 0, 500, 0, 0, 0, false, 0, ""},
+      {"fire", {"fire_station"}, Network::drive, 0, 0, 5, 1, 0, false, 0, ""}};
+  REQUIRE(norms.size() == want.size());
+  for (std::size_t k = 0; k < want.size(); ++k) {
+    const auto& n = norms[k];
+    const auto& w = want[k];
+    INFO(w.name);
+    CHECK(n.name == w.name);
+    CHECK(n.sources == w.sources);
+    CHECK(n.network == w.network);
+    CHECK(n.tier == w.tier);
+    CHECK(n.radius_m == w.radius_m);
+    CHECK(n.drive_min == w.drive_min);
+    CHECK(n.turnout_min == w.turnout_min);
+    CHECK(n.min_area_m2 == w.min_area_m2);
+    CHECK(n.sfca == w.sfca);
+    CHECK(n.catchment_m == w.catchment_m);
+    CHECK(n.capacity_unit == w.unit);
+    CHECK(n.default_capacity == 0);  // a city's figure: the profile's [facility_capacity]
+    // Every figure it sets has a source; the [check] marks are kept.
+    for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{
+             {"tier", n.tier}, {"radius_m", n.radius_m}, {"drive_min", n.drive_min}, {"turnout_min", n.turnout_min},
+             {"min_area_m2", n.min_area_m2}, {"catchment_m", n.catchment_m}})
+      if (value != 0 || key == "tier") CHECK(n.field_sources.count(key) == 1);
+    for (const auto& [key, src] : n.field_sources) CHECK(!src.empty());
+  }
+  CHECK(norms[0].field_sources.at("radius_m") == "GB 50180-2018 table of life-circle service radii");
+  CHECK_THAT(norms[0].field_sources.at("catchment_m"), Catch::StartsWith("project choice"));
+  CHECK(norms[1].source_note == "GB 50180-2018 table of life-circle service radii [check]");
+  CHECK_THAT(norms[6].field_sources.at("min_area_m2"), Catch::Contains("5,000 m2") && Catch::EndsWith("[check]"));
+  CHECK_THAT(norms[9].field_sources.at("turnout_min"), Catch::StartsWith("GB 51080-2015"));
+}
+
+TEST_CASE("Norms: the profile names the standards file and overrides it with a source, the scenario overrides both",
+          "[profile][norms][scenario]") {
+  const std::string file = "file = \"" UT_SOURCE_DIR "/gis-data/norms/gb50180-2018.toml\"\n";
+  SECTION("a profile's [norms.<class>]: the field and its source replaced, the rest the file's") {
+    const auto p = scenario::load_profile(write(
+        "override.toml", with(file, file + "\n[norms.kindergarten]\nradius_m = 250\nsource = \"a local rule, art. 4\"\n")));
+    REQUIRE(p.norms.size() == 10);
+    CHECK(p.norms[0].radius_m == 250);
+    CHECK(p.norms[0].field_sources.at("radius_m") == "a local rule, art. 4");
+    CHECK(p.norms[0].tier == 5);
+    CHECK(p.norms[0].field_sources.at("tier") == "GB 50180-2018 table of life-circle service radii");
+    CHECK(p.norms[2].radius_m == 500);
+    // Then the scenario's, with the profile's capacity.
+    write("override_scenario_city.toml", with(file, file + "\n[norms.kindergarten]\nradius_m = 250\nsource = \"rule\"\n"));
+    const auto s = scenario::load_scenario(write(
+        "override_scenario.toml",
+        "name = \"t\"\nprofile = \"override_scenario_city.toml\"\n[layers.parcels]\nsource = \"a.gpkg\"\nlayer = \"p\"\n"
+        "[layers.roads]\nsource = \"a.gpkg\"\nlayer = \"r\"\n[layers.facilities]\nsource = \"a.gpkg\"\nlayer = \"f\"\n"
+        "[norms.kindergarten]\ncatchment_m = 600\n"));
+    CHECK(s.norms[0].radius_m == 250);
+    CHECK(s.norms[0].catchment_m == 600);
+    CHECK(s.norms[0].default_capacity == 200);  // [facility_capacity]
+    CHECK(s.norms[0].field_sources.at("radius_m") == "rule");
+    CHECK_THAT(s.norms[0].field_sources.at("catchment_m"),
+               Catch::StartsWith("scenario ") && Catch::EndsWith("override_scenario.toml (norms.kindergarten)"));
+    CHECK(s.profile.norms_file == fs::path(UT_SOURCE_DIR "/gis-data/norms/gb50180-2018.toml"));
+  }
+  SECTION("source_of for one figure, `source` for the others") {
+    const auto p = scenario::load_profile(write(
+        "source_of.toml", with(file, file + "\n[norms.fire]\ndrive_min = 6\nturnout_min = 1.5\nsource = \"local fire code\"\n"
+                                            "source_of = { turnout_min = \"fire brigade survey 2023\" }\n")));
+    CHECK(p.norms[9].drive_min == 6);
+    CHECK(p.norms[9].field_sources.at("drive_min") == "local fire code");
+    CHECK(p.norms[9].field_sources.at("turnout_min") == "fire brigade survey 2023");
+  }
+  SECTION("a profile without [norms], or naming a file that is not there") {
+    CHECK_THAT(message(write("no_norms.toml", with("[norms]\n" + file, ""))),
+               Catch::Contains("no_norms.toml") && Catch::Contains("key norms") &&
+                   Catch::Contains("required table is missing") && Catch::Contains("[norms] file ="));
+    CHECK_THAT(message(write("no_file.toml", with(file, "file = \"nowhere/norms.toml\"\n"))),
+               Catch::Contains("no_file.toml") && Catch::Contains("key norms.file") &&
+                   Catch::Contains("must name an existing file") && Catch::Contains("nowhere/norms.toml"));
+    CHECK_THAT(message(write("no_file_key.toml", with(file, ""))),
+               Catch::Contains("key norms.file") && Catch::Contains("required key is missing"));
+  }
+  SECTION("a bad override names the profile, the class and the key") {
+    CHECK_THAT(message(write("class_typo.toml", with(file, file + "[norms.kindergarden]\nradius_m = 250\nsource = \"x\"\n"))),
+               Catch::Contains("class_typo.toml") && Catch::Contains("key norms.kindergarden") &&
+                   Catch::Contains("did you mean 'kindergarten'?"));
+    CHECK_THAT(message(write("no_src.toml", with(file, file + "[norms.park]\nmin_area_m2 = 4000\n"))),
+               Catch::Contains("no_src.toml") && Catch::Contains("key norms.park.min_area_m2") &&
+                   Catch::Contains("every figure needs a source: give norms.park.source"));
+    CHECK_THAT(message(write("drive.toml", with(file, file + "[norms.fire]\nturnout_min = 5\nsource = \"x\"\n"))),
+               Catch::Contains("key norms.fire.drive_min") && Catch::Contains("must exceed turnout_min"));
+  }
+  SECTION("a city's own standards file: its classes are the ones [facility_capacity] and [[compliance]] may name") {
+    const fs::path own = write("own_norms.toml", R"(name = "own"
+[[norm]]
+class = "school"
+sources = ["primary_school", "middle_school"]
+network = "walk"
+tier = 10
+radius_m = 600
+sfca = true
+catchment_m = 1200
+capacity_unit = "seats"
+source = "own planning code, art. 12"
+)");
+    const std::string own_file = "file = \"" + own.filename().string() + "\"\n";  // relative to the profile
+    std::string text = with(file, own_file);
+    text.replace(text.find("kindergarten = 200"), 18, "school = 900");
+    const auto p = scenario::load_profile(write("own.toml", text));
+    REQUIRE(p.norms.size() == 1);
+    CHECK(p.norms[0].name == "school");
+    CHECK(p.norms[0].sources == std::vector<std::string>{"primary_school", "middle_school"});
+    CHECK(scenario::default_norms(p)[0].default_capacity == 900);
+    const auto cols = scenario::compliance_indicators(p.norms);
+    CHECK(std::find(cols.begin(), cols.end(), "access_school_pct") != cols.end());
+    CHECK(std::find(cols.begin(), cols.end(), "supply_school_per_1000") != cols.end());
+    CHECK(std::find(cols.begin(), cols.end(), "access_kindergarten_pct") == cols.end());
+    CHECK_THAT(message(write("own_capacity.toml", with(file, own_file))),
+               Catch::Contains("key facility_capacity.kindergarten") && Catch::Contains("unknown key"));
+  }
 }
