@@ -744,9 +744,9 @@ std::string Session::scenario_toml() const {
   std::string name = m.s.name.substr(0, 100) + "-session";
   std::string o = fmt::format(
       "# What-if written by an edit session (docs/api.md) on {} in {}: its edits as interventions dated {}.\n"
-      "# Paths are absolute. Run it with `urbantwin run`; residents respond to the edits in the years after {}.\n"
-      "# © OpenStreetMap contributors, ODbL (where the scenario's layers come from OpenStreetMap).\n",
+      "# Paths are absolute. Run it with `urbantwin run`; residents respond to the edits in the years after {}.\n",
       std::filesystem::absolute(m.s.file).lexically_normal().string(), year, year, year);
+  o += output::credit_comment(output::run_credit(m.city0));  // the city's layers' credit
   o += scenario::toml_with_absolute_paths(m.s, name);
   o += "\n";
   auto has_facility = [](const city::City& c, std::int64_t id) {

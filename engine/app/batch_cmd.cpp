@@ -64,6 +64,8 @@ int cmd_batch(const BatchArgs& a) {
       failed += st == batch::RunState::failed;
     }
     batch::write_study_json(study, states, o.dir);
+    const auto index = batch::read_study_index(o.dir);
+    const core::Credit credit = batch::study_credit(index);  // its done runs' (docs/conventions.md, "Credits")
     std::vector<std::string> tables{"study.json"};
     if (missing > 0 && !a.summarize) {
       // Other shards (or a killed study) still owe runs: the tables wait for them.
@@ -72,7 +74,7 @@ int cmd_batch(const BatchArgs& a) {
                    "written when none is missing (or with --summarize)\n",
                    o.dir.string(), study.runs.size() - missing - failed, study.runs.size(), failed, missing);
     } else {
-      batch::write_study_tables(batch::read_study_index(o.dir));
+      batch::write_study_tables(index);
       tables.insert(tables.end(), {"indicators_long.csv", "summary.csv"});
       if (!study.reference.empty()) tables.push_back("differences.csv");
       if (study.keep != output::Keep::indicators) tables.push_back("parcels_summary.gpkg");
@@ -80,7 +82,7 @@ int cmd_batch(const BatchArgs& a) {
         fmt::print("{}: {} runs, {} done, {} failed, {} missing; wrote study.json, indicators_long.csv, summary.csv{}{}\n{}\n",
                    o.dir.string(), study.runs.size(), study.runs.size() - missing - failed, failed, missing,
                    study.reference.empty() ? "" : ", differences.csv",
-                   study.keep == output::Keep::indicators ? "" : ", parcels_summary.gpkg", output::kAttribution);
+                   study.keep == output::Keep::indicators ? "" : ", parcels_summary.gpkg", credit.text);
     }
     if (failed > 0) {
       fmt::print(stderr, "urbantwin batch: {} runs failed (their messages: {}/failed/NAME.log; rerun with --retry-failed)\n", failed,
@@ -98,7 +100,7 @@ int cmd_batch(const BatchArgs& a) {
       j["skipped"] = skipped;
       j["tables"] = tables;
       j["tables_complete"] = !(missing > 0 && !a.summarize);
-      j["attribution"] = output::kAttribution;
+      j["attribution"] = credit.text;
       print_json(j);
     }
   }

@@ -59,7 +59,7 @@ int cmd_compare(const CompareArgs& args) {
         e["pairs"] = d.diff.n;
         ind[d.indicator] = std::move(e);
       }
-      j["attribution"] = output::kAttribution;
+      j["attribution"] = batch::study_credit(index, {a, b}).text;
       print_json(j);
     }
     return 0;
@@ -94,7 +94,7 @@ int cmd_compare(const CompareArgs& args) {
                      {"difference", d.a && d.b ? nlohmann::ordered_json(*d.b - *d.a) : nlohmann::ordered_json(nullptr)}};
     }
     j["outputs"] = {"indicator_diff.csv", "parcel_diff.gpkg"};
-    j["attribution"] = output::kAttribution;
+    j["attribution"] = c.credit.text;
     print_json(j);
     return 0;
   }
@@ -141,7 +141,7 @@ int cmd_compare(const CompareArgs& args) {
     if (worst >= 0) fmt::print("; largest loss parcel {} ({:+.0f})", a.parcel_id[static_cast<std::size_t>(worst)], worst_d);
     fmt::print("\n");
   }
-  fmt::print("Wrote {}/indicator_diff.csv and {}/parcel_diff.gpkg\n{}\n", out.string(), out.string(), output::kAttribution);
+  fmt::print("Wrote {}/indicator_diff.csv and {}/parcel_diff.gpkg\n{}\n", out.string(), out.string(), c.credit.text);
   return 0;
 }
 

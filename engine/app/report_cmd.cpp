@@ -39,7 +39,7 @@ int cmd_report(const ReportArgs& a) {
     if (!a.common.quiet) {
       fmt::print("wrote {} ({} sections){}\n", r.html.string(), r.sections, r.pdf.empty() ? "" : ", " + r.pdf.string());
       for (const auto& n : r.notes) fmt::print("  note: {}\n", n);
-      fmt::print("{}\n", output::kAttribution);
+      fmt::print("{}\n", r.credit);
     }
   } catch (const report::SetupError& e) {
     fmt::print(stderr, "urbantwin report: {}\n", e.what());

@@ -86,7 +86,7 @@ int cmd_site_select(const SiteSelectArgs& a) {
     for (const auto& site : r.sites)
       fmt::print("  {:>3}  candidate {:<10} +{:<8} cumulative {}\n", site.rank, site.candidate.id, site.gain,
                  site.cumulative);
-    fmt::print("{}\n", output::kAttribution);
+    fmt::print("{}\n", output::run_credit(city).text);
   }
   return 0;
 }

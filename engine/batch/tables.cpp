@@ -240,8 +240,15 @@ output::ParcelTable difference_table(const std::string& name, const std::string&
   return t;
 }
 
-std::vector<std::pair<std::string, std::string>> about_rows(const StudyIndex& index, const std::string& what) {
-  return {{"attribution", output::kAttribution}, {"study", index.name}, {"content", what}, {"engine", "urbantwin " UT_VERSION}};
+// The credits of the runs in `dirs` (done runs of a study), in order.
+core::Credit runs_credit(const std::vector<fs::path>& dirs) {
+  std::vector<core::Credit> parts;
+  for (const auto& d : dirs) parts.push_back(core::recorded_credit(gis_io::read_run_attribution(d)));
+  return core::credit_union(parts);
+}
+
+std::vector<std::pair<std::string, std::string>> about_rows(const StudyIndex& index, const core::Credit& credit, const std::string& what) {
+  return {{"attribution", credit.text}, {"study", index.name}, {"content", what}, {"engine", "urbantwin " UT_VERSION}};
 }
 
 }  // namespace
@@ -289,7 +296,10 @@ void write_study_json(const Study& s, const std::vector<RunState>& states, const
   if (s.keep != output::Keep::indicators) outs.push_back("parcels_summary.gpkg");
   outs.push_back("ATTRIBUTION.txt");
   j["outputs"] = outs;
-  j["attribution"] = output::kAttribution;
+  std::vector<fs::path> done;
+  for (std::size_t i = 0; i < s.runs.size(); ++i)
+    if (states[i] == RunState::done) done.push_back(dir / "runs" / s.runs[i].name);
+  j["attribution"] = runs_credit(done).text;
   std::vector<fs::path> inputs{s.file};
   for (const auto& v : s.variants) inputs.push_back(v.file);
   core::Staging st(core::Staging::Spec{dir / "study.json", core::Staging::Kind::file, "study manifest", true, inputs, "--out"});
@@ -332,6 +342,7 @@ StudyIndex read_study_index(const fs::path& dir) {
 
 void write_study_tables(const StudyIndex& index) {
   const auto data = load_all(index);
+  const core::Credit credit = study_credit(index);
   // indicators_long.csv: every value of every run.
   std::string lng = "run,scenario,seed,overrides,year,indicator,value\n";
   for (std::size_t i = 0; i < index.runs.size(); ++i) {
@@ -411,11 +422,23 @@ void write_study_tables(const StudyIndex& index) {
                                                       v.label, index.variants[*v.reference].label),
                                           arms[*v.reference], arms[vi], g.ids.size()));
       }
-      output::write_parcel_tables(index.dir / "parcels_summary.gpkg", index.inputs, g.crs, g.ids, g.shapes, tables,
-                                  about_rows(index, "per-parcel ensemble statistics"));
+      output::write_parcel_tables(index.dir / "parcels_summary.gpkg", index.inputs, g.crs, g.ids, g.shapes, tables, credit,
+                                  about_rows(index, credit, "per-parcel ensemble statistics"));
     }
   }
-  if (!fs::exists(index.dir / "ATTRIBUTION.txt")) write_table(index, "ATTRIBUTION.txt", std::string(output::kAttribution) + "\n");
+  // Rewritten when the credit changed (a resumed study whose new runs credit more sources).
+  const std::string attribution = credit.text + "\n";
+  std::string was;
+  if (std::ifstream in(index.dir / "ATTRIBUTION.txt", std::ios::binary); in) was.assign(std::istreambuf_iterator<char>(in), {});
+  if (was != attribution) write_table(index, "ATTRIBUTION.txt", attribution);
+}
+
+core::Credit study_credit(const StudyIndex& index, const std::vector<std::size_t>& variants) {
+  std::vector<fs::path> done;
+  for (const auto& r : index.runs)
+    if (r.status == "done" && (variants.empty() || std::find(variants.begin(), variants.end(), r.variant) != variants.end()))
+      done.push_back(index.dir / "runs" / r.name);
+  return runs_credit(done);
 }
 
 std::vector<IndicatorDifference> indicator_differences(const StudyIndex& index, std::size_t a, std::size_t b) {
@@ -446,6 +469,7 @@ std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::
   const auto diffs = differences(index, data, a, b);
   const auto& va = index.variants[a];
   const auto& vb = index.variants[b];
+  const core::Credit credit = study_credit(index, {a, b});
   if (diffs.empty())
     throw InputError(Where{(index.dir / "study.json").string(), "", "variants " + va.label + ", " + vb.label},
                      "both variants must have finished runs with a common year", "");
@@ -467,15 +491,15 @@ std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::
                                                                   "within_noise = the 95 % interval holds 0",
                                                                   vb.label, va.label),
                                                       pa, pb, g.ids.size())},
-                                    about_rows(index, "per-parcel differences " + vb.label + " - " + va.label));
+                                    credit, about_rows(index, credit, "per-parcel differences " + vb.label + " - " + va.label));
         outputs.push_back("parcel_diff.gpkg");
       }
     }
-    core::write_file(tmp / "ATTRIBUTION.txt", std::string(output::kAttribution) + "\n");
+    core::write_file(tmp / "ATTRIBUTION.txt", credit.text + "\n");
     outputs.push_back("ATTRIBUTION.txt");
     nlohmann::ordered_json m{{"engine", "urbantwin"}, {"kind", "compare"}, {"version", UT_VERSION}, {"study", index.name},
                              {"a", va.label}, {"b", vb.label}, {"seeds", index.seeds}, {"outputs", outputs},
-                             {"attribution", output::kAttribution}};
+                             {"attribution", credit.text}};
     core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
   });
   if (!quiet) print_variant_differences(index, a, b, out_dir, diffs);
@@ -499,7 +523,7 @@ void print_variant_differences(const StudyIndex& index, std::size_t a, std::size
     const char* verdict = !d.diff.distinguishable ? "" : *d.diff.distinguishable ? "" : "  within noise";
     fmt::print("  {:<36} {:>12.4g} {}{}\n", d.indicator, d.diff.mean, ci, verdict);
   }
-  fmt::print("  ({} indicators unchanged in every pair)\nwrote {}\n{}\n", unchanged, out_dir.string(), output::kAttribution);
+  fmt::print("  ({} indicators unchanged in every pair)\nwrote {}\n{}\n", unchanged, out_dir.string(), study_credit(index, {a, b}).text);
 }
 
 }  // namespace ut::batch

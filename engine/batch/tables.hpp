@@ -12,6 +12,7 @@
 #include "batch/execute.hpp"
 #include "batch/stats.hpp"
 #include "batch/study.hpp"
+#include "core/credit.hpp"
 
 namespace ut::batch {
 
@@ -60,6 +61,9 @@ std::vector<IndicatorDifference> indicator_differences(const StudyIndex& index, 
 // intervals, marking those within noise (unless quiet). Returns the differences, every year.
 std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::size_t a, std::size_t b, const std::filesystem::path& out_dir,
                       bool overwrite, bool quiet);
+// The credit of what the study's done runs were made from (of `variants`, every variant when
+// empty): the union of the credits their manifest.json records (docs/conventions.md, "Credits").
+core::Credit study_credit(const StudyIndex& index, const std::vector<std::size_t>& variants = {});
 // The summary compare_variants prints on stdout: the final year's differences B - A.
 void print_variant_differences(const StudyIndex& index, std::size_t a, std::size_t b, const std::filesystem::path& out_dir,
                                const std::vector<IndicatorDifference>& diffs);

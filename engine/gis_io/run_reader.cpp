@@ -63,6 +63,7 @@ struct Manifest {
   std::vector<int> years;
   std::string scenario;
   std::vector<Class> classes;
+  std::optional<std::string> attribution;
 };
 
 // manifest.json as `urbantwin run` writes it (output/run_dir.cpp): what the tables are checked
@@ -96,6 +97,10 @@ Manifest read_manifest(const fs::path& path) {
     throw InputError(key("scenario"), "must be the scenario name (a string)",
                      scenario == m.end() ? "missing" : shown(*scenario));
   out.scenario = scenario->get<std::string>();
+  if (const auto a = m.find("attribution"); a != m.end()) {
+    if (!a->is_string()) throw InputError(key("attribution"), "must be the credit of the run's input data (a string)", shown(*a));
+    out.attribution = a->get<std::string>();
+  }
   const auto years = m.find("years");
   if (years == m.end() || !years->is_array() || years->empty())
     throw InputError(key("years"), "must list the simulated years", years == m.end() ? "missing" : shown(*years));
@@ -248,6 +253,7 @@ RunData read_manifest_and_indicators(const fs::path& dir, const std::vector<fs::
                        fs::exists(f) ? "not a file" : "missing");
   man = read_manifest(dir / "manifest.json");
   r.scenario = man.scenario;
+  r.attribution = man.attribution;
   r.years = man.years;
   read_indicators(dir / "indicators.csv", man, r);
   return r;
@@ -451,6 +457,14 @@ RunData read_run_tables(const fs::path& dir) {
     throw InputError(Where{file, fmt::format("line {}", line), ""},
                      fmt::format("must have one row per parcel and year of the run (manifest.json years {})", year_range(r.years)), "cut short");
   return r;
+}
+
+std::optional<std::string> read_run_attribution(const fs::path& dir) {
+  const fs::path f = dir / "manifest.json";
+  if (!fs::is_regular_file(f))
+    throw InputError(Where{f.string(), "", ""}, "a run directory must hold this file (written by urbantwin run)",
+                     fs::exists(f) ? "not a file" : "missing");
+  return read_manifest(f).attribution;
 }
 
 }  // namespace ut::gis_io

@@ -20,6 +20,9 @@ namespace ut::gis_io {
 struct RunData {
   std::filesystem::path dir;
   std::string scenario;  // from manifest.json
+  // manifest.json "attribution": the credit of the run's input data (core::recorded_credit reads
+  // it); nullopt for a run written before runs recorded it (OpenStreetMap's).
+  std::optional<std::string> attribution;
   std::string crs_wkt;
   std::vector<int> years;                                  // manifest.json years (increasing)
   std::vector<std::string> indicators;                     // indicators.csv columns after `year`
@@ -39,5 +42,9 @@ RunData read_run(const std::filesystem::path& dir);
 // kept it (`--keep parcels` or `full`; else parcel_fields and parcel_years stay empty, and
 // parcel_shape is always empty).
 RunData read_run_tables(const std::filesystem::path& dir);
+
+// manifest.json "attribution" of a run directory (checked as read_run checks the manifest; the
+// tables are not read); nullopt when the manifest has none.
+std::optional<std::string> read_run_attribution(const std::filesystem::path& dir);
 
 }  // namespace ut::gis_io

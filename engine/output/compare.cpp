@@ -25,6 +25,7 @@ using core::Where;
 
 Comparison compare_runs(const gis_io::RunData& a, const gis_io::RunData& b) {
   Comparison c;
+  c.credit = core::credit_union({core::recorded_credit(a.attribution), core::recorded_credit(b.attribution)});
   // gis_io::read_run checked each run against its manifest: every year of `years` has its
   // indicator row and one parcel_years row per parcel, so the look-ups below cannot miss.
   if (a.parcel_id != b.parcel_id) {
@@ -76,7 +77,7 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
     }
     core::write_file(tmp / "indicator_diff.csv", o);
   }
-  detail::write_attribution(tmp);
+  detail::write_attribution(tmp, c.credit.text, c.credit.osm);
   {
     detail::Gpkg g(tmp / "parcel_diff.gpkg");
     OGRSpatialReference srs;
@@ -160,7 +161,7 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
     g.describe(l,
                styles::LayerDoc{"parcel_diff", fmt::format("Parcel differences {} / 地块差异 {}", last, last),
                                 fmt::format("Per parcel in {} (the last common year): each field of A, of B and B - A.", last) + doc_tail,
-                                kAttribution, "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data", {"urbantwin"}},
+                                c.credit.text, c.credit.license, {"urbantwin"}},
                {});
     if (!mapped.empty()) g.style(l, diff_style({last}));
     // Every common year: B - A per parcel and field, time-enabled for QGIS's temporal controller.
@@ -188,7 +189,7 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
                styles::LayerDoc{"parcel_year_diff", fmt::format("Parcel differences by year {}-{} / 逐年地块差异", c.years.front(), last),
                                 "Per parcel and common year: B - A of each field; time-enabled (each feature lasts from "
                                 "year_start to year_end, excluded)." + doc_tail,
-                                kAttribution, "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data", {"urbantwin"}},
+                                c.credit.text, c.credit.license, {"urbantwin"}},
                {});
     if (!mapped.empty()) {
       styles::Style st = diff_style(c.years);
@@ -196,7 +197,7 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
       st.temporal_end = "year_end";
       g.style(ly, st);
     }
-    g.about({{"attribution", kAttribution}, {"run_a", a.dir.string()}, {"run_b", b.dir.string()}, {"scenario_a", a.scenario},
+    g.about({{"attribution", c.credit.text}, {"run_a", a.dir.string()}, {"run_b", b.dir.string()}, {"scenario_a", a.scenario},
              {"scenario_b", b.scenario}, {"difference", "B - A"}, {"engine", "urbantwin " UT_VERSION}});
     g.commit();
   }
@@ -212,7 +213,7 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
   m["scenario_b"] = b.scenario;
   m["difference"] = "B - A";
   m["years"] = c.years;
-  m["attribution"] = kAttribution;
+  m["attribution"] = c.credit.text;
   m["outputs"] = {"manifest.json", "indicator_diff.csv", "parcel_diff.gpkg", "ATTRIBUTION.txt"};
   core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
   });

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/credit.hpp"
 #include "core/staging.hpp"
 #include "gis_io/run_reader.hpp"
 
@@ -21,6 +22,7 @@ struct Comparison {
   std::vector<int> years;  // years both runs simulated
   std::vector<IndicatorDiff> indicators;  // year-major, in A's column order
   std::vector<std::string> parcel_fields;  // fields of parcel_years both runs have
+  core::Credit credit;                      // both runs' (docs/conventions.md, "Credits")
 };
 
 // Checks that the runs can be compared (same parcels, at least one common year); throws

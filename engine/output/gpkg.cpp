@@ -363,8 +363,6 @@ void Gpkg::commit() {
   CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", nullptr);
 }
 
-void write_attribution(const std::filesystem::path& dir) { write_attribution(dir, kAttribution, true); }
-
 void write_attribution(const std::filesystem::path& dir, const std::string& credit, bool osm) {
   const char* head = !osm ? "Outputs derived from the input data credited below.\n"
                      : credit == kAttribution ? "Outputs derived from OpenStreetMap data.\n"

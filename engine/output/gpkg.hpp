@@ -146,7 +146,6 @@ class Gpkg {
 
 // DIR/ATTRIBUTION.txt: the ODbL attribution of outputs derived from OpenStreetMap; with a credit
 // that is not only OpenStreetMap's (`osm` false: none of it), that credit.
-void write_attribution(const std::filesystem::path& dir);
 void write_attribution(const std::filesystem::path& dir, const std::string& credit, bool osm);
 
 }  // namespace ut::output::detail

@@ -40,7 +40,7 @@ styles::Style table_style(const ParcelTable& t) {
 void write_parcel_tables(const std::filesystem::path& file, const std::vector<std::filesystem::path>& inputs,
                          const std::string& crs, const std::vector<std::int64_t>& parcel_ids,
                          const std::vector<geo::MultiPolygon>& shapes, const std::vector<ParcelTable>& tables,
-                         const std::vector<std::pair<std::string, std::string>>& about) {
+                         const core::Credit& credit, const std::vector<std::pair<std::string, std::string>>& about) {
   core::Staging staging(core::Staging::Spec{file, core::Staging::Kind::file, "GeoPackage", true, inputs, "--out"});
   staging.write_and_commit([&](const std::filesystem::path& tmp) {
     detail::Gpkg out(tmp);
@@ -50,8 +50,7 @@ void write_parcel_tables(const std::filesystem::path& file, const std::vector<st
     for (const auto& t : tables) {
       OGRLayer* l = out.layer(t.name.c_str(), &srs, wkbMultiPolygon);
       out.describe(l,
-                   styles::LayerDoc{t.name, t.name, t.description, kAttribution,
-                                    "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data", {"urbantwin"}},
+                   styles::LayerDoc{t.name, t.name, t.description, credit.text, credit.license, {"urbantwin"}},
                    {});
       out.style(l, table_style(t));
       out.field(l, "parcel_id", OFTInteger64);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/credit.hpp"
 #include "geo/geometry.hpp"
 
 namespace ut::output {
@@ -22,10 +23,10 @@ struct ParcelTable {
 };
 
 // `inputs`: files the output must never replace (core::Staging rules; an earlier file of ours at
-// `file` is replaced).
+// `file` is replaced). `credit`: the layers' credit and licence (the data's they were made from).
 void write_parcel_tables(const std::filesystem::path& file, const std::vector<std::filesystem::path>& inputs,
                          const std::string& crs, const std::vector<std::int64_t>& parcel_ids,
                          const std::vector<geo::MultiPolygon>& shapes, const std::vector<ParcelTable>& tables,
-                         const std::vector<std::pair<std::string, std::string>>& about);
+                         const core::Credit& credit, const std::vector<std::pair<std::string, std::string>>& about);
 
 }  // namespace ut::output

@@ -879,18 +879,24 @@ void RunWriter::Impl::files(const RunInfo& info) {
 
 
 Credit run_credit(const city::City& c) {
-  Credit r;
-  r.osm = c.undeclared_sources > 0 || c.attribution.empty();
+  bool osm = c.undeclared_sources > 0 || c.attribution.empty();
   std::vector<std::string> other;
   for (const auto& a : c.attribution) {
-    if (a.find("OpenStreetMap") != std::string::npos) r.osm = true;
+    if (a.find("OpenStreetMap") != std::string::npos) osm = true;
     else other.push_back(a);
   }
-  if (r.osm) r.text = kAttribution;
-  for (const auto& a : other) r.text += (r.text.empty() ? "" : " ") + a;
-  r.license = r.osm ? kOsmLicense : "As the input data's credit (ATTRIBUTION.txt)";
-  if (r.osm && !other.empty()) r.license += "; the other sources' terms as credited";
-  return r;
+  return core::make_credit(osm, other);
+}
+
+std::string credit_comment(const Credit& c) {
+  std::string o;
+  if (c.osm) o = "# © OpenStreetMap contributors, ODbL (where the scenario's layers come from OpenStreetMap).\n";
+  for (std::string a : c.others) {
+    for (char& ch : a)
+      if (ch == '\n' || ch == '\r') ch = ' ';  // one comment line each
+    o += "# " + a + "\n";
+  }
+  return o;
 }
 
 std::optional<std::string> build_commit_label() {

@@ -12,6 +12,7 @@
 #include "city/city.hpp"
 #include "graph/entry.hpp"
 #include "homes/homes.hpp"
+#include "core/credit.hpp"
 #include "core/staging.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/simulation.hpp"
@@ -102,20 +103,18 @@ bool indicator_is_count(const std::string& name);
 // quoted as RFC 4180 asks when they hold a comma, a quote or a line break.
 std::string compliance_csv(const scenario::Scenario& s, const std::vector<sim::YearResult>& years);
 
-inline constexpr const char* kAttribution =
-    "© OpenStreetMap contributors. Data available under the Open Database License (ODbL), "
-    "openstreetmap.org/copyright.";
-inline constexpr const char* kOsmLicense = "Open Database License (ODbL) 1.0: a database derived from OpenStreetMap data";
+inline constexpr const char* kAttribution = core::kOsmCredit;
+inline constexpr const char* kOsmLicense = core::kOsmLicense;
+using Credit = core::Credit;
 
 // The credit a run's outputs carry, following its input data (docs/conventions.md, "Credits"):
 // OpenStreetMap's (kAttribution, ODbL) where an input source declares an OpenStreetMap credit or
 // declares none; every other credit the sources declare, as written (a synthetic city's says it
 // is no third party's data).
-struct Credit {
-  std::string text;     // printed, and written to manifest.json, ATTRIBUTION.txt, outputs.gpkg
-  std::string license;  // of outputs.gpkg's layers
-  bool osm = true;      // derived from OpenStreetMap data
-};
 Credit run_credit(const city::City& c);
+
+// The credit as the comment line a written what-if scenario starts with (site-select, the edit
+// session): OpenStreetMap's as it always was, any other credit as written.
+std::string credit_comment(const Credit& c);
 
 }  // namespace ut::output

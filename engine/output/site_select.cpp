@@ -48,9 +48,9 @@ std::string whatif_toml(const scenario::Scenario& s, const city::City& plan, con
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
   std::string o = fmt::format(
       "# What-if written by `urbantwin site-select`: {} with {} new {} site(s) opening in {}, chosen for the most\n"
-      "# {} (docs/site-select.md). Paths are absolute. Run it with `urbantwin run`.\n"
-      "# © OpenStreetMap contributors, ODbL (where the scenario's layers come from OpenStreetMap).\n",
+      "# {} (docs/site-select.md). Paths are absolute. Run it with `urbantwin run`.\n",
       fs::absolute(s.file).lexically_normal().string(), r.sites.size(), r.cls, r.year, aim(r));
+  o += credit_comment(run_credit(plan));
   o += scenario::toml_with_absolute_paths(s, name);
   o += "\n";
   for (const auto& site : r.sites) {
@@ -77,10 +77,11 @@ std::string gain_csv(const siting::Result& r) {
 
 void write_site_select(core::Staging& staging, const scenario::Scenario& s, const city::City& plan,
                        const siting::Result& r, const std::string& candidates_what) {
+  const Credit credit = run_credit(plan);  // the city's (docs/conventions.md, "Credits")
   staging.write_and_commit([&](const fs::path& tmp) {
     core::write_file(tmp / "gain.csv", gain_csv(r));
     core::write_file(tmp / "whatif.toml", whatif_toml(s, plan, r));
-    detail::write_attribution(tmp);
+    detail::write_attribution(tmp, credit.text, credit.osm);
     {
       detail::Gpkg g(tmp / "sites.gpkg");
       OGRSpatialReference srs;
@@ -100,8 +101,8 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
                   "Sites chosen by site-select",
                   fmt::format("{} new {} site(s) maximising {} in {} (greedy and swap search; docs/site-select.md)",
                               r.sites.size(), r.cls, aim(r), r.year),
-                  kAttribution,
-                  "ODbL-1.0",
+                  credit.text,
+                  credit.osm && credit.others.empty() ? std::string("ODbL-1.0") : credit.license,
                   {"urbantwin", "site-select", r.cls}},
                  {{"rank", "", "order of choice (greedy order over the final set)"},
                   {"candidate_id", "", "the candidate: its parcel's id, or its feature id in the candidates layer"},
@@ -130,7 +131,7 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
         f.SetGeometry(&pt);
         g.add(l, f, "site");
       }
-      g.about({{"attribution", kAttribution},
+      g.about({{"attribution", credit.text},
                {"scenario", fs::absolute(s.file).lexically_normal().string()},
                {"class", r.cls},
                {"objective", siting::objective_name(r.objective)},
@@ -172,7 +173,7 @@ void write_site_select(core::Staging& staging, const scenario::Scenario& s, cons
     m["swaps"] = r.swaps;
     m["starts"] = r.starts;
     m["best_start"] = r.best_start;
-    m["attribution"] = kAttribution;
+    m["attribution"] = credit.text;
     m["outputs"] = {"manifest.json", "sites.gpkg", "gain.csv", "whatif.toml", "ATTRIBUTION.txt"};
     core::write_file(tmp / "manifest.json", m.dump(2) + "\n");
   });

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/credit.hpp"
+
 namespace ut::report::detail {
 
 struct ComplianceCell {
@@ -47,7 +49,8 @@ struct Source {
     bool has_gpkg = false;
   };
   std::vector<Run> runs;
-  std::string attribution;
+  std::string attribution;  // ATTRIBUTION.txt as written
+  core::Credit credit;      // the run's manifest.json "attribution"; a study's: its done runs'
 };
 
 // RFC 4180 rows of a CSV file (quoted cells with commas, quotes and line breaks).

@@ -153,6 +153,7 @@ Source read_run_source(const fs::path& dir) {
     if (run.indicators[i] == "population") r.population = run.rows.at(run.years.back())[i];
   s.runs.push_back(std::move(r));
   s.attribution = read_text(dir / "ATTRIBUTION.txt");
+  s.credit = core::recorded_credit(run.attribution);
   return s;
 }
 
@@ -233,6 +234,7 @@ Source read_study_source(const fs::path& dir) {
   s.detail = fmt::format("study, {} variants x {} seeds, {} of {} runs done; mean and 95 % interval over seeds",
                          index.variants.size(), index.seeds.size(), done, index.runs.size());
   s.attribution = read_text(dir / "ATTRIBUTION.txt");
+  s.credit = batch::study_credit(index);
   return s;
 }
 
@@ -383,6 +385,9 @@ Result write_report(const Options& o) {
 
   std::vector<Source> sources;
   for (const auto& in : o.inputs) sources.push_back(read_source(in));
+  std::vector<core::Credit> credits;
+  for (const auto& s : sources) credits.push_back(s.credit);
+  res.credit = core::credit_union(credits).text;
   // Two runs of one scenario (e.g. before and after a change) are told apart by their folder.
   std::map<std::string, int> names;
   for (const auto& s : sources) ++names[s.name];

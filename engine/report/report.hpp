@@ -26,6 +26,7 @@ struct Result {
   std::filesystem::path html, pdf;  // pdf empty without --pdf
   std::size_t sections = 0;         // one PDF page each
   std::vector<std::string> notes;   // what the report could not include, and why
+  std::string credit;               // the inputs' credits, each once (docs/conventions.md, "Credits")
 };
 
 // A missing installation (Chart.js, Chromium) is a SetupError (exit 1); a directory that is not a

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "api/api.hpp"
+#include "core/credit.hpp"
 #include "gis_io/load.hpp"
 #include "output/run_dir.hpp"
 #include "scenario/scenario.hpp"
@@ -299,4 +300,45 @@ TEST_CASE("Credits follow the data: Chengdu's layers declare OpenStreetMap's, ot
   CHECK(output::run_credit(own).text == std::string(output::kAttribution) + " Synthetic city made by bench/citygen (seed 1).");
   // A city whose sources declare nothing at all (a GeoJSON fixture): OpenStreetMap's, as always.
   CHECK(output::run_credit(city::City{}).text == output::kAttribution);
+}
+
+TEST_CASE("Outputs made from runs join the runs' recorded credits, each once", "[credit]") {
+  const std::string osm = output::kAttribution;
+  const std::string syn = "Synthetic city made by bench/citygen (seed 1).";
+  const std::string own = "Greenways: Chengdu Park City Bureau, CC BY 4.0.";
+  // What a run's manifest.json records, read back.
+  const auto r_osm = core::recorded_credit(osm);
+  CHECK(r_osm.osm);
+  CHECK(r_osm.others.empty());
+  CHECK(r_osm.text == osm);
+  CHECK(r_osm.license == output::kOsmLicense);
+  const auto r_syn = core::recorded_credit(syn);
+  CHECK_FALSE(r_syn.osm);
+  CHECK(r_syn.text == syn);
+  const auto r_both = core::recorded_credit(osm + " " + own);
+  CHECK(r_both.osm);
+  REQUIRE(r_both.others.size() == 1);
+  CHECK(r_both.others[0] == own);
+  // A run written before runs recorded their credit: OpenStreetMap's.
+  CHECK(core::recorded_credit(std::nullopt).text == osm);
+  CHECK(core::recorded_credit(std::string()).text == osm);
+  // Unions: each credit once, OpenStreetMap's first, the others in the order given.
+  CHECK(core::credit_union({r_osm, r_osm}).text == osm);  // Chengdu's outputs: the bytes as before
+  CHECK(core::credit_union({r_syn, r_syn}).text == syn);  // a synthetic city's: no OpenStreetMap
+  CHECK_FALSE(core::credit_union({r_syn, r_syn}).osm);
+  CHECK(core::credit_union({r_syn, r_osm}).text == osm + " " + syn);
+  CHECK(core::credit_union({r_both, r_syn, r_osm}).text == osm + " " + own + " " + syn);
+  CHECK(core::credit_union({r_both, r_both}).text == osm + " " + own);
+  CHECK(core::credit_union({}).text == osm);  // no runs done: what a source declaring none gets
+  // A city with one OpenStreetMap layer and one layer with its own credit: both, the what-if
+  // header one comment line each.
+  city::City mixed;
+  mixed.attribution = {osm, own};
+  const auto m = output::run_credit(mixed);
+  CHECK(m.text == osm + " " + own);
+  CHECK(output::credit_comment(m) ==
+        "# © OpenStreetMap contributors, ODbL (where the scenario's layers come from OpenStreetMap).\n# " + own + "\n");
+  city::City synthetic;
+  synthetic.attribution = {syn};
+  CHECK(output::credit_comment(output::run_credit(synthetic)) == "# " + syn + "\n");
 }

@@ -344,7 +344,9 @@ int snapshot(const Args& a) {
   j["draw_calls"] = sc.drawables() + 1;  // + the HUD
   j["triangles"] = sc.triangles();
   j["seconds"] = {{"scene_build", build_s}, {"recolour", recolour_s}, {"frame", frame_s}};
-  j["attribution"] = "© OpenStreetMap contributors, ODbL";
+  j["attribution"] = run_data::credit_line(sc.other() ? std::vector<std::string>{sc.run().attribution, sc.other()->attribution}
+                                                               : std::vector<std::string>{sc.run().attribution},
+                                           "© OpenStreetMap contributors, ODbL");  // the runs' data's
   {
     fs::path side = png;
     side.replace_extension(".json");

@@ -44,6 +44,8 @@ void finish(osg::Geometry& g) {
   g.dirtyBound();
 }
 
+constexpr const char* kOsmShort = "© OpenStreetMap contributors · ODbL";
+
 float text_width(const osgText::Text& t) {
   const osg::BoundingBox& b = t.getBoundingBox();
   return b.valid() ? b.xMax() - b.xMin() : 0.0f;
@@ -72,7 +74,8 @@ Hud::Hud(osgText::Font* font, int width, int height) : font_(font), width_(width
   caption_ = text(24, osgText::Text::CENTER_BOTTOM);
   info_ = text(14, osgText::Text::LEFT_TOP);
   attribution_ = text(13, osgText::Text::RIGHT_BOTTOM);
-  attribution_->setText("© OpenStreetMap contributors · ODbL", osgText::String::ENCODING_UTF8);
+  credit_ = kOsmShort;
+  attribution_->setText(credit_, osgText::String::ENCODING_UTF8);
   homes_title_ = text(14, osgText::Text::LEFT_CENTER);
   homes_within_ = text(14, osgText::Text::LEFT_CENTER);
   homes_not_ = text(14, osgText::Text::LEFT_CENTER);
@@ -148,7 +151,7 @@ void Hud::layout() {
     for (const auto& p : {osg::Vec3(x0, y0, 0), osg::Vec3(x1, y0, 0), osg::Vec3(x1, y1, 0), osg::Vec3(x0, y0, 0), osg::Vec3(x1, y1, 0), osg::Vec3(x0, y1, 0)}) v->push_back(p);
   };
   box(0, h - 50, w, h);
-  box(w - 330, 0, w, 24);
+  box(w - std::max(330.0f, text_width(*attribution_) + 16), 0, w, 24);  // a longer credit: a wider panel
   box(0, 0, 420, 88);  // the legend (and the home points' key): resized by update()
   osg::ref_ptr<osg::Vec4Array> c = new osg::Vec4Array;
   c->push_back(osg::Vec4(0.05f, 0.06f, 0.08f, 0.72f));
@@ -174,6 +177,13 @@ void Hud::place_legend_panel(float w, float h) {
 }
 
 void Hud::update(const CityScene& scene) {
+  std::vector<std::string> runs{scene.run().attribution};
+  if (scene.other()) runs.push_back(scene.other()->attribution);
+  if (std::string c = run_data::credit_line(runs, kOsmShort); c != credit_) {
+    credit_ = std::move(c);
+    attribution_->setText(credit_, osgText::String::ENCODING_UTF8);
+    layout();
+  }
   const Label l = label_of(scene.indicator());
   const std::string what = scene.comparing() ? "差值 difference A - B: " : "";
   title_->setText(fmt::format("{}{} {}", what, l.zh, l.en), osgText::String::ENCODING_UTF8);

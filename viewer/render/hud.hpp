@@ -1,7 +1,8 @@
 #pragma once
 // The heads-up display: title and year, the legend (title, units, range, colour bar, a "no data"
 // swatch), a year slider, a caption line (exhibition), an info panel (picked parcel) and the
-// OpenStreetMap attribution, which is always drawn. Chinese and English, in a CJK font.
+// credit of the run's data (OpenStreetMap's, or the credits its manifest records), which is always
+// drawn. Chinese and English, in a CJK font.
 #include <osg/Camera>
 #include <osg/Geometry>
 #include <osgText/Font>
@@ -47,6 +48,7 @@ class Hud {
   bool legend_on_ = true, homes_on_ = false;
   float legend_w_ = 420, legend_h_ = 88;
   float slider_x0_ = 0;  // the slider starts after the title
+  std::string credit_;   // the attribution line shown
   void place_legend_panel(float w, float h);
   osgText::Text* text(float size, osgText::Text::AlignmentType align);
   void layout();

@@ -46,6 +46,7 @@ class CityScene {
   Range range() const { return range_; }
   MapKind map_kind() const { return other_ ? MapKind::diverging : MapKind::sequential; }
   bool comparing() const { return other_ != nullptr; }
+  const run_data::RunData* other() const { return other_; }  // B when comparing
   // The value shown for a parcel (A - B when comparing) and its colour-map entry.
   float value(std::size_t parcel) const { return shown_[parcel]; }
   std::uint8_t entry(std::size_t parcel) const { return entries_[parcel]; }

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/credit.hpp"
 #include "core/error.hpp"
 
 namespace ut::run_data {
@@ -339,6 +340,15 @@ RunData load(const fs::path& dir) {
     }
   }
   return r;
+}
+
+std::string credit_line(const std::vector<std::string>& attributions, const std::string& osm) {
+  std::vector<core::Credit> parts;
+  for (const auto& a : attributions) parts.push_back(core::recorded_credit(a));
+  const core::Credit c = core::credit_union(parts);
+  std::string o = c.osm ? osm : "";
+  for (const auto& a : c.others) o += (o.empty() ? "" : " · ") + a;
+  return o;
 }
 
 RunData synthetic(std::size_t parcels, int years) {

@@ -81,6 +81,11 @@ struct RunData {
 // layer and rule (missing directory, missing layer or field).
 RunData load(const std::filesystem::path& dir);
 
+// The credits runs record (manifest.json "attribution", docs/conventions.md "Credits") as one
+// short line for the screen: OpenStreetMap's as `osm` where a run's data is OpenStreetMap's (or
+// the run records none), then every other credit once, as written, joined by " · ".
+std::string credit_line(const std::vector<std::string>& attributions, const std::string& osm);
+
 // A synthetic city for benchmarks and tests: n square parcels on a grid, `years` years of values
 // of one indicator ("value"), streets between the blocks.
 RunData synthetic(std::size_t parcels, int years);
