@@ -40,6 +40,8 @@ int cmd_assign(const AssignArgs& a) {
   check_option("--gap", a.gap, 0, true, 1, "a number greater than 0 and at most 1");
   check_option("--toll-factor", a.toll_factor, 0, false, traffic::kMaxCostFactor, "a number between 0 and 1e6");
   check_option("--distance-factor", a.distance_factor, 0, false, traffic::kMaxCostFactor, "a number between 0 and 1e6");
+  if (a.flow_batch < -1 || a.flow_batch > 256)
+    throw core::InputError(fmt::format("--flow-batch: must be an integer between 0 and 256 (got {})", a.flow_batch));
   if (a.max_iter < 1 || a.max_iter > 1'000'000)
     throw core::InputError(fmt::format("--max-iter: must be an integer between 1 and 1000000 (got {})", a.max_iter));
   // --flows-out is checked (never an input, an earlier file only with --overwrite) and locked
@@ -73,6 +75,7 @@ int cmd_assign(const AssignArgs& a) {
   traffic::Options opt;
   opt.gap = a.gap;
   opt.max_iterations = a.max_iter;
+  opt.flow_batch = a.flow_batch;
   // The bar: by iterations and by the gap's way down to --gap on a log scale, whichever is ahead.
   core::ProgressBar bar("urbantwin assign", a.common.show_progress());
   double first_gap = 0;
@@ -137,6 +140,7 @@ int cmd_assign(const AssignArgs& a) {
     j["exact_gap_checks"] = res.exact_checks;
     j["exact_gap_checks_stopped"] = res.exact_checks_stopped;
     j["bush_arcs"] = res.bush_arcs;
+    j["flow_batch"] = res.flow_batch;
     j["peak_rss_mib"] = peak_rss_mib();
     j["warnings"] = warnings;
     print_json(j);

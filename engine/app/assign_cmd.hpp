@@ -11,6 +11,7 @@ struct AssignArgs {
   std::filesystem::path net, trips, flows_out;
   double gap = 1e-4;
   int max_iter = 200;
+  int flow_batch = -1;  // Algorithm B: traffic::Options::flow_batch
   double toll_factor = 0, distance_factor = 0;
   std::string algorithm = "b";
   unsigned threads = 0;

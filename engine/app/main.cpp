@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   cmd_asg->add_option("--trips", asg.trips, "Trip table (TNTP _trips.tntp)")->required();
   cmd_asg->add_option("--gap", asg.gap, "Stop at this relative gap (TSTT - SPTT) / SPTT");
   cmd_asg->add_option("--max-iter", asg.max_iter, "Most outer iterations")->check(CLI::Range(1, 1000000));
+  cmd_asg->add_option("--flow-batch", asg.flow_batch,
+                      "Algorithm B: origins per batch of the parallel flow update, 0 for the serial one (default: by the problem's size)")
+      ->check(CLI::Range(0, 256));
   cmd_asg->add_option("--threads", asg.threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(1u, 1024u));
   cmd_asg->add_option("--toll-factor", asg.toll_factor, "Generalised cost per unit of toll");

@@ -216,7 +216,7 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
   };
   if (const toml::table* t = r.table(root, "", "traffic", false)) {
     r.check_keys(*t, "traffic", {"enabled", "zone_size_m", "daily_trips_per_resident", "peak_hour_share", "car_occupancy",
-                                 "assignment_gap", "feedback_iterations", "warm_start", "close_roads",
+                                 "assignment_gap", "feedback_gap", "feedback_iterations", "warm_start", "close_roads",
                                  "assignment_roads"});
     auto& tr = s.traffic;
     auto& trips = s.profile.trips;  // the profile's trip rates, set for this run
@@ -227,6 +227,7 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
     set_profile(*t, "traffic", "peak_hour_share", "trips.peak_hour_share", trips.peak_hour_share, 0.01, 1);
     set_profile(*t, "traffic", "car_occupancy", "trips.car_occupancy", trips.car_occupancy, 1, 10);
     tr.assignment_gap = r.num(*t, p, "assignment_gap", false, tr.assignment_gap, 1e-14, 0.1);
+    tr.feedback_gap = r.num(*t, p, "feedback_gap", false, tr.feedback_gap, 1e-14, 0.1);
     tr.feedback_iterations =
         static_cast<int>(r.integer(*t, p, "feedback_iterations", false, tr.feedback_iterations, 1, 50));
     tr.warm_start = r.boolean(*t, p, "warm_start", tr.warm_start);

@@ -129,6 +129,7 @@ struct TrafficSpec {
   bool enabled = true;
   double zone_size_m = 1000;              // zones: square cells of this size over the parcels
   double assignment_gap = 1e-6;           // relative gap of the car assignment
+  double feedback_gap = 0;                // relative gap of the feedback loops' assignments before the last (0: assignment_gap)
   int feedback_iterations = 3;            // skims <-> demand loops (method of successive averages)
   bool warm_start = true;                 // start each assignment from the last one's bushes
   std::vector<std::int64_t> close_roads;  // road ids closed to cars in this scenario

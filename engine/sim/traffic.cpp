@@ -495,7 +495,11 @@ void Simulation::traffic_phase(YearResult& y) {
       }
     const auto demand = db.build();
     traffic::Options opt;
-    opt.gap = tr.assignment_gap;
+    // The loops before the last only feed the averaged car times of the next loop's demand: they
+    // may stop at a looser gap (traffic.feedback_gap); the last loop, whose flows and times are the
+    // year's results, always meets assignment_gap (docs/traffic.md, "Feedback").
+    opt.gap = loop < tr.feedback_iterations && tr.feedback_gap > 0 ? std::max(tr.feedback_gap, tr.assignment_gap)
+                                                                   : tr.assignment_gap;
     if (!tr.warm_start) traffic_warm_.clear();
     assigned = traffic::assign_bush(net, demand, opt, &traffic_warm_);
     cost = assigned.cost;

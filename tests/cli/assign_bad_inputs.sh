@@ -63,6 +63,9 @@ done <<'EOF'
 --max-iter nan|--max-iter
 --max-iter 2.5|--max-iter
 --max-iter 0|--max-iter
+--flow-batch 257|--flow-batch
+--flow-batch -1|--flow-batch
+--flow-batch 2.5|--flow-batch
 --threads 0|--threads
 EOF
 echo "$((n - failed)) passed, $failed failed"

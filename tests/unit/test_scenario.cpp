@@ -274,6 +274,7 @@ TEST_CASE("scenario: the seed is a TOML integer read exactly, integer keys rejec
              Catch::Contains("key norms.health.tier: must be an integer"));
   CHECK_THAT(bad("iter.toml", "[traffic]\nfeedback_iterations = 2.5\n"),
              Catch::Contains("key traffic.feedback_iterations: must be an integer"));
+  CHECK_THAT(bad("fgap.toml", "[traffic]\nfeedback_gap = 0.5\n"), Catch::Contains("key traffic.feedback_gap: must be in"));
   CHECK_THAT(bad("units.toml", "[[rezone]]\nparcels = [1]\nunits = 10.5\n"),
              Catch::Contains("key rezone[1].units: must be an integer"));
   CHECK_THAT(bad("oneway.toml", "[[add_road]]\nclass = \"service\"\noneway = 1.0\nwkt = \"LINESTRING(0 0, 1 1)\"\n"),

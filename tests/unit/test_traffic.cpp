@@ -7,6 +7,7 @@
 #include <limits>
 
 #include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 
 #include "core/error.hpp"
 #include "models/traffic/assign.hpp"
@@ -501,6 +502,30 @@ TEST_CASE("Warm start: bushes from another network are not used", "[traffic][war
   CHECK(other.flow == cold.flow);
   CHECK_FALSE(warm.empty());  // now the large network's bushes
   CHECK(traffic::assign_bush(large.net, large.demand, opt, &warm).warm);
+}
+
+TEST_CASE("Batched flow update: the serial equilibrium on a congested grid, byte-identical for 1, 2 and 8 threads",
+          "[traffic][batch]") {
+  const auto c = grid_case(8, 12, 12);
+  traffic::Options opt;
+  opt.gap = 1e-10;
+  const auto serial = traffic::assign_bush(c.net, c.demand, opt);
+  CHECK(serial.flow_batch == 0);  // a small problem: the serial update
+  opt.flow_batch = 8;
+  std::vector<traffic::Result> r;
+  for (int threads : {1, 2, 8}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    tbb::task_arena arena(threads);
+    arena.execute([&] { r.push_back(traffic::assign_bush(c.net, c.demand, opt)); });
+  }
+  CHECK(r[0].flow_batch == 8);
+  CHECK(serial.eval.relative_gap <= 1e-10);
+  CHECK(r[0].eval.relative_gap <= 1e-10);
+  CHECK(r[0].eval.objective == Approx(serial.eval.objective).epsilon(1e-9));
+  for (std::size_t i = 1; i < r.size(); ++i) {
+    CHECK(r[i].iterations == r[0].iterations);
+    CHECK(r[i].flow == r[0].flow);
+  }
 }
 
 // The early stop itself is exercised on Anaheim (tntp.best_known): on this grid every check passes.

@@ -4,6 +4,7 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 #include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -175,6 +176,35 @@ TEST_CASE("1 and 2 threads give byte-identical flows (Chicago Sketch)", "[tntp][
   }
   REQUIRE(f1.size() == f2.size());
   CHECK(std::memcmp(f1.data(), f2.data(), f1.size() * sizeof(double)) == 0);
+}
+
+// The batched flow update (docs/traffic.md, "Flow update in batches"), forced on Chicago Sketch
+// (its size alone would choose the serial one): the same flows for 1, 2 and 8 threads, and the
+// serial solver's equilibrium.
+TEST_CASE("Batched flow update: 1, 2 and 8 threads give byte-identical flows, the serial equilibrium (Chicago Sketch)",
+          "[tntp][determinism]") {
+  const auto l = load(kCases[2]);
+  traffic::Options opt;
+  opt.gap = 1e-10;
+  REQUIRE(traffic::flow_batch(opt, l.net, l.demand.origin_count()) == 0);
+  const auto serial = traffic::assign_bush(l.net, l.demand, opt);
+  opt.flow_batch = 16;
+  std::vector<traffic::Result> r;
+  for (int threads : {1, 2, 8}) {
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    tbb::task_arena arena(threads);
+    arena.execute([&] { r.push_back(traffic::assign_bush(l.net, l.demand, opt)); });
+  }
+  CHECK(r[0].flow_batch == 16);
+  CHECK(serial.eval.relative_gap <= 1e-10);
+  CHECK(r[0].eval.relative_gap <= 1e-10);
+  CHECK(r[0].eval.objective == Approx(serial.eval.objective).epsilon(1e-9));
+  CHECK(r[0].eval.objective == Approx(kCases[2].best_objective).epsilon(1e-9));
+  for (std::size_t i = 1; i < r.size(); ++i) {
+    CHECK(r[i].iterations == r[0].iterations);
+    REQUIRE(r[i].flow.size() == r[0].flow.size());
+    CHECK(std::memcmp(r[i].flow.data(), r[0].flow.data(), r[0].flow.size() * sizeof(double)) == 0);
+  }
 }
 
 int main(int argc, char** argv) {

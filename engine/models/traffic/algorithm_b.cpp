@@ -396,13 +396,12 @@ void shortest_labels(const Network& net, const Bush& b, const std::vector<double
   }
 }
 
-// One flow-update pass over a bush: labels, then a Newton shift at every node (in reverse
-// topological order) whose longest used path differs from its shortest. Only a merge (a position
-// with extra arcs) can have different predecessors, so only the merges are visited.
-void update_flows_entered(Bush& b, State& st, Scratch& s) {
-  const Network& net = st.net;
-  b.excess = labels(net, b, st.c, s);
-  if (b.excess <= 0) return;
+// The Newton shifts of a flow-update pass, at every node (in reverse topological order) whose
+// longest used path differs from its shortest by the labels in s (labels(): s.lmin, s.lmax,
+// s.pmin, s.pmax). Only a merge (a position with extra arcs) can have different predecessors, so
+// only the merges are visited. Each shift is computed from the current costs along the two
+// segments, whatever costs the labels were computed at.
+void shift_flows(Bush& b, State& st, Scratch& s) {
   auto& fl = s.fl;
   for (std::size_t x = b.extra_head.size(); x-- > 0;) {
     const std::size_t p = b.extra_head[x];
@@ -466,11 +465,67 @@ void update_flows_entered(Bush& b, State& st, Scratch& s) {
   }
 }
 
+// One flow-update pass over a bush: labels at the current costs, then the shifts.
 void update_flows(Bush& b, State& st, Scratch& s) {
   s.enter_flows(b);
-  update_flows_entered(b, st, s);
+  b.excess = labels(st.net, b, st.c, s);
+  if (b.excess > 0) shift_flows(b, st, s);
   s.store_and_leave(b);
 }
+
+// Flow update in batches (Options::flow_batch; docs/traffic.md, "Flow update in batches"). A pass
+// over `list` (origin indices, ascending) takes it in consecutive batches of `batch` origins. The
+// labels of a batch's origins (the longest used and shortest paths in their bushes, the larger part
+// of a pass on a large network) are computed in parallel at the link costs of the batch's start;
+// then, serially in list order, each origin shifts its flows exactly as the serial pass does, each
+// shift computed from the current costs along its two segments and followed by exact cost updates.
+// Only the choice of the segments may be stale (the serial pass, too, keeps an origin's labels
+// through its own shifts), never the size of a shift, so every shift still lowers the objective.
+// The labels depend on the batch's start only and the batches on the list and `batch` only: the
+// result is the same for any thread count. With batch 1 it is the serial pass.
+class BatchedFlows {
+ public:
+  BatchedFlows(const Network& net, std::size_t batch) : batch_(batch), slots_(batch), excess_(batch) {
+    for (Scratch& s : slots_) s.size_for(net);
+  }
+
+  void pass(std::vector<Bush>& bushes, const std::vector<std::uint32_t>& list, State& st,
+            tbb::enumerable_thread_specific<Scratch>& tls, Scratch& serial) {
+    for (std::size_t begin = 0; begin < list.size(); begin += batch_) {
+      const std::size_t members = std::min(batch_, list.size() - begin);
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, members, 1), [&](const auto& r) {
+        Scratch& s = tls.local();
+        for (std::size_t i = r.begin(); i < r.end(); ++i) {
+          const Bush& b = bushes[list[begin + i]];
+          s.enter_flows(b);
+          excess_[i] = labels(st.net, b, st.c, s);
+          s.leave_flows(b);
+          std::swap(s.lmin, slots_[i].lmin);  // all sized for the network: a swap, no copy
+          std::swap(s.lmax, slots_[i].lmax);
+          std::swap(s.pmin, slots_[i].pmin);
+          std::swap(s.pmax, slots_[i].pmax);
+        }
+      });
+      for (std::size_t i = 0; i < members; ++i) {
+        Bush& b = bushes[list[begin + i]];
+        b.excess = excess_[i];
+        if (b.excess <= 0) continue;
+        std::swap(serial.lmin, slots_[i].lmin);
+        std::swap(serial.lmax, slots_[i].lmax);
+        std::swap(serial.pmin, slots_[i].pmin);
+        std::swap(serial.pmax, slots_[i].pmax);
+        serial.enter_flows(b);
+        shift_flows(b, st, serial);
+        serial.store_and_leave(b);
+      }
+    }
+  }
+
+ private:
+  std::size_t batch_;
+  std::vector<Scratch> slots_;  // per member of a batch: its labels (lmin, lmax, pmin, pmax)
+  std::vector<double> excess_;  // per member: its labels' largest difference
+};
 
 // The network's forward star, for the bush update: per out-edge e (net.out_link order), the head
 // node of its link, and the link's cost at the current flows (filled each iteration).
@@ -894,6 +949,13 @@ WarmStart::WarmStart(WarmStart&&) noexcept = default;
 WarmStart& WarmStart::operator=(WarmStart&&) noexcept = default;
 void WarmStart::clear() { state.reset(); }
 
+std::size_t flow_batch(const Options& opt, const Network& net, std::size_t origins) {
+  if (opt.flow_batch >= 0) return static_cast<std::size_t>(opt.flow_batch);
+  // Serial below 5e7 origins x links (Berlin Center: 2.5e7; docs/traffic.md, "Flow update in
+  // batches"); batches of 16 origins above.
+  return static_cast<double>(origins) * net.link_count() >= 5e7 ? 16 : 0;
+}
+
 Result assign_bush(const Network& net, const Demand& dm, const Options& opt, WarmStart* warm_start) {
   using clock = std::chrono::steady_clock;
   auto seconds = [](clock::time_point a) { return std::chrono::duration<double>(clock::now() - a).count(); };
@@ -942,6 +1004,9 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
 
   Scratch serial;
   serial.size_for(net);
+  const std::size_t batch = flow_batch(opt, net, nz);
+  res.flow_batch = batch;
+  std::unique_ptr<BatchedFlows> batched = batch > 0 ? std::make_unique<BatchedFlows>(net, batch) : nullptr;
   double gap = kInf, threshold = 0;
   bool exact_last = false;  // the last iteration's gap is exact (SPTT below) for the final flows
   double exact_sptt = 0;
@@ -955,15 +1020,28 @@ Result assign_bush(const Network& net, const Demand& dm, const Options& opt, War
       auto& s = tls.local();
       for (std::size_t k = r.begin(); k < r.end(); ++k) update_bush(net, bushes[k], st.c, star, s);
     });
-    for (Bush& b : bushes) update_flows(b, st, serial);
-    for (int pass = 0; pass < opt.inner_passes; ++pass) {
-      bool any = false;
-      for (Bush& b : bushes) {
-        if (b.excess <= threshold) continue;
-        update_flows(b, st, serial);
-        any = true;
+    if (!batched) {
+      for (Bush& b : bushes) update_flows(b, st, serial);
+      for (int pass = 0; pass < opt.inner_passes; ++pass) {
+        bool any = false;
+        for (Bush& b : bushes) {
+          if (b.excess <= threshold) continue;
+          update_flows(b, st, serial);
+          any = true;
+        }
+        if (!any) break;
       }
-      if (!any) break;
+    } else {
+      std::vector<std::uint32_t> list(nz);
+      std::iota(list.begin(), list.end(), 0u);
+      batched->pass(bushes, list, st, tls, serial);
+      for (int pass = 0; pass < opt.inner_passes; ++pass) {
+        list.clear();
+        for (std::size_t k = 0; k < nz; ++k)
+          if (bushes[k].excess > threshold) list.push_back(static_cast<std::uint32_t>(k));
+        if (list.empty()) break;
+        batched->pass(bushes, list, st, tls, serial);
+      }
     }
     recompute_flows();
     // Gap: an optimistic estimate from the bushes' own shortest paths (a bush path is never

@@ -21,6 +21,10 @@ struct Options {
   double gap = 1e-4;        // stop when the relative gap is at or below this
   int max_iterations = 200;  // outer iterations
   int inner_passes = 10;    // Algorithm B: flow-update passes per outer iteration (10 measured best on Chicago Sketch)
+  // Algorithm B's flow update: origins per batch whose labels are computed in parallel (1-256;
+  // docs/traffic.md, "Flow update in batches"); 0: the serial pass; -1: chosen from the problem's
+  // size (flow_batch()), never from the thread count.
+  int flow_batch = -1;
   std::function<void(int iteration, double gap)> progress;  // called after each iteration
 };
 
@@ -45,7 +49,11 @@ struct Result {
   // cost is negative, which the input limits exclude).
   std::size_t exact_origins_certified = 0, exact_origins_corrected = 0, exact_origins_dijkstra = 0;
   bool warm = false;  // Algorithm B started from an earlier solve's bushes (WarmStart)
+  std::size_t flow_batch = 0;  // Algorithm B: origins per batch of the flow update (0: serial)
 };
+
+// The batch size Algorithm B's flow update uses for `options` on this problem (0: serial).
+std::size_t flow_batch(const Options& options, const Network& net, std::size_t origins);
 
 // Algorithm B's bushes after a solve, to start the next solve of the same network from (a warm
 // start): the simulation re-solves one network each feedback loop and each year with demand that
