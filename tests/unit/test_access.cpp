@@ -159,7 +159,7 @@ const std::vector<double> kEastShareBridge = {1 / 16.0, 0, 3 / 16.0, 0};
 // ---------------------------------------------------------------------------------------------
 // 1. Geometry: lattice points and points on surface.
 
-TEST_CASE("lattice: a 200 m square at the origin holds 16 points at (25,25)..(175,175)", "[access][homes]") {
+TEST_CASE("lattice: square of 200 m at the origin holds 16 points at (25,25)..(175,175)", "[access][homes]") {
   std::vector<geo::Point> pts;
   geo::lattice_points(rect(0, 0, 200, 200), 50, pts);
   REQUIRE(pts.size() == 16);
