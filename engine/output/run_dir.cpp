@@ -874,6 +874,11 @@ void RunWriter::Impl::files(const RunInfo& info) {
     auto& o = yph[std::to_string(y.year)] = nlohmann::ordered_json::object();
     for (const auto& [k, v] : y.phase_seconds) o[k] = std::round(v * 1e4) / 1e4;
   }
+  // Algorithm B's outer iterations per year (summed over the feedback loops): what the warm start
+  // saves, next to the traffic seconds it saves.
+  auto& yit = t["year_assignment_iterations"] = nlohmann::ordered_json::object();
+  for (const auto& y : years)
+    if (y.traffic.ran) yit[std::to_string(y.year)] = y.traffic.assignment_iterations;
   core::write_file(tmp / "timings.json", t.dump(2) + "\n");
 }
 
