@@ -48,11 +48,19 @@ constexpr double kInset = 8;          // m from a street centre line to the bloc
 constexpr double kRiverHalf = 75;     // m: half the river band's width
 constexpr double kX0 = 500000, kY0 = 3400000;  // EPSG:32648 (UTM 48N, Chengdu's zone): the city's centre
 constexpr double kResidentsPerBlock = 21;      // 21 M residents on 1 M blocks (issue 15, size L)
-// Traffic zone cells of 2,000 m: at most 51 x 51 = 2,601 at L (100 km square), about 8,000
-// residents a zone; 1,400 m gave 5,256 zones. The bushes of the assignment, the zone-to-zone
-// matrices and the walk skim grow with the zones (the matrices with their square):
-// docs/performance.md, "L with traffic".
+// Traffic zone cells of 2,000 m (tiny, S, M): about 8,000 residents a zone. L's scenario uses
+// 3,000 m cells (at most 34 x 34 = 1,156 zones over its 100 km square, about 18,000 residents a
+// zone) and a relative gap of 1e-4 for every feedback loop (traffic.assignment_gap and
+// feedback_gap): with 2,000 m cells and 1e-6 its base year alone took 1,260 CPU s of the
+// 2,400 (20 min on 2 cores) the whole 12-year run may take (docs/performance.md, "L with
+// traffic"). 1e-4 is the relative gap Boyce, Ralevic-Dekic and Bar-Gera (2004, "Convergence of
+// traffic assignment: how much is enough?", J. Transp. Eng. 130(1)) found needed for stable link
+// flows in a regional model; docs/traffic.md, "Feedback". 1,400 m cells gave 5,256 zones. The
+// bushes of the assignment, the zone-to-zone matrices and the walk skim grow with the zones (the
+// matrices with their square).
 constexpr double kZoneM = 2000;
+constexpr double kZoneM_L = 3000;
+constexpr double kGapL = 1e-4;
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64 finaliser
   x += 0x9e3779b97f4a7c15ULL;
@@ -233,6 +241,7 @@ void copy_profile(const fs::path& profile, const fs::path& out) {
 
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
+  const double zone_m = a.size == "L" ? kZoneM_L : kZoneM;
   try {
     GDALAllRegister();
     const long long n = std::max<long long>(8, std::llround(std::ceil(std::sqrt(a.residents / kResidentsPerBlock))));
@@ -603,7 +612,10 @@ int main(int argc, char** argv) {
         << "# Cars are assigned on the main roads only (primary, secondary; local streets are zone connectors),\n"
         << "# as a city-wide model would: docs/traffic.md, \"Assignment network\".\n"
         << "assignment_roads = [\"primary\", \"secondary\"]\n"
-        << "zone_size_m = " << kZoneM << "\n";
+        << "zone_size_m = " << zone_m << "\n";
+      if (a.size == "L")
+        s << "# L: a looser gap so that the 12 years fit 20 min on 2 cores (bench/citygen.cpp, docs/performance.md).\n"
+          << "assignment_gap = " << kGapL << "\nfeedback_gap = " << kGapL << "\n";
     }
     {
       std::ofstream r(a.out / "README.md");
@@ -625,8 +637,8 @@ int main(int argc, char** argv) {
         << "| buildings | " << n_buildings << " |\n"
         << "| facilities | " << n_fac << " |\n";
       for (const auto& [c, k] : per_class) r << "| - " << c << " | " << k << " |\n";
-      r << "| traffic zone cells (" << kZoneM << " m) at most | "
-        << static_cast<long long>(std::ceil(n * kPitch / kZoneM + 1) * std::ceil(n * kPitch / kZoneM + 1)) << " |\n";
+      r << "| traffic zone cells (" << zone_m << " m) at most | "
+        << static_cast<long long>(std::ceil(n * kPitch / zone_m + 1) * std::ceil(n * kPitch / zone_m + 1)) << " |\n";
     }
     std::printf("citygen %s: %lld residents, %lld parcels, %lld roads, %lld buildings, %lld facilities -> %s\n",
                 a.size.c_str(), a.residents, n_parcels, n_roads, n_buildings, n_fac, a.out.c_str());
