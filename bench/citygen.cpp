@@ -612,7 +612,9 @@ int main(int argc, char** argv) {
         << "# Cars are assigned on the main roads only (primary, secondary; local streets are zone connectors),\n"
         << "# as a city-wide model would: docs/traffic.md, \"Assignment network\".\n"
         << "assignment_roads = [\"primary\", \"secondary\"]\n"
-        << "zone_size_m = " << zone_m << "\n";
+        << "zone_size_m = " << zone_m << "\n"
+        << "# Each year's first car skim at last year's congested times, not free flow (docs/traffic.md, \"Feedback\").\n"
+        << "feedback_from_last_year = true\n";
       if (a.size == "L")
         s << "# L: a looser gap so that the 12 years fit 20 min on 2 cores (bench/citygen.cpp, docs/performance.md).\n"
           << "assignment_gap = " << kGapL << "\nfeedback_gap = " << kGapL << "\n";

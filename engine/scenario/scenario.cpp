@@ -217,7 +217,7 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
   if (const toml::table* t = r.table(root, "", "traffic", false)) {
     r.check_keys(*t, "traffic", {"enabled", "zone_size_m", "daily_trips_per_resident", "peak_hour_share", "car_occupancy",
                                  "assignment_gap", "feedback_gap", "feedback_iterations", "warm_start", "close_roads",
-                                 "assignment_roads"});
+                                 "assignment_roads", "feedback_from_last_year"});
     auto& tr = s.traffic;
     auto& trips = s.profile.trips;  // the profile's trip rates, set for this run
     const std::string p = "traffic.";
@@ -231,6 +231,7 @@ Scenario load_scenario(const fs::path& file, const std::vector<Override>& overri
     tr.feedback_iterations =
         static_cast<int>(r.integer(*t, p, "feedback_iterations", false, tr.feedback_iterations, 1, 50));
     tr.warm_start = r.boolean(*t, p, "warm_start", tr.warm_start);
+    tr.feedback_from_last_year = r.boolean(*t, p, "feedback_from_last_year", tr.feedback_from_last_year);
     if (const toml::node* n = t->get("close_roads")) {
       const toml::array* a = n->as_array();
       if (a == nullptr) r.fail(p + "close_roads", "must be an array of road ids", Reader::show(*n));

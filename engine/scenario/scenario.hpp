@@ -132,6 +132,9 @@ struct TrafficSpec {
   double feedback_gap = 0;                // relative gap of the feedback loops' assignments before the last (0: assignment_gap)
   int feedback_iterations = 3;            // skims <-> demand loops (method of successive averages)
   bool warm_start = true;                 // start each assignment from the last one's bushes
+  // Each year's first feedback loop skims at last year's congested link times (same drive
+  // network) instead of free-flow times (docs/traffic.md, "Feedback").
+  bool feedback_from_last_year = false;
   std::vector<std::int64_t> close_roads;  // road ids closed to cars in this scenario
   // Road classes of the car assignment network (docs/traffic.md); empty: every drivable road.
   std::vector<std::string> assignment_roads;

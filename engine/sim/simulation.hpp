@@ -208,6 +208,13 @@ class Simulation {
   // Algorithm B's bushes from the last assignment: the next feedback loop and the next year start
   // from them while the drive network is unchanged (docs/traffic.md, "Warm start").
   traffic::WarmStart traffic_warm_;
+  // The last year's final link costs and the network they belong to (same nodes, first through
+  // node and links): with traffic.feedback_from_last_year the next year's first car skim uses them.
+  struct LastCosts {
+    std::uint32_t node_count = 0, first_thru = 0;
+    std::vector<std::uint32_t> tail, head;
+    std::vector<double> cost;
+  } traffic_last_costs_;
   // The traffic phase's walk distances (dm, kUnreached: none) between the zones' representative
   // parcels, kept while the walk network is unchanged (walk_version_, bumped by build_networks): a
   // year searches again only from and to the zones whose representative changed (traffic.cpp).

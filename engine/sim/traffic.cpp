@@ -477,7 +477,14 @@ void Simulation::traffic_phase(YearResult& y) {
     });
   };
   std::vector<double> cost(nl), car_msa(zz, 0.0), skim(zz);
-  for (std::uint32_t a = 0; a < nl; ++a) cost[a] = net.cost(a, 0.0);
+  // The first loop's car times: free flow, or (traffic.feedback_from_last_year) last year's
+  // congested times where the drive network is the one they were computed on.
+  const LastCosts& lc = traffic_last_costs_;
+  if (tr.feedback_from_last_year && lc.cost.size() == nl && lc.node_count == net.node_count &&
+      lc.first_thru == net.first_thru && lc.tail == net.tail && lc.head == net.head)
+    cost = lc.cost;
+  else
+    for (std::uint32_t a = 0; a < nl; ++a) cost[a] = net.cost(a, 0.0);
   traffic::Result assigned;
   traffic::TripMatrices trips;
   const traffic::ModeParams mp = mode_params(scenario_.profile);
@@ -505,6 +512,7 @@ void Simulation::traffic_phase(YearResult& y) {
     cost = assigned.cost;
     iterations += assigned.iterations;
   }
+  if (tr.feedback_from_last_year) traffic_last_costs_ = {net.node_count, net.first_thru, net.tail, net.head, cost};
 
   // --- Results.
   out.ran = true;
