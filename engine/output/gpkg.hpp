@@ -101,9 +101,9 @@ void gpkg_multipolygon(std::string& out, std::int32_t srs_id, const geo::MultiPo
 
 // A feature layer created by GDAL (Gpkg::layer with bulk: table, fields, gpkg_contents,
 // gpkg_geometry_columns, feature-count triggers as GDAL makes them) whose rows are inserted with
-// libsqlite3 on GDAL's connection, in its transaction, as AttributeTable does (docs/performance.md,
-// "Bulk feature layers"). Rows get fid 1, 2, ... in the order they are added. The spatial index
-// is GDAL's (SQL function CreateSpatialIndex on the empty table: rtree_<table>_<geometry column>,
+// libsqlite3 on GDAL's connection, in its transaction, as AttributeTable does
+// (docs/performance.md, "Bulk feature layers: parcels and home points"). Rows get fid 1, 2, ...
+// in the order they are added. The spatial index is GDAL's (SQL function CreateSpatialIndex on the empty table: rtree_<table>_<geometry column>,
 // its triggers, its gpkg_extensions row); its rows are written by finish() straight into the
 // R-tree's node tables, packed (sort-tile-recursive) from the rows' envelopes, far faster than
 // SQLite inserting them one by one. The table's triggers (feature count, R-tree) are dropped

@@ -766,7 +766,7 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
   if (!links.empty()) {
     std::vector<std::int64_t> final_index(links.size(), -1);
     for (std::size_t a = 0; a < last_link_ids.size(); ++a) final_index[static_cast<std::size_t>(last_link_ids[a])] = static_cast<std::int64_t>(a);
-    OGRLayer* ll = out.layer("links", &srs, wkbLineString);
+    OGRLayer* ll = out.layer("links", &srs, wkbLineString, true);
     for (const char* n : {"link_id", "road_id", "direction"}) field(ll, n, OFTInteger64);
     for (const char* n : {"capacity_veh_h", "volume_veh_h", "voc", "time_ff_min", "time_min", "length_m"}) field(ll, n, OFTReal);
     {
@@ -785,31 +785,35 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
       out.style(ll, styles::volume_capacity("voc"));
     }
     const auto& t = y.traffic;
-    for (std::size_t id = 0; id < links.size(); ++id) {
-      const Link& src = links[id];
-      OGRFeature f(ll->GetLayerDefn());
-      f.SetField(0, static_cast<GIntBig>(id));
-      f.SetField(1, static_cast<GIntBig>(src.road_id));
-      f.SetField(2, static_cast<GIntBig>(src.reverse ? -1 : 1));
-      f.SetField(3, src.capacity);
-      const std::int64_t a = final_index[id];
-      if (a >= 0) {
-        const auto i = static_cast<std::size_t>(a);
-        f.SetField(4, t.volume[i]);
-        f.SetField(5, t.volume[i] / t.capacity[i]);
-        f.SetField(7, t.time_min[i]);
-      } else {
-        f.SetFieldNull(4);
-        f.SetFieldNull(5);
-        f.SetFieldNull(7);
-      }
-      f.SetField(6, src.time_ff_min);
-      f.SetField(8, src.length_m);
-      OGRLineString ls = gis_io::detail::from_line(src.line);
-      f.SetGeometry(&ls);
-      out.add(ll, f, "link feature");
-      step("links", id, links.size());
-    }
+    timed("write_gpkg_links", [&] {
+      detail::FeatureTable& ft = out.feature_table(ll);
+      const std::int32_t srs_id = ft.srs_id();
+      using Cell = detail::FeatureTable::Cell;
+      bulk_rows(
+          ft, links.size(),
+          [&](std::size_t id, Cell* f, std::string& blob) {
+            const Link& src = links[id];
+            f[1] = Cell::of(static_cast<std::int64_t>(id));
+            f[2] = Cell::of(static_cast<std::int64_t>(src.road_id));
+            f[3] = Cell::of(std::int64_t{src.reverse ? -1 : 1});
+            f[4] = Cell::of(src.capacity);
+            const std::int64_t a = final_index[id];
+            if (a >= 0) {
+              const auto i = static_cast<std::size_t>(a);
+              f[5] = Cell::of(t.volume[i]);
+              f[6] = Cell::of(t.volume[i] / t.capacity[i]);
+              f[8] = Cell::of(t.time_min[i]);
+            }  // else NULL: closed in the final year
+            f[7] = Cell::of(src.time_ff_min);
+            f[9] = Cell::of(src.length_m);
+            detail::gpkg_line_string(blob, srs_id, src.line);
+            std::array<double, 4> e{std::numeric_limits<double>::max(), std::numeric_limits<double>::max(),
+                                    std::numeric_limits<double>::lowest(), std::numeric_limits<double>::lowest()};
+            for (const auto& q : src.line) e = {std::min(e[0], q.x), std::min(e[1], q.y), std::max(e[2], q.x), std::max(e[3], q.y)};
+            return e;
+          },
+          [&](std::size_t rows) { step("links", rows - 1, links.size()); });
+    });
   }
 
   out.about({{"attribution", credit.text}, {"scenario", s.name}, {"engine", "urbantwin " UT_VERSION}});
