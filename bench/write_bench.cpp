@@ -2,7 +2,7 @@
 // results for N square parcels and Y years (values spread like a run's: shares to 6 decimals,
 // distances in decimetres, some beyond the search bound, 2SFCA supplies) go through
 // output::RunWriter, the code `urbantwin run` writes with, with central Chengdu's profile and
-// norms (the same columns as a Chengdu run). Prints the seconds of each part of the writing.
+// norms (the same columns as a Chengdu run), and 4 home points per parcel. Prints the seconds of each part of the writing.
 //
 //   bench_write PARCELS YEARS OUT_DIR [--keep parcels|full] [--threads N]
 //   bench_write 1000000 12 /tmp/wb          # the 1 M parcels x 12 years
@@ -36,8 +36,28 @@ double unit(std::uint64_t p, int year, std::uint64_t salt) {
   return static_cast<double>(x >> 11) * 0x1.0p-53;
 }
 
+// kHomes home points per parcel (a 21 M city has about 4 per parcel): the final year's
+// home_points layer.
+constexpr std::size_t kHomes = 4;
+
 sim::YearResult year_result(const scenario::Scenario& s, std::size_t n, int year) {
   sim::YearResult y;
+  const std::size_t points = n * kHomes;
+  y.point_residents.resize(points);
+  for (std::size_t i = 0; i < points; ++i) y.point_residents[i] = static_cast<std::uint32_t>(unit(i, year, 2) * 15);
+  for (std::size_t k = 0; k < s.norms.size(); ++k) {
+    coverage::ClassResult c;
+    c.cost.resize(points);
+    for (std::size_t i = 0; i < points; ++i) {
+      const double u = unit(i, year, 30 + k);
+      c.cost[i] = u < 0.3 ? graph::kUnreached : static_cast<std::uint32_t>(u * 12000);
+    }
+    y.coverage.classes.push_back(std::move(c));
+  }
+  for (int t = 0; t < 3; ++t) {
+    y.point_tier_ok[t].resize(points);
+    for (std::size_t i = 0; i < points; ++i) y.point_tier_ok[t][i] = unit(i, year, 60 + t) < 0.5 ? 1 : 0;
+  }
   y.year = year;
   y.indicators = {{"year", static_cast<double>(year)}, {"population", 21e6}, {"coverage_15min_pct", 55.5}};
   y.residents.resize(n);
@@ -124,8 +144,30 @@ int main(int argc, char** argv) {
     c.parcels.centroid.push_back({x0 + 42, y0 + 42});
     c.parcels.shape.push_back({geo::Polygon{{r}}});
   }
-  std::printf("bench_write: %zu parcels x %d years (%zu parcel-year rows), %zu classes, keep %s, %d threads\n", n, years,
-              n * static_cast<std::size_t>(years), s.norms.size(), output::keep_name(keep), threads);
+  homes::HomePoints homes;
+  std::vector<graph::EntryPoint> walk;
+  homes.offset.push_back(0);
+  for (std::size_t p = 0; p < n; ++p) {
+    const double x0 = 400000 + static_cast<double>(p % side) * 100, y0 = 3300000 + static_cast<double>(p / side) * 100;
+    for (std::size_t k = 0; k < kHomes; ++k) {
+      const std::size_t i = homes.xy.size();
+      homes.xy.push_back({x0 + 21 + 42 * static_cast<double>(k % 2), y0 + 21 + 42 * static_cast<double>(k / 2)});
+      homes.weight.push_back(1.0 / kHomes);
+      homes.source.push_back(homes::Source::lattice);
+      homes.parcel.push_back(static_cast<std::uint32_t>(p));
+      graph::EntryPoint e;
+      if (unit(i, 0, 3) < 0.95) {
+        e.edge = 0;
+        e.leg_m = static_cast<float>(unit(i, 0, 4) * 200);
+      } else {
+        e.blocked = unit(i, 0, 5) < 0.5;
+      }
+      walk.push_back(e);
+    }
+    homes.offset.push_back(static_cast<std::uint32_t>(homes.xy.size()));
+  }
+  std::printf("bench_write: %zu parcels x %d years (%zu parcel-year rows), %zu home points, %zu classes, keep %s, %d threads\n", n, years,
+              n * static_cast<std::size_t>(years), homes.size(), s.norms.size(), output::keep_name(keep), threads);
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
@@ -141,6 +183,8 @@ int main(int argc, char** argv) {
     }
     output::RunInfo info;
     info.threads = static_cast<unsigned>(threads);
+    info.homes = &homes;
+    info.home_walk = &walk;
     writer.finish(info);
     for (const auto& [name, sec] : writer.seconds()) std::printf("  %-26s %8.2f s\n", name.c_str(), sec);
   }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "geo/geometry.hpp"
 #include "output/styles.hpp"
 
 struct sqlite3;
@@ -45,15 +46,22 @@ class AttributeTable {
   AttributeTable(const AttributeTable&) = delete;
   AttributeTable& operator=(const AttributeTable&) = delete;
 
-  // A value: NULL, a 64-bit integer or a real.
+  // A value: NULL, a 64-bit integer, a real; text and blobs (FeatureTable only: an
+  // AttributeTable may bind a row after add_rows returns) point to bytes the caller keeps.
   struct Cell {
-    enum Kind : unsigned char { null, integer, real } kind = null;
+    enum Kind : unsigned char { null, integer, real, text, blob } kind = null;
     union {
       std::int64_t i;
       double d;
+      struct {
+        const char* p;
+        std::uint32_t n;
+      } b;
     } v{};
     static Cell of(std::int64_t x) { return {integer, {.i = x}}; }
     static Cell of(double x) { return {real, {.d = x}}; }
+    static Cell of_text(const char* p, std::size_t n) { return {text, {.b = {p, static_cast<std::uint32_t>(n)}}}; }
+    static Cell of_blob(const char* p, std::size_t n) { return {blob, {.b = {p, static_cast<std::uint32_t>(n)}}}; }
   };
   // The row being built: set its columns (a column not set is NULL), then end_row().
   void set(std::size_t column, std::int64_t v) { cell(column) = Cell::of(v); }
@@ -84,11 +92,69 @@ class AttributeTable {
   sqlite3_stmt* insert_ = nullptr;
 };
 
+// GeoPackage geometry blobs as GDAL 3.6 writes them (GPKG header, little-endian, ISO WKB, 2D),
+// appended to `out`: a point without envelope; a line string or multipolygon with its XY
+// envelope (min x, max x, min y, max y); an empty geometry with the empty flag and no envelope.
+void gpkg_point(std::string& out, std::int32_t srs_id, double x, double y);
+void gpkg_line_string(std::string& out, std::int32_t srs_id, const geo::LineString& line);
+void gpkg_multipolygon(std::string& out, std::int32_t srs_id, const geo::MultiPolygon& mp);
+
+// A feature layer created by GDAL (Gpkg::layer with bulk: table, fields, gpkg_contents,
+// gpkg_geometry_columns, feature-count triggers as GDAL makes them) whose rows are inserted with
+// libsqlite3 on GDAL's connection, in its transaction, as AttributeTable does
+// (docs/performance.md, "Bulk feature layers: parcels and home points"). Rows get fid 1, 2, ...
+// in the order they are added. The spatial index is GDAL's (SQL function CreateSpatialIndex on the empty table: rtree_<table>_<geometry column>,
+// its triggers, its gpkg_extensions row); its rows are written by finish() straight into the
+// R-tree's node tables, packed (sort-tile-recursive) from the rows' envelopes, far faster than
+// SQLite inserting them one by one. The table's triggers (feature count, R-tree) are dropped
+// while rows go in and created again (same SQL) by finish(); count() writes the feature count
+// and the extent in gpkg_contents.
+class FeatureTable {
+ public:
+  using Cell = AttributeTable::Cell;
+  FeatureTable(sqlite3* db, std::string file, OGRLayer* layer);
+  ~FeatureTable();
+  FeatureTable(const FeatureTable&) = delete;
+  FeatureTable& operator=(const FeatureTable&) = delete;
+  std::int32_t srs_id() const { return srs_id_; }
+  // Columns per row: the geometry (a blob of gpkg_point...), then the layer's fields in order.
+  std::size_t columns() const { return columns_.size(); }
+  // `rows` rows (rows x columns() cells, row by row), inserted now; `boxes`: their geometries'
+  // envelopes (min x, min y, max x, max y; min x > max x: empty), for the extent and the index.
+  void add_rows(const Cell* cells, std::size_t rows, const std::array<double, 4>* boxes);
+  std::int64_t rows() const { return rows_; }
+  const std::array<double, 4>& extent() const { return extent_; }  // min x, min y, max x, max y of the rows so far
+  const std::string& name() const { return name_; }
+  const std::string& geometry_column() const { return columns_.front(); }
+  void finish();  // the spatial index's rows, the triggers back
+  void count();   // feature count and extent (after GDAL's last word on them)
+
+ private:
+  sqlite3_stmt* prepare(std::size_t rows);
+  void insert(sqlite3_stmt* st, const Cell* cells, std::size_t rows);
+  void exec(const std::string& statement, const std::string& what);
+  void check(int rc, const std::string& what) const;
+  sqlite3* db_;
+  std::string file_, name_;
+  std::vector<std::string> columns_;
+  std::vector<std::string> triggers_;  // CREATE TRIGGER statements dropped while rows go in
+  std::int32_t srs_id_ = 0;
+  std::size_t batch_;
+  std::int64_t rows_ = 0;
+  std::array<double, 4> extent_;
+  std::vector<std::array<float, 4>> boxes_;  // per row: min x, max x, min y, max y, rounded outwards (NaN: empty)
+  sqlite3_stmt* insert_ = nullptr;
+  void write_rtree();
+};
+
 class Gpkg {
  public:
   explicit Gpkg(const std::filesystem::path& file);  // creates the file, starts the transaction
-  // A layer; srs nullptr and wkbNone for a plain table.
-  OGRLayer* layer(const char* name, OGRSpatialReference* srs, OGRwkbGeometryType type);
+  // A layer; srs nullptr and wkbNone for a plain table. `bulk`: its rows go through
+  // feature_table() (GDAL makes no spatial index of its own; commit makes it).
+  OGRLayer* layer(const char* name, OGRSpatialReference* srs, OGRwkbGeometryType type, bool bulk = false);
+  // The rows of a layer made with bulk, once its fields are created; owned by this Gpkg.
+  FeatureTable& feature_table(OGRLayer* l);
   void field(OGRLayer* l, const std::string& name, OGRFieldType type, OGRFieldSubType sub = OFSTNone) const;
   // The layer's title and description (gpkg_contents identifier and description), its metadata in
   // QGIS's format with the rights (gpkg_metadata), its fields' units and meanings
@@ -133,6 +199,7 @@ class Gpkg {
   };
   std::vector<Described> described_;
   std::vector<std::unique_ptr<AttributeTable>> tables_;
+  std::vector<std::unique_ptr<FeatureTable>> features_;
   std::vector<std::pair<std::string, styles::LayerDoc>> table_docs_;  // gpkg_contents identifier, description
   std::vector<Styled> styled_;
   std::vector<View> views_;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <fstream>
@@ -145,20 +146,68 @@ void add_value_fields(const detail::Gpkg& out, OGRLayer* l, const std::vector<Va
   for (const auto& f : fields) out.field(l, f.name, f.type, f.sub);
 }
 
-void set_parcel_values(OGRFeature& f, int i, const std::vector<ValueField>& fields, const scenario::Scenario& s,
-                       const sim::YearResult& y, std::size_t p, std::vector<std::optional<double>>& scratch) {
-  scratch.clear();
-  parcel_values(s, y, p, scratch);
-  for (std::size_t k = 0; k < fields.size(); ++k, ++i) {
-    if (!scratch[k]) f.SetFieldNull(i);
-    else if (fields[k].type == OFTInteger) f.SetField(i, static_cast<int>(*scratch[k]));
-    else f.SetField(i, *scratch[k]);
-  }
-}
-
 void set_year(OGRFeature& f, int i, int year) {
   if (year == city::kAlways || year == city::kForever) f.SetFieldNull(i);
   else f.SetField(i, year);
+}
+
+// The rows [0, n) of a bulk feature layer (detail::FeatureTable): blocks of rows encoded on any
+// thread by `encode(i, cells, blob)` (row i's cells, the geometry's blob first, appended to
+// `blob`; returns the geometry's envelope: min x, min y, max x, max y), inserted in order on the
+// calling thread's turn; `done(rows)` after each block. Any thread count gives the same rows.
+struct BulkBlock {
+  std::size_t r0 = 0, r1 = 0;
+  std::vector<detail::FeatureTable::Cell> cells;
+  std::vector<std::string> blobs;
+  std::vector<std::array<double, 4>> boxes;
+};
+template <class Encode, class Done>
+void bulk_rows(detail::FeatureTable& t, std::size_t n, Encode&& encode, Done&& done) {
+  constexpr std::size_t kBlock = 8192;
+  const std::size_t w = t.columns();
+  std::vector<BulkBlock> ring(4);
+  std::size_t next = 0;
+  tbb::parallel_pipeline(
+      ring.size(),
+      tbb::make_filter<void, BulkBlock*>(tbb::filter_mode::serial_in_order,
+                                         [&](tbb::flow_control& fc) -> BulkBlock* {
+                                           if (next >= n) {
+                                             fc.stop();
+                                             return nullptr;
+                                           }
+                                           BulkBlock& b = ring[(next / kBlock) % ring.size()];
+                                           b.r0 = next;
+                                           b.r1 = std::min(n, next + kBlock);
+                                           next = b.r1;
+                                           return &b;
+                                         }) &
+          tbb::make_filter<BulkBlock*, BulkBlock*>(tbb::filter_mode::parallel,
+                                                   [&](BulkBlock* b) {
+                                                     const std::size_t rows = b->r1 - b->r0;
+                                                     b->cells.assign(rows * w, {});
+                                                     b->blobs.resize(rows);
+                                                     b->boxes.resize(rows);
+                                                     for (std::size_t r = 0; r < rows; ++r) {
+                                                       std::string& blob = b->blobs[r];
+                                                       blob.clear();
+                                                       b->boxes[r] = encode(b->r0 + r, b->cells.data() + r * w, blob);
+                                                       b->cells[r * w] = detail::FeatureTable::Cell::of_blob(blob.data(), blob.size());
+                                                     }
+                                                     return b;
+                                                   }) &
+          tbb::make_filter<BulkBlock*, void>(tbb::filter_mode::serial_in_order, [&](BulkBlock* b) {
+            t.add_rows(b->cells.data(), b->r1 - b->r0, b->boxes.data());
+            done(b->r1);
+          }));
+}
+
+std::array<double, 4> envelope(const geo::MultiPolygon& mp) {
+  std::array<double, 4> e{std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
+                          std::numeric_limits<double>::lowest()};
+  for (const auto& poly : mp)
+    for (const auto& ring : poly.rings)
+      for (const auto& q : ring) e = {std::min(e[0], q.x), std::min(e[1], q.y), std::max(e[2], q.x), std::max(e[3], q.y)};
+  return e;
 }
 
 // A directed road link identified across years (networks are rebuilt when roads change): the
@@ -335,7 +384,7 @@ void RunWriter::Impl::open() {
   srs.SetFromUserInput(plan.crs.c_str());
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   // Parcels (their rows, the final year's, come at the end) and parcel_years (rows year by year).
-  parcels = gpkg->layer("parcels", &srs, wkbMultiPolygon);
+  parcels = gpkg->layer("parcels", &srs, wkbMultiPolygon, true);
   gpkg->field(parcels, "parcel_id", OFTInteger64);
   gpkg->field(parcels, "land_use", OFTString);
   gpkg->field(parcels, "area_m2", OFTReal);
@@ -477,27 +526,34 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
                parcel_docs);
   out.style(parcels, styles::coverage_share("cov_15min", fmt::format("15分钟生活圈覆盖率 {}", last),
                                             fmt::format("15-minute life circle coverage {}", last)));
-  std::vector<std::optional<double>> scratch;
   std::array<double, 4> extent{std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
                                std::numeric_limits<double>::lowest()};
-  {
-    OGRFeature f(parcels->GetLayerDefn());
-    for (std::size_t p = 0; p < P.size(); ++p) {
-      f.SetFID(OGRNullFID);
-      f.SetField(0, static_cast<GIntBig>(P.id[p]));
-      f.SetField(1, y.land_use.empty() ? P.land_use[p].c_str() : y.land_use[p].c_str());
-      f.SetField(2, P.area_m2[p]);
-      f.SetField(3, y.floor_area_m2.empty() ? P.floor_area_m2[p] : y.floor_area_m2[p]);
-      set_parcel_values(f, 4, values, s, y, p, scratch);
-      OGRMultiPolygon mp = gis_io::detail::from_multipolygon(P.shape[p]);
-      OGREnvelope e;
-      mp.getEnvelope(&e);
-      extent = {std::min(extent[0], e.MinX), std::min(extent[1], e.MinY), std::max(extent[2], e.MaxX), std::max(extent[3], e.MaxY)};
-      f.SetGeometry(&mp);
-      out.add(parcels, f, "parcel feature");
-      step("parcels", p, P.size());
-    }
-  }
+  timed("write_gpkg_parcels", [&] {
+    detail::FeatureTable& t = out.feature_table(parcels);
+    const std::int32_t srs_id = t.srs_id();
+    using Cell = detail::FeatureTable::Cell;
+    bulk_rows(
+        t, P.size(),
+        [&](std::size_t p, Cell* c, std::string& blob) {
+          thread_local std::vector<std::optional<double>> scratch;
+          c[1] = Cell::of(static_cast<std::int64_t>(P.id[p]));
+          const std::string& lu = y.land_use.empty() ? P.land_use[p] : y.land_use[p];
+          c[2] = Cell::of_text(lu.data(), lu.size());
+          c[3] = Cell::of(P.area_m2[p]);
+          c[4] = Cell::of(y.floor_area_m2.empty() ? P.floor_area_m2[p] : y.floor_area_m2[p]);
+          scratch.clear();
+          parcel_values(s, y, p, scratch);
+          for (std::size_t k = 0; k < values.size(); ++k) {
+            if (!scratch[k]) c[5 + k] = Cell{};
+            else if (values[k].type == OFTInteger) c[5 + k] = Cell::of(static_cast<std::int64_t>(static_cast<int>(*scratch[k])));
+            else c[5 + k] = Cell::of(*scratch[k]);
+          }
+          detail::gpkg_multipolygon(blob, srs_id, P.shape[p]);
+          return envelope(P.shape[p]);
+        },
+        [&](std::size_t rows) { step("parcels", rows - 1, P.size()); });
+    extent = t.extent();  // the view's: the parcels' (as GDAL's for the layer)
+  });
 
   std::vector<detail::FieldDoc> year_docs{{"parcel_id", "id", "the parcel's id in the parcels layer"}, {"year", "year", "simulated year"}};
   for (const auto& d : docs(values)) year_docs.push_back(d);
@@ -557,7 +613,7 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
   // residents and costs.
   if (info.homes != nullptr) {
     const auto& h = *info.homes;
-    OGRLayer* lh = out.layer("home_points", &srs, wkbPoint);
+    OGRLayer* lh = out.layer("home_points", &srs, wkbPoint, true);
     field(lh, "point_id", OFTInteger64);
     field(lh, "parcel_id", OFTInteger64);
     field(lh, "source", OFTString);
@@ -591,35 +647,41 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
                                fmt::format("Where the parcels' residents live (docs/access.md), with {}'s residents and costs.", last), s.name, hd),
                  hd);
     out.style(lh, styles::home_points());
-    for (std::size_t i = 0; i < h.size(); ++i) {
-      OGRFeature f(lh->GetLayerDefn());
-      int c = 0;
-      f.SetField(c++, static_cast<GIntBig>(i + 1));
-      f.SetField(c++, static_cast<GIntBig>(P_id(plan, h.parcel[i])));
-      f.SetField(c++, homes::source_name(h.source[i]));
-      f.SetField(c++, h.weight[i]);
-      f.SetField(c++, static_cast<int>(y.point_residents.empty() ? 0 : y.point_residents[i]));
-      const graph::EntryPoint* e = info.home_walk && i < info.home_walk->size() ? &(*info.home_walk)[i] : nullptr;
-      if (e && e->edge != graph::kUnreached) {
-        f.SetField(c++, std::round(static_cast<double>(e->leg_m) * 10) / 10);
-        f.SetField(c++, "street");
-      } else {
-        f.SetFieldNull(c++);
-        f.SetField(c++, e && e->blocked ? "barrier" : "none");
-      }
-      for (std::size_t k = 0; k < s.norms.size(); ++k) {
-        const auto& cost = y.coverage.classes[k].cost;
-        if (y.sites[k] == 0 || cost[i] == graph::kUnreached) f.SetFieldNull(c++);
-        else f.SetField(c++, sim::Simulation::cost_to_unit(s.norms[k], cost[i]));
-        if (y.sites[k] == 0) f.SetFieldNull(c++);
-        else f.SetField(c++, cost[i] == graph::kUnreached ? 1 : 0);
-      }
-      for (int t = 0; t < 3; ++t) f.SetField(c++, static_cast<int>(y.point_tier_ok[t][i]));
-      OGRPoint pt(h.xy[i].x, h.xy[i].y);
-      f.SetGeometry(&pt);
-      out.add(lh, f, "home point");
-      step("home_points", i, h.size());
-    }
+    timed("write_gpkg_home_points", [&] {
+      detail::FeatureTable& t = out.feature_table(lh);
+      const std::int32_t srs_id = t.srs_id();
+      using Cell = detail::FeatureTable::Cell;
+      auto text = [](const char* v) { return Cell::of_text(v, std::strlen(v)); };
+      bulk_rows(
+          t, h.size(),
+          [&](std::size_t i, Cell* f, std::string& blob) {
+            std::size_t c = 1;
+            f[c++] = Cell::of(static_cast<std::int64_t>(i + 1));
+            f[c++] = Cell::of(static_cast<std::int64_t>(P_id(plan, h.parcel[i])));
+            f[c++] = text(homes::source_name(h.source[i]));
+            f[c++] = Cell::of(h.weight[i]);
+            f[c++] = Cell::of(static_cast<std::int64_t>(static_cast<int>(y.point_residents.empty() ? 0 : y.point_residents[i])));
+            const graph::EntryPoint* e = info.home_walk && i < info.home_walk->size() ? &(*info.home_walk)[i] : nullptr;
+            if (e && e->edge != graph::kUnreached) {
+              f[c++] = Cell::of(std::round(static_cast<double>(e->leg_m) * 10) / 10);
+              f[c++] = text("street");
+            } else {
+              f[c++] = Cell{};
+              f[c++] = text(e && e->blocked ? "barrier" : "none");
+            }
+            for (std::size_t k = 0; k < s.norms.size(); ++k) {
+              const auto& cost = y.coverage.classes[k].cost;
+              if (y.sites[k] == 0 || cost[i] == graph::kUnreached) f[c++] = Cell{};
+              else f[c++] = Cell::of(sim::Simulation::cost_to_unit(s.norms[k], cost[i]));
+              if (y.sites[k] == 0) f[c++] = Cell{};
+              else f[c++] = Cell::of(std::int64_t{cost[i] == graph::kUnreached ? 1 : 0});
+            }
+            for (int k = 0; k < 3; ++k) f[c++] = Cell::of(static_cast<std::int64_t>(y.point_tier_ok[k][i]));
+            detail::gpkg_point(blob, srs_id, h.xy[i].x, h.xy[i].y);
+            return std::array<double, 4>{h.xy[i].x, h.xy[i].y, h.xy[i].x, h.xy[i].y};
+          },
+          [&](std::size_t rows) { step("home_points", rows - 1, h.size()); });
+    });
   }
 
 
@@ -704,7 +766,7 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
   if (!links.empty()) {
     std::vector<std::int64_t> final_index(links.size(), -1);
     for (std::size_t a = 0; a < last_link_ids.size(); ++a) final_index[static_cast<std::size_t>(last_link_ids[a])] = static_cast<std::int64_t>(a);
-    OGRLayer* ll = out.layer("links", &srs, wkbLineString);
+    OGRLayer* ll = out.layer("links", &srs, wkbLineString, true);
     for (const char* n : {"link_id", "road_id", "direction"}) field(ll, n, OFTInteger64);
     for (const char* n : {"capacity_veh_h", "volume_veh_h", "voc", "time_ff_min", "time_min", "length_m"}) field(ll, n, OFTReal);
     {
@@ -723,36 +785,40 @@ void RunWriter::Impl::final_layers(const RunInfo& info) {
       out.style(ll, styles::volume_capacity("voc"));
     }
     const auto& t = y.traffic;
-    for (std::size_t id = 0; id < links.size(); ++id) {
-      const Link& src = links[id];
-      OGRFeature f(ll->GetLayerDefn());
-      f.SetField(0, static_cast<GIntBig>(id));
-      f.SetField(1, static_cast<GIntBig>(src.road_id));
-      f.SetField(2, static_cast<GIntBig>(src.reverse ? -1 : 1));
-      f.SetField(3, src.capacity);
-      const std::int64_t a = final_index[id];
-      if (a >= 0) {
-        const auto i = static_cast<std::size_t>(a);
-        f.SetField(4, t.volume[i]);
-        f.SetField(5, t.volume[i] / t.capacity[i]);
-        f.SetField(7, t.time_min[i]);
-      } else {
-        f.SetFieldNull(4);
-        f.SetFieldNull(5);
-        f.SetFieldNull(7);
-      }
-      f.SetField(6, src.time_ff_min);
-      f.SetField(8, src.length_m);
-      OGRLineString ls = gis_io::detail::from_line(src.line);
-      f.SetGeometry(&ls);
-      out.add(ll, f, "link feature");
-      step("links", id, links.size());
-    }
+    timed("write_gpkg_links", [&] {
+      detail::FeatureTable& ft = out.feature_table(ll);
+      const std::int32_t srs_id = ft.srs_id();
+      using Cell = detail::FeatureTable::Cell;
+      bulk_rows(
+          ft, links.size(),
+          [&](std::size_t id, Cell* f, std::string& blob) {
+            const Link& src = links[id];
+            f[1] = Cell::of(static_cast<std::int64_t>(id));
+            f[2] = Cell::of(static_cast<std::int64_t>(src.road_id));
+            f[3] = Cell::of(std::int64_t{src.reverse ? -1 : 1});
+            f[4] = Cell::of(src.capacity);
+            const std::int64_t a = final_index[id];
+            if (a >= 0) {
+              const auto i = static_cast<std::size_t>(a);
+              f[5] = Cell::of(t.volume[i]);
+              f[6] = Cell::of(t.volume[i] / t.capacity[i]);
+              f[8] = Cell::of(t.time_min[i]);
+            }  // else NULL: closed in the final year
+            f[7] = Cell::of(src.time_ff_min);
+            f[9] = Cell::of(src.length_m);
+            detail::gpkg_line_string(blob, srs_id, src.line);
+            std::array<double, 4> e{std::numeric_limits<double>::max(), std::numeric_limits<double>::max(),
+                                    std::numeric_limits<double>::lowest(), std::numeric_limits<double>::lowest()};
+            for (const auto& q : src.line) e = {std::min(e[0], q.x), std::min(e[1], q.y), std::max(e[2], q.x), std::max(e[3], q.y)};
+            return e;
+          },
+          [&](std::size_t rows) { step("links", rows - 1, links.size()); });
+    });
   }
 
   out.about({{"attribution", credit.text}, {"scenario", s.name}, {"engine", "urbantwin " UT_VERSION}});
   report("outputs.gpkg: spatial indexes, metadata, commit", done / total);
-  out.commit();
+  timed("write_gpkg_commit", [&] { out.commit(); });
   report("outputs.gpkg: done", 1.0);
 }
 

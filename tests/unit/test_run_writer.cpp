@@ -7,6 +7,7 @@
 #include <ogrsf_frmts.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include "core/staging.hpp"
 #include "graph/graph.hpp"
+#include "output/gpkg.hpp"
 #include "output/run_dir.hpp"
 #include "scenario/scenario.hpp"
 
@@ -156,6 +158,173 @@ TEST_CASE("run writer: parcel rows written year by year, earlier arrays dropped,
   ds.reset(GDALDataset::Open((dir / "outputs.gpkg").c_str(), GDAL_OF_VECTOR));
   REQUIRE(ds);
   CHECK(ds->GetLayerByName("parcel_years")->GetFeatureCount(FALSE) == 5);
+  ds.reset();
+  fs::remove_all(dir);
+}
+
+// GeoPackage geometry blobs as GDAL 3.6 writes them: the hex of the blobs GDAL wrote for these
+// geometries (a layer per type, EPSG:32648 as srs_id 32648, OGR's CreateFeature).
+TEST_CASE("gpkg blobs: GDAL's bytes for a point, a line string, a multipolygon with a hole, empty geometries", "[output]") {
+  auto hex = [](const std::string& b) {
+    std::string out;
+    for (unsigned char c : b) out += fmt::format("{:02X}", c);
+    return out;
+  };
+  std::string b;
+  output::detail::gpkg_point(b, 32648, 1, 2);
+  CHECK(hex(b) == "47500001887F00000101000000000000000000F03F0000000000000040");
+  b.clear();
+  output::detail::gpkg_line_string(b, 32648, {{1, 2}, {3, 4}});
+  CHECK(hex(b) ==
+        "47500003887F0000000000000000F03F000000000000084000000000000000400000000000001040010200000002000000000000000000F03F00000000000000"
+        "4000000000000008400000000000001040");
+  b.clear();
+  output::detail::gpkg_line_string(b, 32648, {});
+  CHECK(hex(b) == "47500011887F0000010200000000000000");
+  b.clear();
+  const geo::MultiPolygon mp{geo::Polygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}},
+                             geo::Polygon{{{{5, 5}, {6, 5}, {6, 7}, {5, 5}}, {{5.1, 5.1}, {5.2, 5.1}, {5.2, 5.2}, {5.1, 5.1}}}}};
+  output::detail::gpkg_multipolygon(b, 32648, mp);
+  CHECK(hex(b) ==
+        "47500003887F00000000000000000000000000000000184000000000000000000000000000001C4001060000000200000001030000000100000004000000000000"
+        "00000000000000000000000000000000000000F03F0000000000000000000000000000F03F000000000000F03F000000000000000000000000000000000103000000"
+        "0200000004000000000000000000144000000000000014400000000000001840000000000000144000000000000018400000000000001C400000000000001440000000"
+        "00000014400400000066666666666614406666666666661440CDCCCCCCCCCC14406666666666661440CDCCCCCCCCCC1440CDCCCCCCCCCC14406666666666661440"
+        "6666666666661440");
+  b.clear();
+  output::detail::gpkg_multipolygon(b, 32648, {});
+  CHECK(hex(b) == "47500011887F0000010600000000000000");
+}
+
+// parcels and home_points are written with libsqlite3 (detail::FeatureTable) and their R-trees
+// packed by hand: enough rows for an R-tree of several levels; every row indexed, the index
+// consistent (SQLite's rtreecheck), GDAL's spatial filter and the index itself give the rows in
+// a rectangle, the counts and extents are GDAL's.
+TEST_CASE("run writer: bulk parcels and home points, complete spatial index, spatial filter", "[output]") {
+  scenario::Scenario s;
+  s.name = "bulk-test";
+  s.file = std::string(UT_SOURCE_DIR) + "/scenarios/chengdu-center/baseline.toml";
+  s.profile = scenario::load_profile(std::string(UT_SOURCE_DIR) + "/gis-data/chengdu-center/profile.toml");
+  s.norms = scenario::default_norms(s.profile);
+  std::erase_if(s.norms, [](const scenario::Norm& n) { return n.name != "kindergarten"; });
+  s.population.enabled = false;
+  s.traffic.enabled = false;
+  constexpr std::size_t side = 50, n = side * side;
+  city::City c;
+  c.crs = "EPSG:32648";
+  homes::HomePoints h;
+  h.offset.push_back(0);
+  for (std::size_t p = 0; p < n; ++p) {
+    const double x = 400000 + 10.0 * static_cast<double>(p % side), y = 3300000 + 10.0 * static_cast<double>(p / side);
+    c.parcels.id.push_back(static_cast<std::int64_t>(p) + 100);
+    c.parcels.land_use.push_back(p % 2 ? "residential" : "commercial");
+    c.parcels.area_m2.push_back(100);
+    c.parcels.floor_area_m2.push_back(200);
+    c.parcels.residents.push_back(10);
+    c.parcels.centroid.push_back({x + 5, y + 5});
+    c.parcels.shape.push_back(square(x, y, 10));
+    for (int k = 0; k < 4; ++k) {
+      h.xy.push_back({x + 2.5 + 5 * (k % 2), y + 2.5 + 5 * (k / 2)});
+      h.weight.push_back(0.25);
+      h.source.push_back(homes::Source::lattice);
+      h.parcel.push_back(static_cast<std::uint32_t>(p));
+    }
+    h.offset.push_back(static_cast<std::uint32_t>(h.xy.size()));
+  }
+  const std::size_t points = h.size();
+  std::vector<graph::EntryPoint> walk(points);
+  for (std::size_t i = 0; i < points; i += 2) {
+    walk[i].edge = 0;
+    walk[i].leg_m = 12.34F;
+  }
+  const fs::path dir = fs::temp_directory_path() / ("ut_run_writer_bulk_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  {
+    core::Staging staging(output::run_output_spec(dir, s, false));
+    output::RunWriter w(staging, s, c, output::Keep::full);
+    sim::YearResult y = year(2024, std::vector<std::uint32_t>(n, 10), std::vector<std::uint32_t>(n, 5), std::vector<double>(n, 0.5),
+                             std::vector<std::uint32_t>(n, 1000), std::vector<double>(n, 1.5),
+                             {{std::vector<double>(n, 0.1), std::vector<double>(n, 0.2), std::vector<double>(n, 0.3)}});
+    y.point_residents.assign(points, 3);
+    y.coverage.classes.push_back({std::vector<std::uint32_t>(points, 2500), std::vector<double>(points, 1.0)});
+    y.coverage.classes[0].cost[7] = graph::kUnreached;
+    for (auto& t : y.point_tier_ok) t.assign(points, 1);
+    w.add_year(std::move(y));
+    output::RunInfo info;
+    info.homes = &h;
+    info.home_walk = &walk;
+    w.finish(info);
+  }
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "outputs.gpkg").c_str(), GDAL_OF_VECTOR));
+  REQUIRE(ds);
+  auto scalar = [&](const std::string& sql) {
+    OGRLayer* r = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+    REQUIRE(r != nullptr);
+    std::unique_ptr<OGRFeature> f(r->GetNextFeature());
+    const std::string v = f ? f->GetFieldAsString(0) : "";
+    ds->ReleaseResultSet(r);
+    return v;
+  };
+  for (const auto& [table, count] : {std::pair{std::string("parcels"), n}, std::pair{std::string("home_points"), points}}) {
+    INFO(table);
+    OGRLayer* l = ds->GetLayerByName(table.c_str());
+    REQUIRE(l != nullptr);
+    CHECK(l->GetFeatureCount(FALSE) == static_cast<GIntBig>(count));
+    CHECK(scalar("SELECT COUNT(*) FROM rtree_" + table + "_geom") == std::to_string(count));
+    CHECK(scalar("SELECT rtreecheck('rtree_" + table + "_geom')") == "ok");
+    CHECK(scalar("SELECT MAX(length(data)) = MIN(length(data)) FROM rtree_" + table + "_geom_node") == "1");
+    CHECK(std::stoi(scalar("SELECT COUNT(*) FROM rtree_" + table + "_geom_parent"))  > 1);  // more than a root
+    CHECK(scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '" + table + "'") == "8");
+    OGREnvelope e;
+    REQUIRE(l->GetExtent(&e, FALSE) == OGRERR_NONE);
+    const bool points_layer = table == "home_points";
+    CHECK(e.MinX == (points_layer ? 400002.5 : 400000.0));
+    CHECK(e.MaxY == (points_layer ? 3300497.5 : 3300500.0));
+  }
+  // Points in [400101, 400149] x [3300201, 3300299]: columns 20..24 (x 400102.5 .. 400147.5), rows 40..59.
+  constexpr double x0 = 400101, y0 = 3300201, x1 = 400149, y1 = 3300299;
+  std::size_t expected = 0;
+  for (const auto& q : h.xy) expected += q.x >= x0 && q.x <= x1 && q.y >= y0 && q.y <= y1 ? 1 : 0;
+  CHECK(expected == 10 * 20);
+  OGRLayer* hp = ds->GetLayerByName("home_points");
+  hp->SetSpatialFilterRect(x0, y0, x1, y1);
+  std::size_t got = 0;
+  for (auto& f : *hp) {
+    const OGRPoint* q = f->GetGeometryRef()->toPoint();
+    CHECK((q->getX() >= x0 && q->getX() <= x1 && q->getY() >= y0 && q->getY() <= y1));
+    ++got;
+  }
+  CHECK(got == expected);
+  hp->SetSpatialFilter(nullptr);
+  CHECK(scalar(fmt::format("SELECT COUNT(*) FROM rtree_home_points_geom WHERE minx <= {} AND maxx >= {} AND miny <= {} AND maxy >= {}", x1,
+                           x0, y1, y0)) == std::to_string(expected));
+  // Rows in order, fid 1, 2, ...; values as the writer's other layers write them.
+  {
+    std::unique_ptr<OGRFeature> f(hp->GetFeature(8));
+    REQUIRE(f);
+    CHECK(f->GetFieldAsInteger64("point_id") == 8);
+    CHECK(f->GetFieldAsInteger64("parcel_id") == 101);
+    CHECK(std::string(f->GetFieldAsString("source")) == "lattice");
+    CHECK(f->IsFieldNull(f->GetFieldIndex("dist_kindergarten_m")));
+    CHECK(f->GetFieldAsInteger("kindergarten_beyond_bound") == 1);
+    CHECK(f->IsFieldNull(f->GetFieldIndex("walk_leg_m")));
+    CHECK(std::string(f->GetFieldAsString("walk_attach")) == "none");
+    CHECK(f->GetGeometryRef()->toPoint()->getX() == 400017.5);
+    std::unique_ptr<OGRFeature> g(hp->GetFeature(7));
+    CHECK(g->GetFieldAsDouble("walk_leg_m") == 12.3);
+    CHECK(g->GetFieldAsDouble("dist_kindergarten_m") == 250.0);
+    CHECK(g->GetFieldAsInteger("kindergarten_beyond_bound") == 0);
+    CHECK(std::string(g->GetFieldAsString("walk_attach")) == "street");
+  }
+  {
+    OGRLayer* p = ds->GetLayerByName("parcels");
+    std::unique_ptr<OGRFeature> f(p->GetFeature(n));
+    REQUIRE(f);
+    CHECK(f->GetFieldAsInteger64("parcel_id") == static_cast<GIntBig>(n) + 99);
+    CHECK(std::string(f->GetFieldAsString("land_use")) == "residential");
+    CHECK(f->GetGeometryRef()->toMultiPolygon()->get_Area() == Approx(100.0));
+  }
   ds.reset();
   fs::remove_all(dir);
 }
