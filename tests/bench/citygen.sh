@@ -7,7 +7,7 @@
 #   the river is bridged and the walk network is one part, so every home point reaches a street;
 # - the run's 2024 population is 5,000 and its 2035 population the profile's control total
 #   (0.5 % a year: round(5000 * 1.005^11) = 5282); every share is within 0..100; the mean commute
-#   lies between 1 and 60 min; 1 and 2 threads give identical indicators and parcel tables;
+#   lies between 1 and 60 min; 1 and 2 threads give identical indicators, parcel tables and GeoPackages;
 # - the run credits the synthetic data (the `about` table citygen writes), not OpenStreetMap.
 set -euo pipefail
 ut=$1 gen=$2
@@ -29,6 +29,7 @@ sql() { ogrinfo -ro -q "$tmp/a/city.gpkg" -sql "$1" | sed -n 's/^ *[a-z_]* ([A-Z
 "$ut" run "$tmp/a/scenario.toml" --out "$tmp/r1" --threads 1 --quiet
 cmp -s "$tmp/r1/indicators.csv" "$tmp/r2/indicators.csv" || fail "indicators differ between 1 and 2 threads"
 cmp -s "$tmp/r1/parcel_years.csv" "$tmp/r2/parcel_years.csv" || fail "parcel_years.csv differs between 1 and 2 threads"
+cmp -s "$tmp/r1/outputs.gpkg" "$tmp/r2/outputs.gpkg" || fail "outputs.gpkg differs between 1 and 2 threads"
 col() { awk -F, -v n="$1" -v y="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i } $1 == y { print $c }' "$tmp/r2/indicators.csv"; }
 [ "$(col population 2024)" = 5000 ] || fail "2024 population $(col population 2024), expected 5000"
 [ "$(col population 2035)" = 5282 ] || fail "2035 population $(col population 2035), expected 5282"
