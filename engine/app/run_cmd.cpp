@@ -255,6 +255,8 @@ int cmd_run(const RunArgs& a, bool write) {
   info.threads = a.threads;
   info.phase_seconds.emplace_back("load", model.load_seconds());
   for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
+  info.phase_peak_added_kib.emplace_back("load", sim.peak_before_phases_kib());
+  for (const auto& p : sim.phase_peak_added_kib()) info.phase_peak_added_kib.push_back(p);
   info.notes = sim.notes();
   info.network = sim.network_stats();
   info.homes = &sim.home_points();

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "core/sha256.hpp"
 #include "core/staging.hpp"
 #include "core/version.hpp"
@@ -321,6 +322,7 @@ struct RunWriter::Impl {
   std::vector<ValueField> fields;
   std::vector<sim::YearResult> years;
   std::vector<std::pair<std::string, double>> seconds;
+  std::vector<std::pair<std::string, std::uint64_t>> peak_added;  // KiB the peak RSS rose in each timed() part
   std::optional<core::FileWriter> csv;
   std::unique_ptr<detail::Gpkg> gpkg;
   OGRSpatialReference srs;
@@ -354,9 +356,17 @@ struct RunWriter::Impl {
   }
   template <class F>
   void timed(const std::string& name, F&& f) {
+    const std::uint64_t peak0 = core::peak_rss_kib();
     const auto t0 = std::chrono::steady_clock::now();
     f();
     add_seconds(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    const std::uint64_t peak1 = core::peak_rss_kib(), added = peak1 > peak0 ? peak1 - peak0 : 0;
+    for (auto& [n, v] : peak_added)
+      if (n == name) {
+        v += added;
+        return;
+      }
+    peak_added.emplace_back(name, added);
   }
   void report(const std::string& what, double fraction) const {
     std::lock_guard lock(report_mu);
@@ -935,6 +945,14 @@ void RunWriter::Impl::files(const RunInfo& info) {
   auto& ph = t["phase_seconds"] = nlohmann::ordered_json::object();
   for (const auto& [k, v] : info.phase_seconds) ph[k] = std::round(v * 1e4) / 1e4;
   for (const auto& [k, v] : seconds) ph[k] = std::round(v * 1e4) / 1e4;
+  // Memory: the process's peak resident set at the end, and how many MiB each phase raised it
+  // (summed over the years; "load": the peak before the first phase, libraries and layers).
+  // Parts that run beside each other (the year tables' CSV and GeoPackage) share their rises.
+  auto mib = [](std::uint64_t kib) { return std::round(static_cast<double>(kib) / 1024 * 10) / 10; };
+  t["peak_rss_mib"] = mib(core::peak_rss_kib());
+  auto& pm = t["phase_peak_rss_added_mib"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : info.phase_peak_added_kib) pm[k] = mib(v);
+  for (const auto& [k, v] : peak_added) pm[k] = mib(v);
   auto& yph = t["year_phase_seconds"] = nlohmann::ordered_json::object();
   for (const auto& y : years) {
     auto& o = yph[std::to_string(y.year)] = nlohmann::ordered_json::object();

@@ -28,6 +28,7 @@ inline const char* keep_name(Keep k) { return k == Keep::indicators ? "indicator
 struct RunInfo {
   unsigned threads = 0;
   std::vector<std::pair<std::string, double>> phase_seconds;
+  std::vector<std::pair<std::string, std::uint64_t>> phase_peak_added_kib;  // KiB the peak RSS rose per phase (timings.json)
   std::vector<std::string> notes;
   sim::NetworkStats network;
   const homes::HomePoints* homes = nullptr;                 // the home_points layer; null: not written

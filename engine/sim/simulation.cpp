@@ -10,6 +10,7 @@
 
 #include "city/networks.hpp"
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "scenario/limits.hpp"
 #include "sim/access.hpp"
 #include "sim/indicators.hpp"
@@ -71,16 +72,22 @@ Simulation::Simulation(const scenario::Scenario& s, const city::City& plan)
 template <class F>
 void Simulation::timed(const std::string& name, F&& f) {
   if (phase_observer_) phase_observer_(name);
+  const std::uint64_t peak0 = core::peak_rss_kib();
+  if (seconds_.empty()) peak_before_phases_ = peak0;
   const auto t0 = std::chrono::steady_clock::now();
   f();
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::uint64_t peak1 = core::peak_rss_kib();
+  const std::uint64_t added = peak1 > peak0 ? peak1 - peak0 : 0;
   if (year_seconds_ != nullptr) year_seconds_->emplace_back(name, sec);
-  for (auto& [n, v] : seconds_)
-    if (n == name) {
-      v += sec;
+  for (std::size_t i = 0; i < seconds_.size(); ++i)
+    if (seconds_[i].first == name) {
+      seconds_[i].second += sec;
+      peak_added_[i].second += added;
       return;
     }
   seconds_.emplace_back(name, sec);
+  peak_added_.emplace_back(name, added);
 }
 
 std::uint32_t Simulation::threshold(const scenario::Norm& n) {

@@ -156,6 +156,11 @@ class Simulation {
   const geo::SegmentIndex* barriers() const { return barriers_.get(); }
   // Wall seconds per phase, summed over the years so far, in the order phases first ran.
   const std::vector<std::pair<std::string, double>>& phase_seconds() const { return seconds_; }
+  // KiB by which each phase raised the process's peak resident memory, summed over the years so
+  // far (the phases of phase_seconds()); the peak before the first phase (loading and what came
+  // before it): timings.json's phase_peak_rss_added_mib.
+  const std::vector<std::pair<std::string, std::uint64_t>>& phase_peak_added_kib() const { return peak_added_; }
+  std::uint64_t peak_before_phases_kib() const { return peak_before_phases_; }
   std::vector<std::string> notes() const;
 
   // Cost unit of a class's values: metres (walk) or seconds (drive).
@@ -185,6 +190,10 @@ class Simulation {
   };
   std::vector<SiteGap> site_gaps_;  // per class, from the last refresh_sites()
   std::vector<std::pair<std::string, double>> seconds_;
+  // KiB the process's peak resident memory rose during each phase, summed over the years (same
+  // order as seconds_); and the peak before the first phase.
+  std::vector<std::pair<std::string, std::uint64_t>> peak_added_;
+  std::uint64_t peak_before_phases_ = 0;
   std::function<void(const std::string&)> phase_observer_;
   std::vector<std::pair<std::string, double>>* year_seconds_ = nullptr;
   std::vector<std::pair<std::string, std::size_t>> no_data_;  // classes without a reachable site, and their facilities
