@@ -15,6 +15,7 @@
 #include "api/api.hpp"
 #include "app/common.hpp"
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "core/progress.hpp"
 #include "core/staging.hpp"
 #include "core/version.hpp"
@@ -241,13 +242,21 @@ int cmd_run(const RunArgs& a, bool write) {
                                                    : output::Keep::full;
   // Each year's rows are written when the year ends; the run keeps one year's arrays.
   output::RunWriter writer(*staging, s, city, keep, [&](const std::string& what, double f) { progress.writing(what, f); });
+  // The year ends, all of it (the copy the writer keeps, both year tables and their blocks'
+  // making): "write_years" of timings.json, containing write_parcel_years_csv and write_gpkg_years.
+  double write_years_s = 0;
+  std::uint64_t write_years_kib = 0;
   for (bool base = true; !model.done(); base = false) {
     progress.year_started(model.year() < s.base_year ? s.base_year : model.year() + 1, base);
     const sim::YearResult& y = model.step();
     auto phases = y.phase_seconds;
     const auto tw = clock::now();
+    const std::uint64_t peak0 = core::peak_rss_kib();
     writer.add_year(y);
+    const std::uint64_t peak1 = core::peak_rss_kib();
+    write_years_kib += peak1 > peak0 ? peak1 - peak0 : 0;
     phases.emplace_back("write", since(tw));
+    write_years_s += phases.back().second;
     progress.year_done(phases);
   }
   const auto& years = writer.years();
@@ -257,6 +266,8 @@ int cmd_run(const RunArgs& a, bool write) {
   for (const auto& p : sim.phase_seconds()) info.phase_seconds.push_back(p);
   info.phase_peak_added_kib.emplace_back("load", sim.peak_before_phases_kib());
   for (const auto& p : sim.phase_peak_added_kib()) info.phase_peak_added_kib.push_back(p);
+  info.phase_seconds.emplace_back("write_years", write_years_s);
+  info.phase_peak_added_kib.emplace_back("write_years", write_years_kib);
   info.notes = sim.notes();
   info.network = sim.network_stats();
   info.homes = &sim.home_points();

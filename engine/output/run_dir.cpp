@@ -360,13 +360,16 @@ struct RunWriter::Impl {
     const auto t0 = std::chrono::steady_clock::now();
     f();
     add_seconds(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    const std::uint64_t peak1 = core::peak_rss_kib(), added = peak1 > peak0 ? peak1 - peak0 : 0;
+    const std::uint64_t peak1 = core::peak_rss_kib();
+    add_peak(name, peak1 > peak0 ? peak1 - peak0 : 0);
+  }
+  void add_peak(const std::string& name, std::uint64_t kib) {
     for (auto& [n, v] : peak_added)
       if (n == name) {
-        v += added;
+        v += kib;
         return;
       }
-    peak_added.emplace_back(name, added);
+    peak_added.emplace_back(name, kib);
   }
   void report(const std::string& what, double fraction) const {
     std::lock_guard lock(report_mu);
@@ -457,6 +460,7 @@ void RunWriter::Impl::year_rows(const sim::YearResult& y) {
       if (b.p1 == n || (b.p0 / kBlock) % 4 == 3)
         report(fmt::format("{} {}: {}", table, y.year, rows_text(b.p1, n)), static_cast<double>(b.p1) / static_cast<double>(n));
     };
+    const std::uint64_t peak0 = core::peak_rss_kib();
     tbb::parallel_pipeline(
         ring.size(),
         tbb::make_filter<void, YearBlock*>(tbb::filter_mode::serial_in_order,
@@ -498,6 +502,10 @@ void RunWriter::Impl::year_rows(const sim::YearResult& y) {
     // GeoPackage rows' inserting; the blocks' making runs beside both on the other threads.
     if (text) add_seconds("write_parcel_years_csv", text_s);
     if (rows) add_seconds("write_gpkg_years", rows_s);
+    // Memory: the pipeline's rise goes to the GeoPackage's rows (the CSV's where it is alone).
+    const std::uint64_t peak1 = core::peak_rss_kib();
+    add_peak(rows ? "write_gpkg_years" : "write_parcel_years_csv", peak1 > peak0 ? peak1 - peak0 : 0);
+    if (rows && text) add_peak("write_parcel_years_csv", 0);
   }
   if (gpkg) timed("write_gpkg_years", [&] { links_year(y); });
 }
