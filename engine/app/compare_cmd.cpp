@@ -10,6 +10,7 @@
 #include "gis_io/run_reader.hpp"
 #include "output/compare.hpp"
 #include "output/run_dir.hpp"
+#include "sim/compliance.hpp"
 
 namespace ut::app {
 
@@ -20,9 +21,15 @@ nlohmann::ordered_json number(const std::optional<double>& v) {
   return *v;
 }
 
-std::string show(double v) {
-  if (v != 0 && std::abs(v) < 0.01) return fmt::format("{:.3g}", v);
-  return fmt::format("{:.2f}", v);
+// How sure a comparison of two single runs can be, said under its table.
+std::string seeds_note(const gis_io::RunData& a, const gis_io::RunData& b) {
+  const auto seed = [](const gis_io::RunData& r) { return r.seed ? std::to_string(*r.seed) : std::string("unknown"); };
+  const std::string which = a.seed && b.seed && *a.seed == *b.seed ? "both seed " + seed(a) : "seeds " + seed(a) + " and " + seed(b);
+  return fmt::format(
+      "One run of each ({}): these differences carry no uncertainty estimate, and a small one may be the "
+      "population model's chance alone. For 95 % intervals over seeds: urbantwin batch with several seeds, then "
+      "urbantwin compare --study (docs/batch.md).",
+      which);
 }
 
 }  // namespace
@@ -83,8 +90,9 @@ int cmd_compare(const CompareArgs& args) {
   if (args.common.json) {
     nlohmann::ordered_json j;
     j["out"] = out.string();
-    j["a"] = {{"run", args.a.string()}, {"scenario", name(a)}};
-    j["b"] = {{"run", args.b.string()}, {"scenario", name(b)}};
+    const auto seed = [](const gis_io::RunData& r) { return r.seed ? nlohmann::ordered_json(*r.seed) : nlohmann::ordered_json(nullptr); };
+    j["a"] = {{"run", args.a.string()}, {"scenario", name(a)}, {"seed", seed(a)}};
+    j["b"] = {{"run", args.b.string()}, {"scenario", name(b)}, {"seed", seed(b)}};
     j["first_year"] = c.years.front();
     j["final_year"] = last;
     auto& ind = j["indicators"] = nlohmann::ordered_json::object();
@@ -101,21 +109,32 @@ int cmd_compare(const CompareArgs& args) {
   if (args.common.quiet) return 0;
   fmt::print("B = {} ({}) minus A = {} ({}), years {}-{}\n", name(b), args.b.string(), name(a), args.a.string(), c.years.front(), last);
   fmt::print("Indicators in {}:\n  {:<32} {:>14} {:>14} {:>14}\n", last, "indicator", "A", "B", "B - A");
+  const auto show = [](const std::string& indicator, const std::optional<double>& v) {
+    return v ? output::show_indicator(indicator, *v) : std::string("no data");
+  };
   int unchanged = 0;
+  std::vector<const output::IndicatorDiff*> diagnostics;
   for (const auto& d : c.indicators) {
     if (d.year != last || d.name == "year") continue;
+    if (sim::indicator_is_diagnostic(d.name)) {  // the solver's convergence: not an effect of B
+      diagnostics.push_back(&d);
+      continue;
+    }
     if (!d.a || !d.b) {
-      if (d.a.has_value() != d.b.has_value())
-        fmt::print("  {:<32} {:>14} {:>14} {:>14}\n", d.name, d.a ? show(*d.a) : "no data", d.b ? show(*d.b) : "no data", "");
+      if (d.a.has_value() != d.b.has_value()) fmt::print("  {:<32} {:>14} {:>14} {:>14}\n", d.name, show(d.name, d.a), show(d.name, d.b), "");
       continue;
     }
     if (*d.a == *d.b) {
       ++unchanged;
       continue;
     }
-    fmt::print("  {:<32} {:>14} {:>14} {:>14}\n", d.name, show(*d.a), show(*d.b), (*d.b > *d.a ? "+" : "") + show(*d.b - *d.a));
+    fmt::print("  {:<32} {:>14} {:>14} {:>14}\n", d.name, show(d.name, d.a), show(d.name, d.b),
+               (*d.b > *d.a ? "+" : "") + output::show_indicator(d.name, *d.b - *d.a));
   }
   fmt::print("  ({} indicators unchanged)\n", unchanged);
+  for (const auto* d : diagnostics)
+    fmt::print("Solver convergence, not an effect: {} A {}, B {}\n", d->name, show(d->name, d->a), show(d->name, d->b));
+  fmt::print("{}\n", seeds_note(a, b));
   // Residents by parcel in the final year.
   const auto& fa = a.parcel_fields;
   const auto ia = std::find(fa.begin(), fa.end(), "residents") - fa.begin();

@@ -184,10 +184,7 @@ nlohmann::ordered_json indicator_json(const sim::Indicator& ind) {
   return std::stod(output::format_indicator(ind.name, *ind.value));
 }
 
-std::string show(const std::optional<double>& v) {
-  if (!v) return "no data";
-  return std::abs(*v) < 0.01 && *v != 0 ? fmt::format("{:.3g}", *v) : fmt::format("{:.2f}", *v);
-}
+std::string show(const sim::Indicator& i) { return i.value ? output::show_indicator(i.name, *i.value) : "no data"; }
 
 }  // namespace
 
@@ -325,12 +322,12 @@ int cmd_run(const RunArgs& a, bool write) {
     fmt::print("{}: {} parcels, {}-{}, {} residents in {}, {:.2f} s\n", out.string(), city.parcels.size(), years.front().year,
                last.year, pop.value_or(0), last.year, total_s);
     for (const auto& i : last.indicators)
-      if (i.name != "year") fmt::print("  {:<36} {}\n", i.name, show(i.value));
+      if (i.name != "year") fmt::print("  {:<36} {}\n", i.name, show(i));
     if (!norms.empty()) {
       fmt::print("Norms in {}: {} of {} failing, {} without data (compliance.csv)\n", last.year, failing, norms.size(), no_data);
       for (const auto& r : norms)
         if (r.status == sim::ComplianceStatus::fail)
-          fmt::print("  fail {:<32} {:.2f} (norm {} {}; {})\n", r.norm->indicator, *r.value, scenario::op_text(r.norm->op),
+          fmt::print("  fail {:<32} {} (norm {} {}; {})\n", r.norm->indicator, output::show_indicator(r.norm->indicator, *r.value), scenario::op_text(r.norm->op),
                      r.norm->target, r.norm->clause);
     }
     fmt::print("{}\n", output::run_credit(city).text);

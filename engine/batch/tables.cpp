@@ -14,6 +14,7 @@
 #include "gis_io/run_reader.hpp"
 #include "output/parcel_tables.hpp"
 #include "output/run_dir.hpp"
+#include "sim/compliance.hpp"
 
 namespace ut::batch {
 
@@ -513,8 +514,13 @@ void print_variant_differences(const StudyIndex& index, std::size_t a, std::size
   const int last = diffs.back().year;
   fmt::print("{} - {} in {} (study {}, paired by seed; 95 % intervals):\n", vb.label, va.label, last, index.name);
   int unchanged = 0;
+  std::vector<const IndicatorDifference*> diagnostics;
   for (const auto& d : diffs) {
     if (d.year != last || d.diff.n == 0) continue;
+    if (sim::indicator_is_diagnostic(d.indicator)) {  // the solver's convergence: not an effect
+      diagnostics.push_back(&d);
+      continue;
+    }
     if (d.diff.mean == 0 && d.diff.sd == 0) {  // the same value in every pair
       ++unchanged;
       continue;
@@ -523,7 +529,10 @@ void print_variant_differences(const StudyIndex& index, std::size_t a, std::size
     const char* verdict = !d.diff.distinguishable ? "" : *d.diff.distinguishable ? "" : "  within noise";
     fmt::print("  {:<36} {:>12.4g} {}{}\n", d.indicator, d.diff.mean, ci, verdict);
   }
-  fmt::print("  ({} indicators unchanged in every pair)\nwrote {}\n{}\n", unchanged, out_dir.string(), study_credit(index, {a, b}).text);
+  fmt::print("  ({} indicators unchanged in every pair)\n", unchanged);
+  for (const auto* d : diagnostics)
+    fmt::print("Solver convergence, not an effect: {} mean A {:.4g}, B {:.4g}\n", d->indicator, d->a.mean, d->b.mean);
+  fmt::print("wrote {}\n{}\n", out_dir.string(), study_credit(index, {a, b}).text);
 }
 
 }  // namespace ut::batch

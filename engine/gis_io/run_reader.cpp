@@ -64,6 +64,7 @@ struct Manifest {
   std::string scenario;
   std::vector<Class> classes;
   std::optional<std::string> attribution;
+  std::optional<std::uint64_t> seed;
 };
 
 // manifest.json as `urbantwin run` writes it (output/run_dir.cpp): what the tables are checked
@@ -100,6 +101,10 @@ Manifest read_manifest(const fs::path& path) {
   if (const auto a = m.find("attribution"); a != m.end()) {
     if (!a->is_string()) throw InputError(key("attribution"), "must be the credit of the run's input data (a string)", shown(*a));
     out.attribution = a->get<std::string>();
+  }
+  if (const auto sd = m.find("seed"); sd != m.end()) {
+    if (!sd->is_number_unsigned()) throw InputError(key("seed"), "must be the run's seed (a whole number from 0 to 2^64-1)", shown(*sd));
+    out.seed = sd->get<std::uint64_t>();
   }
   const auto years = m.find("years");
   if (years == m.end() || !years->is_array() || years->empty())
@@ -254,6 +259,7 @@ RunData read_manifest_and_indicators(const fs::path& dir, const std::vector<fs::
   man = read_manifest(dir / "manifest.json");
   r.scenario = man.scenario;
   r.attribution = man.attribution;
+  r.seed = man.seed;
   r.years = man.years;
   read_indicators(dir / "indicators.csv", man, r);
   return r;

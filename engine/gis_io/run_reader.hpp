@@ -20,6 +20,7 @@ namespace ut::gis_io {
 struct RunData {
   std::filesystem::path dir;
   std::string scenario;  // from manifest.json
+  std::optional<std::uint64_t> seed;  // manifest.json's seed (runs before it was written: none)
   // manifest.json "attribution": the credit of the run's input data (core::recorded_credit reads
   // it); nullopt for a run written before runs recorded it (OpenStreetMap's).
   std::optional<std::string> attribution;

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
+#include "output/run_dir.hpp"
 #include "core/version.hpp"
 #include "output/gpkg.hpp"
 #include "output/styles.hpp"
@@ -58,6 +59,10 @@ Comparison compare_runs(const gis_io::RunData& a, const gis_io::RunData& b) {
 namespace {
 
 std::string cell(const std::optional<double>& v) { return v ? fmt::format("{:.6f}", *v) : ""; }
+// a, b and B - A as indicators.csv writes the indicator (counts whole, the gap to 6 digits).
+std::string cell(const std::string& name, const std::optional<double>& v) {
+  return v ? format_indicator(name, *v) : "";
+}
 
 }  // namespace
 
@@ -73,7 +78,7 @@ void write_comparison(core::Staging& staging, const gis_io::RunData& a, const gi
       std::optional<double> diff, pct;
       if (d.a && d.b) diff = *d.b - *d.a;
       if (diff && *d.a != 0) pct = 100 * *diff / std::abs(*d.a);
-      o += fmt::format("{},{},{},{},{},{}\n", d.year, d.name, cell(d.a), cell(d.b), cell(diff), cell(pct));
+      o += fmt::format("{},{},{},{},{},{}\n", d.year, d.name, cell(d.name, d.a), cell(d.name, d.b), cell(d.name, diff), cell(pct));
     }
     core::write_file(tmp / "indicator_diff.csv", o);
   }

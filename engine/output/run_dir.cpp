@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <exception>
@@ -42,11 +43,7 @@ namespace {
 
 std::string format_value(double v) { return fmt::format("{:.6f}", v); }
 
-bool is_count(const std::string& name) {
-  static const std::set<std::string> counts = {"year", "population", "households", "unplaced_households", "dwelling_units",
-                                               "births", "deaths", "net_migration", "movers", "school_seat_balance"};
-  return counts.count(name) > 0;
-}
+bool is_count(const std::string& name) { return sim::indicator_is_count(name); }
 
 // Per-parcel value fields shared by `parcels` (final year), `parcel_years` and `parcels_by_year`
 // (every year) and parcel_years.csv: their names, types, units and meanings, then their values
@@ -1003,10 +1000,18 @@ std::optional<std::string> build_commit_label() {
 }
 
 std::string format_indicator(const std::string& name, double value) {
-  return is_count(name) ? fmt::format("{:.0f}", value) : format_value(value);
+  if (is_count(name)) return fmt::format("{:.0f}", value);
+  if (sim::indicator_is_diagnostic(name)) return fmt::format("{:.6g}", value);
+  return format_value(value);
 }
 
 bool indicator_is_count(const std::string& name) { return is_count(name); }
+
+std::string show_indicator(const std::string& name, double value) {
+  if (is_count(name)) return fmt::format("{:.0f}", value);
+  if (value != 0 && std::abs(value) < 0.01) return fmt::format("{:.3g}", value);
+  return fmt::format("{:.2f}", value);
+}
 
 std::string indicators_csv(const std::vector<sim::YearResult>& years) {
   std::string out;
@@ -1041,7 +1046,7 @@ std::string compliance_csv(const scenario::Scenario& s, const std::vector<sim::Y
     for (const auto& r : sim::evaluate_compliance(s.profile.compliance, y.year, y.indicators)) {
       const auto& n = *r.norm;
       out += fmt::format("{},{},{},{},{},{},{},{}\n", y.year, n.indicator, csv_cell(n.norm), csv_cell(n.clause),
-                         scenario::op_text(n.op), number(n.target), r.value ? format_value(*r.value) : "",
+                         scenario::op_text(n.op), number(n.target), r.value ? format_indicator(n.indicator, *r.value) : "",
                          sim::status_name(r.status));
     }
   return out;

@@ -98,6 +98,9 @@ std::optional<std::string> build_commit_label();
 std::string indicators_csv(const std::vector<sim::YearResult>& years);
 std::string format_indicator(const std::string& name, double value);
 bool indicator_is_count(const std::string& name);
+// An indicator for a person at a terminal (run's and compare's summaries): counts whole, small
+// values to 3 significant digits, others to 2 decimals.
+std::string show_indicator(const std::string& name, double value);
 
 // compliance.csv text: `year,indicator,norm,clause,op,target,value,status`, one row per year and
 // [[compliance]] norm of the profile (docs/compliance.md); value empty when no data; text cells

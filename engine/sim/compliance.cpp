@@ -1,6 +1,10 @@
 #include "sim/compliance.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <set>
+#include <string>
 
 namespace ut::sim {
 
@@ -16,7 +20,19 @@ const char* status_name(ComplianceStatus s) {
   return "?";
 }
 
-double written_value(double v) { return std::round(v * 1e6) / 1e6; }
+bool indicator_is_count(const std::string& name) {
+  static const std::set<std::string> counts = {"year", "population", "households", "unplaced_households", "dwelling_units",
+                                               "births", "deaths", "net_migration", "movers", "school_seat_balance"};
+  return counts.count(name) > 0;
+}
+
+bool indicator_is_diagnostic(const std::string& name) { return name == "assignment_relative_gap"; }
+
+double written_value(const std::string& name, double v) {
+  if (indicator_is_count(name)) return std::nearbyint(v);
+  if (indicator_is_diagnostic(name)) return std::stod(fmt::format("{:.6g}", v));
+  return std::round(v * 1e6) / 1e6;
+}
 
 std::vector<ComplianceRow> evaluate_compliance(const std::vector<scenario::ComplianceNorm>& norms, int year,
                                                const std::vector<Indicator>& indicators) {
@@ -26,7 +42,7 @@ std::vector<ComplianceRow> evaluate_compliance(const std::vector<scenario::Compl
     ComplianceRow row{year, &n, std::nullopt, ComplianceStatus::no_data};
     for (const auto& ind : indicators)
       if (ind.name == n.indicator && ind.value) {
-        const double v = written_value(*ind.value);
+        const double v = written_value(ind.name, *ind.value);
         bool ok = false;
         switch (n.op) {
           case scenario::CompareOp::ge:

@@ -20,9 +20,16 @@ struct ComplianceRow {
   ComplianceStatus status = ComplianceStatus::no_data;
 };
 
-// The value a norm is judged on: the indicator rounded as indicators.csv writes it (6 decimals),
-// so that the status can be checked from the files alone.
-double written_value(double v);
+// How indicators.csv writes an indicator: counts (population, households, births, ...) as whole
+// numbers; the solver's convergence (assignment_relative_gap: a diagnostic of the run, not an
+// effect of a scenario) to 6 significant digits, since it is 1e-6 or smaller; every other value to
+// 6 decimals.
+bool indicator_is_count(const std::string& name);
+bool indicator_is_diagnostic(const std::string& name);
+
+// The value a norm is judged on: the indicator rounded as indicators.csv writes it, so that the
+// status can be checked from the files alone.
+double written_value(const std::string& name, double v);
 
 // One row per norm, in the profile's order. An indicator the year lacks, or without a value, is
 // no data (never pass or fail).

@@ -11,7 +11,7 @@ sc=$src/scenarios/chengdu-center
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$ut" compare "$tmp/base" "$tmp/base" --out "$tmp/self" > "$tmp/self.txt"
-nonzero=$(awk -F, 'NR > 1 && $5 != "" && $5 != "0.000000" && $5 != "-0.000000"' "$tmp/self/indicator_diff.csv" | wc -l)
+nonzero=$(awk -F, 'NR > 1 && $5 != "" && $5 + 0 != 0' "$tmp/self/indicator_diff.csv" | wc -l)
 [ "$nonzero" = 0 ] || fail "a run compared with itself has $nonzero non-zero indicator differences"
 n=$(sqlite3 "$tmp/self/parcel_diff.gpkg" "select count(*) from parcel_diff")
 [ "$n" = 1356 ] || fail "parcel_diff has $n parcels, expected 1356"
@@ -28,6 +28,16 @@ done
 d=$(awk -F, '$1 == 2026 && $2 == "access_kindergarten_pct" {print ($5 > 0) ? "up" : "not up"}' "$tmp/cmp/indicator_diff.csv")
 [ "$d" = up ] || fail "kindergarten access did not rise in 2026"
 grep -q "access_kindergarten_pct" "$tmp/cmp.txt" || fail "summary does not show the kindergarten access change"
+# The solver's convergence is not listed as an effect, and a comparison of single runs says it
+# carries no uncertainty and where intervals come from.
+grep -q "^  assignment_relative_gap" "$tmp/cmp.txt" && fail "the assignment gap is listed as an effect"
+grep -q "^Solver convergence, not an effect: assignment_relative_gap A [0-9.e+-]*, B [0-9.e+-]*$" "$tmp/cmp.txt" ||
+  fail "no solver convergence line"
+grep -q "^One run of each (both seed [0-9]*): these differences carry no uncertainty estimate.*compare --study" "$tmp/cmp.txt" ||
+  fail "no note on the comparison's uncertainty"
+# The gap as indicators.csv writes it (6 significant digits, not 6 decimals that round it to 0).
+gap=$(awk -F, '$1 == 2026 && $2 == "assignment_relative_gap" {print $3}' "$tmp/cmp/indicator_diff.csv")
+case "$gap" in 0.000000|0.000001|"") fail "the gap is written to 6 decimals: $gap" ;; esac
 gained=$(sqlite3 "$tmp/cmp/parcel_diff.gpkg" "select count(*) from parcel_diff where share_kindergarten_diff > 0")
 [ "$gained" -gt 0 ] || fail "no parcel gained kindergarten access in parcel_diff"
 # Opening sites never lengthens a walk: at every home point (the same points in both runs) the

@@ -23,6 +23,7 @@
 #include "homes/homes.hpp"
 #include "scenario/norms.hpp"
 #include "scenario/scenario.hpp"
+#include "output/run_dir.hpp"
 #include "sim/compliance.hpp"
 #include "sim/simulation.hpp"
 #include "small_city.hpp"
@@ -811,6 +812,27 @@ TEST_CASE("compliance: an indicator without a value is no data -- values judged 
   CHECK(rows[1].status == sim::ComplianceStatus::fail);
   CHECK(rows[2].status == sim::ComplianceStatus::no_data);
   CHECK(rows[2].year == 2030);
+}
+
+TEST_CASE("indicators.csv: the assignment gap to 6 significant digits -- counts whole and other values to 6 decimals",
+          "[compliance]") {
+  using scenario::CompareOp;
+  // A gap of 8.193724e-07 was written 0.000001 (and 4.4e-07 as 0.000000) before: now 8.19372e-07.
+  CHECK(output::format_indicator("assignment_relative_gap", 8.193724e-07) == "8.19372e-07");
+  CHECK(output::format_indicator("assignment_relative_gap", 0) == "0");
+  CHECK(output::format_indicator("access_park_pct", 13.97123456) == "13.971235");
+  CHECK(output::format_indicator("population", 974653) == "974653");
+  CHECK(output::show_indicator("population", 974653) == "974653");
+  CHECK(output::show_indicator("congestion_index", 1.0571) == "1.06");
+  CHECK(output::show_indicator("assignment_relative_gap", 8.193724e-07) == "8.19e-07");
+  CHECK(sim::indicator_is_diagnostic("assignment_relative_gap"));
+  CHECK_FALSE(sim::indicator_is_diagnostic("congestion_index"));
+  // A norm on the gap is judged on the value as written: 1.0000004e-06 is written 1e-06.
+  const std::vector<scenario::ComplianceNorm> norms{{"assignment_relative_gap", CompareOp::le, 1e-6, "", "", ""}};
+  const std::vector<sim::Indicator> ind{{"assignment_relative_gap", 1.0000004e-06}};
+  const auto rows = sim::evaluate_compliance(norms, 2030, ind);
+  CHECK(rows[0].status == sim::ComplianceStatus::pass);
+  CHECK(*rows[0].value == 1e-6);
 }
 
 TEST_CASE("compliance: the indicators a profile may name are exactly those a run writes", "[access][compliance]") {
