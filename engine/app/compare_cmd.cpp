@@ -10,7 +10,6 @@
 #include "gis_io/run_reader.hpp"
 #include "output/compare.hpp"
 #include "output/run_dir.hpp"
-#include "sim/compliance.hpp"
 
 namespace ut::app {
 
@@ -116,7 +115,7 @@ int cmd_compare(const CompareArgs& args) {
   std::vector<const output::IndicatorDiff*> diagnostics;
   for (const auto& d : c.indicators) {
     if (d.year != last || d.name == "year") continue;
-    if (sim::indicator_is_diagnostic(d.name)) {  // the solver's convergence: not an effect of B
+    if (output::indicator_is_diagnostic(d.name)) {  // the solver's convergence: not an effect of B
       diagnostics.push_back(&d);
       continue;
     }

@@ -14,7 +14,6 @@
 #include "gis_io/run_reader.hpp"
 #include "output/parcel_tables.hpp"
 #include "output/run_dir.hpp"
-#include "sim/compliance.hpp"
 
 namespace ut::batch {
 
@@ -517,7 +516,7 @@ void print_variant_differences(const StudyIndex& index, std::size_t a, std::size
   std::vector<const IndicatorDifference*> diagnostics;
   for (const auto& d : diffs) {
     if (d.year != last || d.diff.n == 0) continue;
-    if (sim::indicator_is_diagnostic(d.indicator)) {  // the solver's convergence: not an effect
+    if (output::indicator_is_diagnostic(d.indicator)) {  // the solver's convergence: not an effect
       diagnostics.push_back(&d);
       continue;
     }

@@ -98,6 +98,8 @@ std::optional<std::string> build_commit_label();
 std::string indicators_csv(const std::vector<sim::YearResult>& years);
 std::string format_indicator(const std::string& name, double value);
 bool indicator_is_count(const std::string& name);
+// The solver's convergence (assignment_relative_gap): a diagnostic of a run, not an effect.
+bool indicator_is_diagnostic(const std::string& name);
 // An indicator for a person at a terminal (run's and compare's summaries): counts whole, small
 // values to 3 significant digits, others to 2 decimals.
 std::string show_indicator(const std::string& name, double value);
