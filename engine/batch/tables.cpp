@@ -23,8 +23,9 @@ using core::Where;
 
 namespace {
 
-std::string num(double v) { return fmt::format("{:.6f}", v); }
-std::string num(const std::optional<double>& v) { return v ? num(*v) : std::string(); }
+// An indicator's statistic: 6 decimals, the assignment gap (1e-6 and smaller) to 6 significant digits.
+std::string num(const std::string& indicator, double v) { return output::format_statistic(indicator, v); }
+std::string num(const std::string& indicator, const std::optional<double>& v) { return v ? num(indicator, *v) : std::string(); }
 
 // A CSV cell: quoted when it holds a comma, a quote or a line break.
 std::string cell(const std::string& s) {
@@ -353,7 +354,7 @@ void write_study_tables(const StudyIndex& index) {
     for (const int year : t.years)
       for (std::size_t k = 0; k < t.indicators.size(); ++k)
         lng += fmt::format("{},{},{},{},{},{},{}\n", cell(r.name), cell(v.scenario), r.seed, cell(v.overrides), year, t.indicators[k],
-                           num(t.rows.at(year)[k]));
+                           num(t.indicators[k], t.rows.at(year)[k]));
   }
   // summary.csv: per variant, year and indicator, over its seeds.
   std::string sum = "variant,scenario,overrides,year,indicator,n,mean,sd,ci95_low,ci95_high,min,max\n";
@@ -368,8 +369,8 @@ void write_study_tables(const StudyIndex& index) {
         for (const auto* r : runs) xs.push_back(r ? value_of(*r, year, ind) : std::nullopt);
         const Summary s = summarize(xs);
         sum += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", cell(v.label), cell(v.scenario), cell(v.overrides), year, ind, s.n,
-                           s.n ? num(s.mean) : "", s.n ? num(s.sd) : "", num(s.ci_low), num(s.ci_high), s.n ? num(s.min) : "",
-                           s.n ? num(s.max) : "");
+                           s.n ? num(ind, s.mean) : "", s.n ? num(ind, s.sd) : "", num(ind, s.ci_low), num(ind, s.ci_high),
+                           s.n ? num(ind, s.min) : "", s.n ? num(ind, s.max) : "");
       }
   }
   write_table(index, "indicators_long.csv", lng);
@@ -383,9 +384,10 @@ void write_study_tables(const StudyIndex& index) {
       if (!v.reference) continue;
       for (const auto& d : differences(index, data, *v.reference, vi))
         dif += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", cell(v.label), cell(index.variants[*v.reference].label), d.year,
-                           d.indicator, d.diff.n, d.diff.n ? num(d.diff.mean) : "", d.diff.n ? num(d.diff.sd) : "", num(d.diff.ci_low),
-                           num(d.diff.ci_high), d.diff.distinguishable ? (*d.diff.distinguishable ? "yes" : "no") : "",
-                           num(d.diff.unpaired_low), num(d.diff.unpaired_high));
+                           d.indicator, d.diff.n, d.diff.n ? num(d.indicator, d.diff.mean) : "",
+                           d.diff.n ? num(d.indicator, d.diff.sd) : "", num(d.indicator, d.diff.ci_low), num(d.indicator, d.diff.ci_high),
+                           d.diff.distinguishable ? (*d.diff.distinguishable ? "yes" : "no") : "", num(d.indicator, d.diff.unpaired_low),
+                           num(d.indicator, d.diff.unpaired_high));
     }
     write_table(index, "differences.csv", dif);
   }
@@ -476,8 +478,9 @@ std::vector<IndicatorDifference> compare_variants(const StudyIndex& index, std::
   st.write_and_commit([&](const fs::path& tmp) {
     std::string csv = "year,indicator,n_pairs,mean_a,mean_b,mean_diff,ci95_low,ci95_high,within_noise\n";
     for (const auto& d : diffs)
-      csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", d.year, d.indicator, d.diff.n, d.a.n ? num(d.a.mean) : "",
-                         d.b.n ? num(d.b.mean) : "", d.diff.n ? num(d.diff.mean) : "", num(d.diff.ci_low), num(d.diff.ci_high),
+      csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", d.year, d.indicator, d.diff.n, d.a.n ? num(d.indicator, d.a.mean) : "",
+                         d.b.n ? num(d.indicator, d.b.mean) : "", d.diff.n ? num(d.indicator, d.diff.mean) : "",
+                         num(d.indicator, d.diff.ci_low), num(d.indicator, d.diff.ci_high),
                          d.diff.distinguishable ? (*d.diff.distinguishable ? "false" : "true") : "");
     core::write_file(tmp / "indicator_diff.csv", csv);
     std::vector<std::string> outputs{"manifest.json", "indicator_diff.csv"};

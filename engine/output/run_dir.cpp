@@ -1007,6 +1007,9 @@ std::string format_indicator(const std::string& name, double value) {
 
 bool indicator_is_count(const std::string& name) { return is_count(name); }
 bool indicator_is_diagnostic(const std::string& name) { return sim::indicator_is_diagnostic(name); }
+std::string format_statistic(const std::string& name, double value) {
+  return sim::indicator_is_diagnostic(name) ? fmt::format("{:.6g}", value) : format_value(value);
+}
 
 std::string show_indicator(const std::string& name, double value) {
   if (is_count(name)) return fmt::format("{:.0f}", value);

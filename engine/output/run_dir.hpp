@@ -100,6 +100,9 @@ std::string format_indicator(const std::string& name, double value);
 bool indicator_is_count(const std::string& name);
 // The solver's convergence (assignment_relative_gap): a diagnostic of a run, not an effect.
 bool indicator_is_diagnostic(const std::string& name);
+// A statistic of an indicator over runs (a study's means, intervals, differences): 6 decimals,
+// a diagnostic to 6 significant digits.
+std::string format_statistic(const std::string& name, double value);
 // An indicator for a person at a terminal (run's and compare's summaries): counts whole, small
 // values to 3 significant digits, others to 2 decimals.
 std::string show_indicator(const std::string& name, double value);

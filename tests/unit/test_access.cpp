@@ -823,6 +823,8 @@ TEST_CASE("indicators.csv: the assignment gap to 6 significant digits -- counts 
   CHECK(output::format_indicator("access_park_pct", 13.97123456) == "13.971235");
   CHECK(output::format_indicator("population", 974653) == "974653");
   CHECK(output::show_indicator("population", 974653) == "974653");
+  CHECK(output::format_statistic("assignment_relative_gap", 4.4e-07) == "4.4e-07");  // a study's tables
+  CHECK(output::format_statistic("population", 974653.5) == "974653.500000");
   CHECK(output::show_indicator("congestion_index", 1.0571) == "1.06");
   CHECK(output::show_indicator("assignment_relative_gap", 8.193724e-07) == "8.19e-07");
   CHECK(sim::indicator_is_diagnostic("assignment_relative_gap"));
