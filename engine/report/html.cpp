@@ -252,7 +252,14 @@ std::string render_html(const std::vector<Source>& sources, const std::vector<Sn
   for (const auto& s : sources)
     h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", escape(s.name), escape(s.detail),
                      escape(s.dir.string()));
-  h += "</table>\n<h3>快照 / Snapshots</h3>\n<div class=\"snaps\">\n";
+  h += "</table>\n";
+  // Single runs side by side: say that their differences carry no interval (a study's do).
+  if (sources.size() > 1 && std::any_of(sources.begin(), sources.end(), [](const Source& s) { return !s.study; }))
+    h += "<p class=\"note\">单次运行 / Single runs: each run is one realisation of the population model's chance (one "
+         "seed), so the lines of two runs differ partly by chance, and this report gives no interval for that "
+         "difference. A study (<code>urbantwin batch</code> over several seeds) draws the mean and 95 % interval of "
+         "each variant; <code>urbantwin compare --study</code> gives the interval of each difference.</p>\n";
+  h += "<h3>快照 / Snapshots</h3>\n<div class=\"snaps\">\n";
   for (const auto& sn : snapshots) {
     if (!sn.png_base64.empty())
       h += fmt::format(

@@ -146,7 +146,7 @@ Source read_run_source(const fs::path& dir) {
   for (std::size_t i = 0; i < run.indicators.size(); ++i)
     for (int y : run.years) se.mean[run.indicators[i]].push_back(run.rows.at(y)[i]);
   s.series.push_back(std::move(se));
-  s.detail = fmt::format("run, {}-{}", run.years.front(), run.years.back());
+  s.detail = fmt::format("run, {}-{}{}", run.years.front(), run.years.back(), run.seed ? fmt::format(", seed {}", *run.seed) : "");
   auto r = read_run_extras(dir, run.scenario);
   r.final_year = run.years.back();
   for (std::size_t i = 0; i < run.indicators.size(); ++i)

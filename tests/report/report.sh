@@ -42,6 +42,9 @@ pages=$(pdfinfo "$tmp/out/report.pdf" | awk '/^Pages:/ {print $2}')
 grep -qF "&lt;b&gt;x&amp;y" "$tmp/out/report.html" || fail "the path with markup is not shown escaped"
 grep -qF "<b>x" "$tmp/out/report.html" && fail "markup from an input path reached the HTML"
 grep -qF '© OpenStreetMap contributors' "$tmp/out/report.html" || fail "no attribution"
+grep -qF "differ partly by chance, and this report gives no interval" "$tmp/out/report.html" ||
+  fail "single runs side by side without the note that their differences carry no interval"
+grep -qE "<td>run, 2024-2025, seed [0-9]+</td>" "$tmp/out/report.html" || fail "a run's seed is not shown"
 grep -q 'src="http\|href="http\|<script src=' "$tmp/out/report.html" && fail "the report loads something from outside"
 echo "ok   report: $sections sections, PDF $pages pages"
 
