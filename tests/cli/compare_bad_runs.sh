@@ -58,6 +58,7 @@ break_manifest_cut() { head -c 200 "$tmp/a/manifest.json" > "$1/manifest.json"; 
 break_manifest_other_engine() { sed -i 's/"engine": "urbantwin"/"engine": "othersim"/' "$1/manifest.json"; }
 break_manifest_a_comparison() { sed -i 's/"kind": "run"/"kind": "compare"/' "$1/manifest.json"; }
 break_manifest_extra_year() { sed -i 's/^    2025$/    2025, 2026/' "$1/manifest.json"; }
+break_manifest_seed_negative() { sed -i 's/^  "seed": [0-9]*,$/  "seed": -7,/' "$1/manifest.json"; }
 break_manifest_years_not_a_list() { sed -i 's/"years": \[/"years": 2024, "x": [/' "$1/manifest.json"; }
 
 cases=(
@@ -84,6 +85,7 @@ cases=(
   "manifest_a_comparison|manifest.json|: key kind: must be \"run\""
   "manifest_extra_year|indicators.csv|year 2026: must have a row"
   "manifest_years_not_a_list|manifest.json|: key years: must list the simulated years (got 2024)"
+  "manifest_seed_negative|manifest.json|: key seed: must be the run's seed (a whole number from 0 to 2^64-1) (got -7)"
 )
 
 failed=0 n=0
