@@ -248,10 +248,9 @@ int cmd_run(const RunArgs& a, bool write) {
     const sim::YearResult& y = model.step();
     auto phases = y.phase_seconds;
     const auto tw = clock::now();
-    const std::uint64_t peak0 = core::peak_rss_kib();
+    const core::PeakRise rise;
     writer.add_year(y);
-    const std::uint64_t peak1 = core::peak_rss_kib();
-    write_years_kib += peak1 > peak0 ? peak1 - peak0 : 0;
+    write_years_kib += rise.kib();
     phases.emplace_back("write", since(tw));
     write_years_s += phases.back().second;
     progress.year_done(phases);

@@ -11,7 +11,6 @@
 
 #include "core/error.hpp"
 #include "core/staging.hpp"
-#include "output/run_dir.hpp"
 #include "core/version.hpp"
 #include "output/gpkg.hpp"
 #include "output/styles.hpp"

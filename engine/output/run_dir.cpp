@@ -353,12 +353,11 @@ struct RunWriter::Impl {
   }
   template <class F>
   void timed(const std::string& name, F&& f) {
-    const std::uint64_t peak0 = core::peak_rss_kib();
+    const core::PeakRise rise;
     const auto t0 = std::chrono::steady_clock::now();
     f();
     add_seconds(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    const std::uint64_t peak1 = core::peak_rss_kib();
-    add_peak(name, peak1 > peak0 ? peak1 - peak0 : 0);
+    add_peak(name, rise.kib());
   }
   void add_peak(const std::string& name, std::uint64_t kib) {
     for (auto& [n, v] : peak_added)
@@ -457,7 +456,7 @@ void RunWriter::Impl::year_rows(const sim::YearResult& y) {
       if (b.p1 == n || (b.p0 / kBlock) % 4 == 3)
         report(fmt::format("{} {}: {}", table, y.year, rows_text(b.p1, n)), static_cast<double>(b.p1) / static_cast<double>(n));
     };
-    const std::uint64_t peak0 = core::peak_rss_kib();
+    const core::PeakRise rise;
     tbb::parallel_pipeline(
         ring.size(),
         tbb::make_filter<void, YearBlock*>(tbb::filter_mode::serial_in_order,
@@ -500,8 +499,7 @@ void RunWriter::Impl::year_rows(const sim::YearResult& y) {
     if (text) add_seconds("write_parcel_years_csv", text_s);
     if (rows) add_seconds("write_gpkg_years", rows_s);
     // Memory: the pipeline's rise goes to the GeoPackage's rows (the CSV's where it is alone).
-    const std::uint64_t peak1 = core::peak_rss_kib();
-    add_peak(rows ? "write_gpkg_years" : "write_parcel_years_csv", peak1 > peak0 ? peak1 - peak0 : 0);
+    add_peak(rows ? "write_gpkg_years" : "write_parcel_years_csv", rise.kib());
     if (rows && text) add_peak("write_parcel_years_csv", 0);
   }
   if (gpkg) timed("write_gpkg_years", [&] { links_year(y); });
@@ -999,16 +997,12 @@ std::optional<std::string> build_commit_label() {
   return c + (core::build_dirty() ? "-dirty" : "");
 }
 
-std::string format_indicator(const std::string& name, double value) {
-  if (is_count(name)) return fmt::format("{:.0f}", value);
-  if (sim::indicator_is_diagnostic(name)) return fmt::format("{:.6g}", value);
-  return format_value(value);
-}
+std::string format_indicator(const std::string& name, double value) { return sim::written_text(name, value); }
 
 bool indicator_is_count(const std::string& name) { return is_count(name); }
 bool indicator_is_diagnostic(const std::string& name) { return sim::indicator_is_diagnostic(name); }
 std::string format_statistic(const std::string& name, double value) {
-  return sim::indicator_is_diagnostic(name) ? fmt::format("{:.6g}", value) : format_value(value);
+  return is_count(name) ? format_value(value) : format_indicator(name, value);  // a mean of counts keeps its decimals
 }
 
 std::string show_indicator(const std::string& name, double value) {

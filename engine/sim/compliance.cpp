@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <set>
 #include <string>
 
@@ -28,11 +27,13 @@ bool indicator_is_count(const std::string& name) {
 
 bool indicator_is_diagnostic(const std::string& name) { return name == "assignment_relative_gap"; }
 
-double written_value(const std::string& name, double v) {
-  if (indicator_is_count(name)) return std::nearbyint(v);
-  if (indicator_is_diagnostic(name)) return std::stod(fmt::format("{:.6g}", v));
-  return std::round(v * 1e6) / 1e6;
+std::string written_text(const std::string& name, double v) {
+  if (indicator_is_count(name)) return fmt::format("{:.0f}", v);
+  if (indicator_is_diagnostic(name)) return fmt::format("{:.6g}", v);
+  return fmt::format("{:.6f}", v);
 }
+
+double written_value(const std::string& name, double v) { return std::stod(written_text(name, v)); }
 
 std::vector<ComplianceRow> evaluate_compliance(const std::vector<scenario::ComplianceNorm>& norms, int year,
                                                const std::vector<Indicator>& indicators) {

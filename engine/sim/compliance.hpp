@@ -27,8 +27,9 @@ struct ComplianceRow {
 bool indicator_is_count(const std::string& name);
 bool indicator_is_diagnostic(const std::string& name);
 
-// The value a norm is judged on: the indicator rounded as indicators.csv writes it, so that the
-// status can be checked from the files alone.
+// The indicator's cell of indicators.csv (the rule above); and the value a norm is judged on,
+// that cell read back, so that the status can be checked from the files alone.
+std::string written_text(const std::string& name, double v);
 double written_value(const std::string& name, double v);
 
 // One row per norm, in the profile's order. An indicator the year lacks, or without a value, is

@@ -72,13 +72,12 @@ Simulation::Simulation(const scenario::Scenario& s, const city::City& plan)
 template <class F>
 void Simulation::timed(const std::string& name, F&& f) {
   if (phase_observer_) phase_observer_(name);
-  const std::uint64_t peak0 = core::peak_rss_kib();
-  if (seconds_.empty()) peak_before_phases_ = peak0;
+  const core::PeakRise rise;
+  if (seconds_.empty()) peak_before_phases_ = rise.start_kib();
   const auto t0 = std::chrono::steady_clock::now();
   f();
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::uint64_t peak1 = core::peak_rss_kib();
-  const std::uint64_t added = peak1 > peak0 ? peak1 - peak0 : 0;
+  const std::uint64_t added = rise.kib();
   if (year_seconds_ != nullptr) year_seconds_->emplace_back(name, sec);
   for (std::size_t i = 0; i < seconds_.size(); ++i)
     if (seconds_[i].first == name) {
